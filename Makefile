@@ -1,0 +1,47 @@
+# Every target bootstraps what it needs: a private uv in .tools, then the locked environment in .venv.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen --no-sync
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: demo test check lint typecheck serve bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+## demo: a fresh home in a temporary directory, the demo organisations, a dataset, the catalogue and the audit verification
+demo: $(VENV)/.synced
+	$(RUN) accord demo
+
+## test: the whole suite, store tests on SQLite and on a real PostgreSQL
+test: $(VENV)/.synced
+	$(RUN) pytest -q
+
+## check: ruff, mypy (strict on the core) and the tests with warnings as errors
+check: lint typecheck test
+
+lint: $(VENV)/.synced
+	$(RUN) ruff check src tests benchmarks
+	$(RUN) ruff format --check src tests benchmarks
+
+typecheck: $(VENV)/.synced
+	$(RUN) mypy
+
+## serve: the REST API on http://127.0.0.1:8000 (OpenAPI at /openapi.json)
+serve: $(VENV)/.synced
+	$(RUN) accord serve
+
+bench: $(VENV)/.synced
+	$(RUN) python benchmarks/audit.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .accord .pytest_cache .mypy_cache .ruff_cache
