@@ -10,6 +10,12 @@ tested against these, value for value.
   with weights 10..2; a remainder giving 10 means the number is invalid.
 - Postcode: the six shapes of the UK postcode (A9 9AA, A99 9AA, AA9 9AA, AA99 9AA,
   A9A 9AA, AA9A 9AA) with the letter rules of each position, plus GIR 0AA.
+
+Only ASCII whitespace (``ASCII_SPACES``) is forgiven and only ASCII letters are
+upper-cased. Python's ``str.split`` and ``str.upper`` are Unicode-aware: they turned
+the ligature ``\ufb06`` into ``ST`` and the long s ``\u017f`` into ``S``, so
+``\ufb06123456A`` passed as a NINO. Keeping to ASCII also lets ingest apply exactly the
+same rule in bulk with RE2 (Arrow, DuckDB) and PostgreSQL's regular expressions.
 """
 
 from __future__ import annotations
@@ -17,7 +23,13 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "ASCII_SPACES",
+    "NHS_WEIGHTS",
     "NINO_DISALLOWED_PREFIXES",
+    "NINO_PATTERN",
+    "POSTCODE_COMPACT_PATTERN",
+    "POSTCODE_PATTERN",
+    "ascii_upper",
     "is_valid_nhs_number",
     "is_valid_nino",
     "is_valid_postcode",
@@ -29,6 +41,13 @@ __all__ = [
     "postcode_district",
     "postcode_sector",
 ]
+
+ASCII_SPACES = " \t\n\r\f\v"
+"""The whitespace a validator forgives: space, tab, LF, CR, form feed and vertical tab."""
+
+_DROP_SPACES = str.maketrans("", "", ASCII_SPACES)
+_DROP_SPACES_AND_HYPHENS = str.maketrans("", "", ASCII_SPACES + "-")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 NINO_DISALLOWED_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 NINO_PATTERN = r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]"
@@ -46,11 +65,19 @@ POSTCODE_PATTERN = (
     r" [0-9][ABD-HJLNP-UW-Z]{2})"
 )
 _POSTCODE = re.compile(POSTCODE_PATTERN)
+POSTCODE_COMPACT_PATTERN = POSTCODE_PATTERN.replace(" ", "")
+"""The same shapes with the space removed: the inward code is always three characters,
+so a compact value matches this exactly when its normalised form matches the spaced one."""
+
+
+def ascii_upper(value: str) -> str:
+    """Upper-case a-z only; every other character, ASCII or not, is left as it is."""
+    return value.translate(_ASCII_UPPER)
 
 
 def normalise_nino(value: str) -> str:
     """Upper case with spaces removed: ``ab 12 34 56 c`` -> ``AB123456C``."""
-    return "".join(value.split()).upper()
+    return ascii_upper(value.translate(_DROP_SPACES))
 
 
 def is_valid_nino(value: str) -> bool:
@@ -60,8 +87,8 @@ def is_valid_nino(value: str) -> bool:
 
 
 def normalise_nhs_number(value: str) -> str:
-    """Digits only: ``943 476 5919`` -> ``9434765919``."""
-    return "".join(ch for ch in value if not (ch.isspace() or ch == "-"))
+    """Spaces and hyphens removed: ``943 476 5919`` -> ``9434765919``."""
+    return value.translate(_DROP_SPACES_AND_HYPHENS)
 
 
 def nhs_check_digit(first_nine: str) -> int | None:
@@ -85,7 +112,7 @@ def is_valid_nhs_number(value: str) -> bool:
 
 def normalise_postcode(value: str) -> str:
     """Upper case, single space before the three-character inward code."""
-    compact = "".join(value.split()).upper()
+    compact = ascii_upper(value.translate(_DROP_SPACES))
     if len(compact) < 5:
         return compact
     return f"{compact[:-3]} {compact[-3:]}"
