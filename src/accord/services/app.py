@@ -1,0 +1,116 @@
+"""The Accord application object: settings, store, keys and the services over them.
+
+The CLI, the API and the tests all build this one object (like datasette's ``Datasette``),
+so every interface runs the same use cases with the same rules.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+
+from accord.core.audit import AuditEvent
+from accord.core.identity import Organisation, OrgKind
+from accord.core.permissions import Caller
+from accord.errors import ConfigurationError
+from accord.keys import KeyStore
+from accord.services.audit import AuditService
+from accord.services.catalogue import CatalogueService
+from accord.services.identity import IdentityService
+from accord.settings import Settings, load_settings
+from accord.store import Store, connect_engine
+from accord.store.migrate import current_revision, head_revision, migrate
+
+__all__ = ["PLATFORM_ORG", "Accord"]
+
+PLATFORM_ORG = "platform"
+
+
+@dataclass
+class Accord:
+    settings: Settings
+    store: Store
+    keys: KeyStore
+    identity: IdentityService
+    catalogue: CatalogueService
+    audit: AuditService
+    platform_org: str
+
+    @classmethod
+    def init(cls, settings: Settings | None = None, *, operator: str | None = None) -> Accord:
+        """Create (or bring up to date) the home: keys, schema and the platform organisation.
+
+        Safe to run again: existing keys are kept and migrations are idempotent.
+        """
+        settings = settings or load_settings()
+        settings.home.mkdir(parents=True, exist_ok=True)
+        keys = KeyStore.open(settings.home, settings.master_key, create=True)
+        keys.audit_signer(create=True)
+        engine = connect_engine(settings.database_url)
+        migrate(engine)
+        engine.dispose()
+        app = cls.open(settings)
+        if app.identity.platform_organisation() is None:
+            caller = Caller.local_operator(operator or _os_user(), PLATFORM_ORG)
+            app.identity.create_organisation(
+                caller, PLATFORM_ORG, "Accord platform operator", OrgKind.PLATFORM_OPERATOR
+            )
+        return app
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Accord:
+        """The application over an initialised home; a clear error says when it is not."""
+        settings = settings or load_settings()
+        if settings.sqlite_path is not None and not settings.sqlite_path.exists():
+            raise ConfigurationError(
+                f"there is no Accord store at {settings.sqlite_path}. "
+                "Run `accord init` first, or set ACCORD_HOME to an initialised home."
+            )
+        keys = KeyStore.open(settings.home, settings.master_key)
+        engine = connect_engine(settings.database_url)
+        if current_revision(engine) != head_revision():
+            raise ConfigurationError(
+                f"the store at {engine.url.render_as_string(hide_password=True)} is not at the "
+                "current schema. Run `accord init` to migrate it."
+            )
+        store = Store(
+            engine,
+            signer=keys.audit_signer(),
+            checkpoint_every=settings.checkpoint_every,
+        )
+        identity = IdentityService(store, token_ttl_days=settings.token_ttl_days)
+        platform = identity.platform_organisation()
+        return cls(
+            settings=settings,
+            store=store,
+            keys=keys,
+            identity=identity,
+            catalogue=CatalogueService(store, data_dir=settings.home / "data"),
+            audit=AuditService(store, keys.public_key("audit-checkpoint")),
+            platform_org=platform.id if platform else PLATFORM_ORG,
+        )
+
+    def operator(self, user: str | None = None) -> Caller:
+        """The local command line's caller, with the platform's authority."""
+        return Caller.local_operator(user or _os_user(), self.platform_org)
+
+    def platform(self) -> Organisation:
+        return self.store.get_organisation(self.platform_org)
+
+    def record(self, event: AuditEvent) -> None:
+        self.store.record(event)
+
+    def close(self) -> None:
+        self.store.engine.dispose()
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

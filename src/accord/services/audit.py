@@ -1,0 +1,181 @@
+"""Use cases over the audit log: show, verify, checkpoint."""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from accord.core.audit import GENESIS_HASH, AuditEvent, AuditRecord, ChainVerdict, verify_chain
+from accord.core.checkpoint import Checkpoint, verify_checkpoint_signature
+from accord.core.permissions import Caller, can_read_audit, can_sign_checkpoint
+from accord.services.guard import authorise
+from accord.store import AuditFilter, Store, connect_engine
+
+PARALLEL_FROM = 200_000
+"""Below this many events, starting worker processes costs more than it saves."""
+
+__all__ = ["AuditService", "VerifyReport"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    ok: bool
+    events: int
+    head_seq: int
+    head_hash: str
+    checkpoints: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+class AuditService:
+    def __init__(self, store: Store, public_key: Ed25519PublicKey) -> None:
+        self.store = store
+        self.public_key = public_key
+
+    def show(self, caller: Caller, where: AuditFilter) -> list[AuditRecord]:
+        authorise(
+            self.store,
+            caller,
+            can_read_audit(caller, where.organisation),
+            action="audit.show",
+            obj="audit",
+            organisation=where.organisation or "",
+        )
+        return self.store.audit_events(where)
+
+    def checkpoint(self, caller: Caller) -> Checkpoint:
+        event = authorise(
+            self.store, caller, can_sign_checkpoint(caller), action="audit.checkpoint", obj="audit"
+        )
+        return self.store.add_checkpoint(event)
+
+    def verify(self, *, workers: int | None = None) -> VerifyReport:
+        """Check the whole chain, then that it still reaches every signed checkpoint.
+
+        The chain alone catches an edited, deleted, inserted or reordered event; the
+        checkpoints catch a chain rebuilt consistently from scratch or cut short.
+        Long logs are checked in contiguous runs by parallel processes, each run's
+        first link then compared with the last hash of the run before it.
+        """
+        low, high, _ = self.store.audit_bounds()
+        checkpoints = self.store.checkpoints()
+        if low < 1:
+            return VerifyReport(
+                False,
+                0,
+                0,
+                GENESIS_HASH,
+                len(checkpoints),
+                low,
+                f"event {low} precedes the first event: inserted",
+            )
+        verdict = self._verify_runs(high, workers)
+
+        def bad(seq: int | None, problem: str) -> VerifyReport:
+            return VerifyReport(
+                False,
+                verdict.checked,
+                verdict.head_seq,
+                verdict.head_hash,
+                len(checkpoints),
+                seq,
+                problem,
+            )
+
+        if not verdict.ok:
+            return bad(verdict.first_bad_seq, verdict.problem)
+        head_seq, _ = self.store.audit_head()
+        if head_seq != verdict.head_seq:
+            return bad(
+                min(head_seq, verdict.head_seq) + 1,
+                f"the log ends at event {verdict.head_seq} but its head says {head_seq}: "
+                "events were deleted from the end or appended outside Accord",
+            )
+        hashes = self.store.audit_hashes_at([c.seq for c in checkpoints])
+        for checkpoint in checkpoints:
+            if not verify_checkpoint_signature(self.public_key, checkpoint):
+                return bad(
+                    checkpoint.seq,
+                    f"the checkpoint at event {checkpoint.seq} is not signed by this "
+                    "platform's audit key",
+                )
+            if checkpoint.seq > verdict.head_seq:
+                return bad(
+                    verdict.head_seq + 1,
+                    f"a signed checkpoint covers event {checkpoint.seq} but the log ends at "
+                    f"{verdict.head_seq}: events were deleted from the end",
+                )
+            if hashes.get(checkpoint.seq) != checkpoint.head_hash:
+                return bad(
+                    checkpoint.seq,
+                    f"event {checkpoint.seq} no longer matches the signed checkpoint: "
+                    "the log was rewritten",
+                )
+        return VerifyReport(
+            True, verdict.checked, verdict.head_seq, verdict.head_hash, len(checkpoints)
+        )
+
+    def _verify_runs(self, last_seq: int, workers: int | None) -> ChainVerdict:
+        count = workers or min(os.cpu_count() or 1, 4)
+        if count < 2 or last_seq < PARALLEL_FROM:
+            return verify_chain(self.store.audit_payloads(1, last_seq))
+        url = self.store.engine.url.render_as_string(hide_password=False)
+        size = -(-last_seq // count)
+        runs = [(url, low, min(low + size - 1, last_seq)) for low in range(1, last_seq + 1, size)]
+        # Forking is cheap but unsafe in a threaded process (the API server): there,
+        # pay for a clean interpreter instead.
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        with ProcessPoolExecutor(len(runs), mp_context=get_context(method)) as pool:
+            verdicts = list(pool.map(_verify_run, runs))
+        return stitch(verdicts)
+
+    def record(self, event: AuditEvent) -> AuditRecord:
+        return self.store.record(event)
+
+
+def _verify_run(run: tuple[str, int, int]) -> ChainVerdict:
+    """Verify events ``low..high`` in a worker process, over its own connection."""
+    url, low, high = run
+    engine = connect_engine(url)
+    try:
+        store = Store(engine)
+        prev = GENESIS_HASH if low == 1 else None
+        return verify_chain(store.audit_payloads(low, high), expect_seq=low, prev_hash=prev)
+    finally:
+        engine.dispose()
+
+
+def stitch(verdicts: list[ChainVerdict]) -> ChainVerdict:
+    """Join the verdicts of consecutive runs into the verdict of the whole chain."""
+    checked = 0
+    previous: ChainVerdict | None = None
+    for verdict in verdicts:
+        if previous is not None and verdict.checked and verdict.first_link != previous.head_hash:
+            seq = previous.head_seq + 1
+            return ChainVerdict(
+                False,
+                checked,
+                previous.head_seq,
+                previous.head_hash,
+                seq,
+                f"event {seq} does not link to event {seq - 1}: inserted, deleted or reordered",
+            )
+        if not verdict.ok:
+            return ChainVerdict(
+                False,
+                checked + verdict.checked,
+                verdict.head_seq,
+                verdict.head_hash,
+                verdict.first_bad_seq,
+                verdict.problem,
+            )
+        checked += verdict.checked
+        previous = verdict
+    assert previous is not None
+    return ChainVerdict(True, checked, previous.head_seq, previous.head_hash)

@@ -1,0 +1,64 @@
+"""Authorise, or refuse on the record.
+
+Every service call starts here: a verdict that allows yields the audit event the
+change will be written with; a verdict that refuses is written to the audit log as
+a ``deny`` event and raised. A refusal is never silent and never releases anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accord.core.audit import AuditEvent, Decision
+from accord.core.permissions import Caller, Verdict
+from accord.errors import PermissionDenied
+from accord.store import Store
+
+__all__ = ["authorise", "refuse"]
+
+
+def refuse(
+    store: Store,
+    caller: Caller,
+    action: str,
+    obj: str,
+    organisation: str,
+    reason: str,
+    **details: Any,
+) -> PermissionDenied:
+    store.record(
+        AuditEvent(
+            actor=caller.actor,
+            action=action,
+            object=obj,
+            organisation=organisation,
+            decision=Decision.DENY,
+            reason=reason,
+            details=details,
+        )
+    )
+    return PermissionDenied(reason)
+
+
+def authorise(
+    store: Store,
+    caller: Caller,
+    verdict: Verdict,
+    *,
+    action: str,
+    obj: str,
+    organisation: str = "",
+    **details: Any,
+) -> AuditEvent:
+    """The allow event for the change, or a recorded refusal raised as PermissionDenied."""
+    if not verdict.allowed:
+        raise refuse(store, caller, action, obj, organisation, verdict.reason, **details)
+    return AuditEvent(
+        actor=caller.actor,
+        action=action,
+        object=obj,
+        organisation=organisation,
+        decision=Decision.ALLOW,
+        reason=verdict.reason,
+        details=details,
+    )

@@ -1,0 +1,144 @@
+"""The settings registry: every knob Accord reads from the environment, with help text.
+
+A setting is read once, at start-up, and validated there: a missing or invalid value
+fails at once with a message that names the variable and says how to fix it, rather
+than surfacing later as an obscure driver error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from accord.errors import ConfigurationError
+
+__all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
+
+ENGINES = ("duckdb",)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ACCORD_HOME",
+        "./.accord",
+        "Data directory: the SQLite store, keys, dataset versions and transfers live here.",
+    ),
+    Setting(
+        "ACCORD_DATABASE_URL",
+        "",
+        "SQLAlchemy URL of the metadata store. Empty means an SQLite file "
+        "ACCORD_HOME/accord.sqlite; use postgresql://user:pass@host/db for PostgreSQL.",
+    ),
+    Setting(
+        "ACCORD_ENGINE",
+        "duckdb",
+        "Data engine that runs governed plans. One of: " + ", ".join(ENGINES) + ".",
+    ),
+    Setting(
+        "ACCORD_CHECKPOINT_EVERY",
+        "1000",
+        "Sign an audit checkpoint automatically after this many events (0 turns it off).",
+    ),
+    Setting(
+        "ACCORD_TOKEN_TTL_DAYS",
+        "90",
+        "Default lifetime of a new API token, in days.",
+    ),
+    Setting(
+        "ACCORD_MASTER_KEY",
+        "",
+        "Base64 of 32 bytes that encrypts private keys at rest. Empty means a key file "
+        "ACCORD_HOME/keys/master.key, created by `accord init` with mode 0600.",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    home: Path
+    database_url: str
+    engine: str
+    checkpoint_every: int
+    token_ttl_days: int
+    master_key: str
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        return (
+            Path(self.database_url[len(prefix) :]) if self.database_url.startswith(prefix) else None
+        )
+
+
+def _int(name: str, raw: str, minimum: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not a whole number >= {minimum}. "
+            f"Set it to a number, or unset it to use the default."
+        )
+    return value
+
+
+def _database_url(raw: str, home: Path) -> str:
+    if not raw:
+        return f"sqlite:///{home / 'accord.sqlite'}"
+    scheme = raw.split(":", 1)[0].split("+", 1)[0]
+    if scheme == "postgres":
+        raw = "postgresql" + raw[len("postgres") :]
+        scheme = "postgresql"
+    if scheme not in ("sqlite", "postgresql") or "://" not in raw:
+        raise ConfigurationError(
+            f"ACCORD_DATABASE_URL={raw!r} is not a supported database URL. "
+            "Use sqlite:///path/to/accord.sqlite or postgresql://user:pass@host:5432/db, "
+            "or unset it to use an SQLite file in ACCORD_HOME."
+        )
+    if scheme == "postgresql" and not raw.startswith("postgresql+"):
+        raw = "postgresql+psycopg" + raw[len("postgresql") :]
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise ConfigurationError naming the first bad one."""
+    env = os.environ if environ is None else environ
+    get: Callable[[str], str] = lambda name: env.get(name, "") or _default(name)  # noqa: E731
+    home_raw = get("ACCORD_HOME")
+    home = Path(home_raw).expanduser().resolve()
+    if home.exists() and not home.is_dir():
+        raise ConfigurationError(
+            f"ACCORD_HOME={home_raw!r} exists and is not a directory. "
+            "Point ACCORD_HOME at a directory Accord may write to."
+        )
+    engine = get("ACCORD_ENGINE").lower()
+    if engine not in ENGINES:
+        raise ConfigurationError(
+            f"ACCORD_ENGINE={engine!r} is not an engine Accord has. "
+            f"Set it to one of: {', '.join(ENGINES)}."
+        )
+    return Settings(
+        home=home,
+        database_url=_database_url(get("ACCORD_DATABASE_URL"), home),
+        engine=engine,
+        checkpoint_every=_int("ACCORD_CHECKPOINT_EVERY", get("ACCORD_CHECKPOINT_EVERY"), 0),
+        token_ttl_days=_int("ACCORD_TOKEN_TTL_DAYS", get("ACCORD_TOKEN_TTL_DAYS"), 1),
+        master_key=get("ACCORD_MASTER_KEY"),
+    )
+
+
+def _default(name: str) -> str:
+    for setting in SETTINGS:
+        if setting.name == name:
+            return setting.default
+    raise KeyError(name)

@@ -1,0 +1,146 @@
+"""The transaction and audit machinery every store method shares.
+
+A change and the audit event that records it are written in one transaction: the
+change first, then the event chained onto the head, then the commit. If the audit
+write fails the change is rolled back with it, so nothing happens unrecorded
+(fail closed). Driver errors are translated here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from accord.core.audit import AuditEvent, AuditRecord, chain_events, format_time
+from accord.core.checkpoint import Checkpoint
+from accord.errors import AccordError, AuditError, ConflictError, StoreError
+from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow
+
+__all__ = ["Clock", "Signer", "StoreBase", "utcnow"]
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+Signer = Callable[[int, str, str], Checkpoint]
+"""Signs (head seq, head hash, signed-at) with the platform's audit key."""
+
+_AUDIT_COLUMNS = (
+    "seq",
+    "ts",
+    "actor",
+    "organisation",
+    "action",
+    "object",
+    "decision",
+    "reason",
+    "details",
+    "prev_hash",
+    "hash",
+)
+
+
+def _cause(exc: SQLAlchemyError) -> object:
+    """The driver's own message where there is one, without SQLAlchemy's wrapping."""
+    return getattr(exc, "orig", None) or exc
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoreBase:
+    """Holds the engine, the clock and the checkpoint signer; runs audited transactions."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        signer: Signer | None = None,
+        checkpoint_every: int = 0,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.checkpoint_every = checkpoint_every
+        self.clock = clock
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except AccordError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the metadata store could not be read: {_cause(exc)}") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A write transaction, with driver errors translated into Accord's."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except AccordError:
+            raise
+        except IntegrityError as exc:
+            raise ConflictError(f"that conflicts with what is stored: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the change was not made: {_cause(exc)}") from exc
+
+    def _write(
+        self, events: AuditEvent | Sequence[AuditEvent], change: Callable[[Connection], T]
+    ) -> T:
+        """Run ``change`` and append ``events`` in one transaction; both or neither commit."""
+        batch = [events] if isinstance(events, AuditEvent) else list(events)
+        if not batch:
+            raise AuditError("a change must carry at least one audit event")
+        with self._transaction() as conn:
+            result = change(conn)
+            self._append(conn, batch)
+            return result
+
+    def _append(self, conn: Connection, events: Sequence[AuditEvent]) -> list[AuditRecord]:
+        head = conn.execute(
+            select(AuditHeadRow.seq, AuditHeadRow.hash, AuditHeadRow.since_checkpoint)
+            .where(AuditHeadRow.id == 1)
+            .with_for_update()
+        ).one_or_none()
+        if head is None:
+            raise AuditError(
+                "the audit log has no head row: run `accord init` to migrate the store"
+            )
+        records = chain_events(events, after_seq=head.seq, after_hash=head.hash, at=self.clock())
+        conn.execute(
+            insert(AuditEventRow),
+            [dict(zip(_AUDIT_COLUMNS, r.as_row(), strict=True)) for r in records],
+        )
+        last = records[-1]
+        since = head.since_checkpoint + len(records)
+        if self.signer is not None and self.checkpoint_every and since >= self.checkpoint_every:
+            self._insert_checkpoint(conn, last.seq, last.hash)
+            since = 0
+        conn.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == 1)
+            .values(seq=last.seq, hash=last.hash, since_checkpoint=since)
+        )
+        return records
+
+    def _insert_checkpoint(self, conn: Connection, seq: int, head_hash: str) -> Checkpoint:
+        if self.signer is None:
+            raise AuditError("no audit signing key is loaded, so no checkpoint can be signed")
+        checkpoint = self.signer(seq, head_hash, format_time(self.clock()))
+        conn.execute(
+            insert(AuditCheckpointRow).values(
+                seq=checkpoint.seq,
+                head_hash=checkpoint.head_hash,
+                signed_at=checkpoint.signed_at,
+                key_fingerprint=checkpoint.key_fingerprint,
+                signature=checkpoint.signature,
+            )
+        )
+        return checkpoint
