@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from accord.synth.scenarios.base import Scenario
 from accord.synth.scenarios.carers import CarersScenario
+from accord.synth.scenarios.worklessness import WorklessnessScenario
 
 __all__ = ["SCENARIOS", "Scenario"]
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (CarersScenario(),)}
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        CarersScenario(),
+        WorklessnessScenario(),
+    )
+}
