@@ -43,7 +43,10 @@ def _own_postgres() -> Iterator[str]:
         shutil.chown(base, "postgres", "postgres")
     port = _free_port()
     subprocess.run(
-        _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"),
+        _as_postgres(
+            str(PG_BIN / "initdb"),
+            *("-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"),
+        ),
         check=True,
         capture_output=True,
     )

@@ -604,9 +604,30 @@ def suggest_field(
     )[:SAMPLE_LIMIT]
     sample = _Sample(cleaned, data_type)
     words = normalise_name(name)
+    proven = _proven_identifier(sample)
     semantic = _from_name(words, sample)
+    if proven is not None and semantic is not proven:
+        semantic = proven
     if semantic is None and "postcode" in words and sample.agrees(_fits(_OUTWARD_SHAPE)):
         return Category.QUASI_IDENTIFIER, SemanticType.CODE
     if semantic is None:
         semantic = _from_values(sample)
     return category_for(semantic, name), semantic
+
+
+def _proven_identifier(sample: _Sample) -> SemanticType | None:
+    """An identifier the values prove beyond a name's say-so.
+
+    When nine in ten values pass a strict validator (NINO, NHS number, postcode,
+    email), the column holds those identifiers whatever it is called: a column
+    named ``notes`` or ``ref`` full of valid NINOs must be protected as NINOs.
+    """
+    for semantic, test in (
+        (SemanticType.NINO, is_valid_nino),
+        (SemanticType.NHS_NUMBER, is_valid_nhs_number),
+        (SemanticType.POSTCODE, is_valid_postcode),
+        (SemanticType.EMAIL, _fits(_EMAIL)),
+    ):
+        if sample.strongly(test):
+            return semantic
+    return None
