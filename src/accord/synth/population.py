@@ -80,7 +80,7 @@ def _single_year_weights() -> FloatArray:
     # The over-90s thin out: geometric decline across 90..100.
     decay = 0.75 ** np.arange(tail)
     weights[90:] = _BAND_SHARES[-1] * decay / decay.sum()
-    return weights / weights.sum()
+    return np.asarray(weights / weights.sum(), dtype=np.float64)
 
 
 AGE_WEIGHTS = _single_year_weights()
@@ -214,7 +214,9 @@ class People:
         Attributes computed for the whole chunk are sliced rather than recomputed, so a
         dataset drawn from a chunk costs only its own columns.
         """
-        positions = np.flatnonzero(index) if index.dtype == np.bool_ else np.asarray(index)
+        positions = np.asarray(
+            np.flatnonzero(index) if index.dtype == np.bool_ else index, dtype=np.int64
+        )
         sub = People(self.population, self.ids[positions], contiguous=False)
         take = pa.array(positions, pa.int64())
         for name, value in self.__dict__.items():

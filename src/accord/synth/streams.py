@@ -113,7 +113,7 @@ def cumulative(weights: npt.ArrayLike) -> FloatArray:
     w = np.asarray(weights, dtype=np.float64)
     cum = np.cumsum(w) / w.sum()
     cum[-1] = 1.0
-    return cum
+    return np.asarray(cum, dtype=np.float64)
 
 
 def feistel_permute(index: IntArray, domain: int, key: int, rounds: int = 4) -> IntArray:

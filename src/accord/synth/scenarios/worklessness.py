@@ -80,7 +80,7 @@ OUTPUT_AREAS = DatasetSpec(
                 "la_name",
                 "region_code",
                 "region_name",
-            )  # fmt: skip
+            )
         ),
         field_("persons", DataType.BIGINT, _NP, _OTHER, "Usual residents"),
         field_("households", DataType.BIGINT, _NP, _OTHER, "Households"),
@@ -277,18 +277,18 @@ class WorklessnessScenario:
         people_rows: list[IntArray] = []
         truth_rows = []
         for b in batch_index:
-            la = int(batch_la[b])
+            la_index = int(batch_la[b])
             want_eligible = round(float(share[b]) * BATCH_SIZE)
             picked = []
             for flag, want in ((True, want_eligible), (False, BATCH_SIZE - want_eligible)):
-                pool = by_la[flag][la]
+                pool = by_la[flag][la_index]
                 order = np.argsort(s.uniform(f"wl.batch.{b}", pool), kind="stable")[:want]
                 picked.append(pool[order])
             chosen = np.concatenate(picked)
             chosen = chosen[np.argsort(s.uniform(f"wl.batch.order.{b}", chosen), kind="stable")]
             people_rows.append(chosen)
             n_eligible = len(picked[0])
-            truth_rows.append((f"B{b + 1:05d}", la, len(chosen), n_eligible))
+            truth_rows.append((f"B{b + 1:05d}", la_index, len(chosen), n_eligible))
         la_codes = geo.la_code
         all_ids = np.concatenate(people_rows)
         batch_of = np.repeat(np.arange(n_batches), [len(p) for p in people_rows])
@@ -307,7 +307,7 @@ class WorklessnessScenario:
                         )
                     ],
                     pa.string(),
-                ),  # fmt: skip
+                ),
             }
             columns |= person_columns(
                 people,
