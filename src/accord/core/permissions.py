@@ -23,6 +23,7 @@ __all__ = [
     "can_read_audit",
     "can_read_catalogue",
     "can_sign_checkpoint",
+    "can_view_principal",
     "check",
 ]
 
@@ -109,6 +110,14 @@ def can_manage_token(caller: Caller, principal: Principal) -> Verdict:
         if caller.has_role(membership.organisation_id, Role.ADMIN):
             return _allow(f"admin of {membership.organisation_id!r}, where {principal.id!r} works")
     return _deny(f"only {principal.id!r} or an admin of its organisations may manage its tokens")
+
+
+def can_view_principal(caller: Caller, principal: Principal) -> Verdict:
+    """See a principal's roles: the principal, or an admin of one of its organisations."""
+    verdict = can_manage_token(caller, principal)
+    if verdict.allowed:
+        return verdict
+    return _deny(f"only {principal.id!r} or an admin of its organisations may see its roles")
 
 
 def can_publish(caller: Caller, organisation_id: str) -> Verdict:

@@ -325,6 +325,7 @@ class CatalogueService:
                 )
                 from accord import ingest
 
+                target.parent.mkdir(parents=True, exist_ok=True)
                 ingest.write_parquet_atomic(outcome.table, target)
                 written.append(target)
                 location = str(target)

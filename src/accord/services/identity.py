@@ -22,6 +22,8 @@ from accord.core.permissions import (
     can_administer,
     can_manage_organisations,
     can_manage_token,
+    can_read_catalogue,
+    can_view_principal,
 )
 from accord.errors import AuthenticationError, NotFoundError, ValidationError
 from accord.services.guard import authorise
@@ -97,6 +99,28 @@ class IdentityService:
         )
         self.store.add_assurance(org_id, assurance, audit=event)
         return self.store.get_organisation(org_id)
+
+    def list_organisations(self, caller: Caller) -> list[Organisation]:
+        """Organisations and their assurance are open to every member of the platform."""
+        authorise(self.store, caller, can_read_catalogue(caller), action="org.list", obj="orgs")
+        return self.store.list_organisations()
+
+    def get_organisation(self, caller: Caller, org_id: str) -> Organisation:
+        authorise(
+            self.store, caller, can_read_catalogue(caller), action="org.show", obj=f"org:{org_id}"
+        )
+        return self.store.get_organisation(org_id)
+
+    def get_principal(self, caller: Caller, principal_id: str) -> Principal:
+        principal = self.store.get_principal(principal_id)
+        authorise(
+            self.store,
+            caller,
+            can_view_principal(caller, principal),
+            action="principal.show",
+            obj=f"principal:{principal_id}",
+        )
+        return principal
 
     def platform_organisation(self) -> Organisation | None:
         for org in self.store.list_organisations():

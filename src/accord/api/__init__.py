@@ -1,0 +1,1 @@
+"""The REST API: FastAPI over the same services as the CLI. OpenAPI is the contract."""

@@ -1,0 +1,1 @@
+"""Route modules, one per concept, each a thin adapter over a service."""

@@ -1,0 +1,86 @@
+"""The ``accord`` command: one Typer app over the same services as the REST API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from accord.cli.audit import audit_app
+from accord.cli.catalogue import dataset_app
+from accord.cli.common import console, handles_errors, table
+from accord.cli.identity import org_app, principal_app, token_app
+from accord.cli.synth import synth_command
+from accord.settings import SETTINGS, load_settings
+
+app = typer.Typer(
+    name="accord",
+    help="Accord: lawful, governed sharing of personal data between public-sector organisations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(org_app, name="org")
+app.add_typer(principal_app, name="principal")
+app.add_typer(token_app, name="token")
+app.add_typer(dataset_app, name="dataset")
+app.add_typer(audit_app, name="audit")
+
+
+@app.command("init")
+@handles_errors
+def init() -> None:
+    """Create ACCORD_HOME (keys, store schema, platform organisation) or bring it up to date."""
+    from accord.services.app import Accord
+
+    accord = Accord.init(load_settings())
+    settings = accord.settings
+    store = settings.sqlite_path or accord.store.engine.url.render_as_string(hide_password=True)
+    console.print(f"Accord home ready at [bold]{settings.home}[/]")
+    console.print(f"  store: {store}", highlight=False)
+    console.print(
+        f"  audit key: {accord.keys.public_key('audit-checkpoint').public_bytes_raw().hex()[:16]}…"
+    )
+    accord.close()
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """List every setting Accord reads from the environment, with its help."""
+    table(
+        "Settings",
+        ["variable", "default", "meaning"],
+        [(s.name, s.default or "(empty)", s.help) for s in SETTINGS],
+    )
+
+
+@app.command("serve")
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+) -> None:
+    """Serve the REST API (OpenAPI at /openapi.json) over the home's store."""
+    import uvicorn
+
+    from accord.api.app import create_app
+    from accord.services.app import Accord
+
+    uvicorn.run(create_app(Accord.open()), host=host, port=port, log_level="info")
+
+
+@app.command("demo")
+@handles_errors
+def demo(
+    keep: Annotated[
+        bool, typer.Option(help="Keep the temporary home and print where it is.")
+    ] = False,
+) -> None:
+    """Run the foundation demo in a fresh temporary home: organisations, a dataset, the catalogue
+    and the audit verification."""
+    from accord.demo import run_foundation_demo
+
+    run_foundation_demo(keep=keep)
+
+
+app.command("synth")(synth_command)
