@@ -1,0 +1,91 @@
+"""Shared fixtures: the store backends (SQLite and a real PostgreSQL) and a fresh Accord.
+
+Tests that take ``store_url`` or ``accord`` run once per backend. PostgreSQL is a
+throwaway cluster the session starts itself (see ``pgserver.py``); when it cannot be
+started, the PostgreSQL cases fail under CI or ``ACCORD_REQUIRE_POSTGRES=1``, and are
+skipped with the fix in the message elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from accord.services.app import Accord
+from accord.settings import load_settings
+from tests.pgserver import find_pg_bin, throwaway_cluster
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _require_postgres() -> bool:
+    return bool(os.environ.get("CI")) or os.environ.get("ACCORD_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A superuser URL on a PostgreSQL server started for this session."""
+    if os.environ.get("ACCORD_TEST_POSTGRES_URL"):
+        yield os.environ["ACCORD_TEST_POSTGRES_URL"]
+        return
+    bindir = find_pg_bin()
+    if bindir is None:
+        message = (
+            "PostgreSQL server binaries not found: install Debian's `postgresql` package "
+            "(`make test` does it as root), or set ACCORD_PG_BIN or ACCORD_TEST_POSTGRES_URL"
+        )
+        if _require_postgres():
+            pytest.fail(message)
+        pytest.skip(message)
+    with throwaway_cluster(bindir) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = postgres_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'accord.sqlite'}"
+    url: str = request.getfixturevalue("postgres_database")
+    return url
+
+
+@pytest.fixture
+def accord(tmp_path: Path, store_url: str) -> Iterator[Accord]:
+    """A freshly initialised Accord over each backend."""
+    settings = load_settings(
+        {"ACCORD_HOME": str(tmp_path / "home"), "ACCORD_DATABASE_URL": store_url}
+    )
+    app = Accord.init(settings, operator="test")
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def sqlite_accord(tmp_path: Path) -> Iterator[Accord]:
+    """SQLite only, for tests about the interfaces rather than the store."""
+    app = Accord.init(load_settings({"ACCORD_HOME": str(tmp_path / "home")}), operator="test")
+    try:
+        yield app
+    finally:
+        app.close()
