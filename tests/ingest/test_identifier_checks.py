@@ -14,12 +14,12 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from noisy import NHS_TEXT, NINO_TEXT, POSTCODE_TEXT
 
 from accord.core.identifiers import is_valid_nhs_number, is_valid_nino, is_valid_postcode
 from accord.core.vocabulary import SemanticType
 from accord.ingest.identifier_checks import nhs_number_valid, nino_valid, postcode_valid
 from accord.ingest.sql_checks import DUCKDB, POSTGRES, Dialect, cleaned_sql, invalid_sql
+from tests.ingest.noisy import NHS_TEXT, NINO_TEXT, POSTCODE_TEXT
 
 CASES: list[tuple[SemanticType, Callable[[str], bool], Callable[[pa.Array], pa.Array], object]] = [
     (SemanticType.NINO, is_valid_nino, nino_valid, NINO_TEXT),
@@ -97,14 +97,14 @@ def test_duckdb_sql_agrees_with_scalar(
 @pytest.mark.postgres
 @pytest.mark.parametrize(("semantic", "scalar", "vectorised", "strategy"), CASES, ids=IDS)
 def test_postgres_sql_agrees_with_scalar(
-    pg_url: str,
+    postgres_url: str,
     semantic: SemanticType,
     scalar: Callable[[str], bool],
     vectorised: Callable[[pa.Array], pa.Array],
     strategy: st.SearchStrategy[str | None],
 ) -> None:
     no_nul = strategy.filter(lambda v: v is None or "\x00" not in v)
-    with psycopg.connect(pg_url, autocommit=True) as connection:
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
 
         @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
         @given(st.lists(no_nul, max_size=40))
