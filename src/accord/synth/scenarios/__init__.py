@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from accord.synth.scenarios.base import Scenario
 from accord.synth.scenarios.carers import CarersScenario
+from accord.synth.scenarios.provider import ProviderScenario
+from accord.synth.scenarios.trust import TrustScenario
 from accord.synth.scenarios.worklessness import WorklessnessScenario
 
 __all__ = ["SCENARIOS", "Scenario"]
@@ -13,5 +15,7 @@ SCENARIOS: dict[str, Scenario] = {
     for s in (
         CarersScenario(),
         WorklessnessScenario(),
+        TrustScenario(),
+        ProviderScenario(),
     )
 }

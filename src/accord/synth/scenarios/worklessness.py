@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from accord.core.vocabulary import Category, DataType, SemanticType
 from accord.synth.circumstances import BENEFITS, Circumstances
@@ -33,7 +34,7 @@ from accord.synth.scenarios.base import (
     person_columns,
     person_fields,
 )
-from accord.synth.streams import BoolArray, IntArray
+from accord.synth.streams import BoolArray, IntArray, feistel_permute
 
 __all__ = ["WorklessnessScenario"]
 
@@ -299,14 +300,12 @@ class WorklessnessScenario:
             columns = {
                 "batch_id": pa.array([truth_rows[i][0] for i in batch], pa.string()),
                 "la_code": la_codes.take(pa.array(batch_la[batch])),
-                "record_id": pa.array(
-                    [
-                        f"LA{int(batch_la[i]):03d}-{r:07d}"
-                        for i, r in zip(
-                            batch, s.below("wl.batch.record", ids, 10_000_000), strict=True
-                        )
-                    ],
-                    pa.string(),
+                "record_id": pc.binary_join_element_wise(
+                    "R",
+                    pc.cast(
+                        pa.array(feistel_permute(ids, 10**9, s.key("id.la_record"))), pa.string()
+                    ),
+                    "",
                 ),
             }
             columns |= person_columns(
@@ -348,9 +347,17 @@ class WorklessnessScenario:
         start = REFERENCE_DAY - 400 + s.below("wl.cohort.start", participants, 300)
         end = start + 60 + s.below("wl.cohort.length", participants, 240)
         programme = s.below("wl.cohort.programme", participants, len(_PROGRAMMES))
+        pid_key = s.key("id.pid")
         columns = {
-            "participant_id": pa.array([f"P{int(i):08d}" for i in
-                                        s.below("wl.cohort.pid", participants, 10**8)]),
+            "participant_id": pc.binary_join_element_wise(
+                "P",
+                pc.utf8_lpad(
+                    pc.cast(pa.array(feistel_permute(participants, 10**8, pid_key)), pa.string()),
+                    8,
+                    padding="0",
+                ),
+                "",
+            ),
         }  # fmt: skip
         columns |= person_columns(
             people, ("nino", "forename", "surname", "date_of_birth", "sex", "postcode")
