@@ -27,7 +27,7 @@ from accord.core.catalogue import (
 )
 from accord.core.permissions import Caller, can_publish, can_read_catalogue
 from accord.core.vocabulary import Category, SemanticType
-from accord.errors import NotFoundError, ValidationError
+from accord.errors import ConflictError, NotFoundError, ValidationError
 from accord.fsutil import atomic_path
 from accord.services.guard import authorise, refuse
 from accord.store import Store
@@ -157,6 +157,11 @@ class CatalogueService:
             organisation=organisation_id,
         )
         self.store.get_organisation(organisation_id)
+        if dataset_id in {d.id for d in self.store.list_datasets(organisation_id)}:
+            raise ConflictError(
+                f"dataset {dataset_id!r} exists already; use `accord dataset ingest` "
+                "to add a version"
+            )
         if not _NAME.fullmatch(name):
             raise ValidationError(
                 f"dataset name {name!r} must be lower case letters, digits and '_', "
