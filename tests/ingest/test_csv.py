@@ -81,6 +81,8 @@ def test_identifier_problems_name_row_and_column(tmp_path: Path) -> None:
     ]
     assert "never allocated" in outcome.problems[0].message
     assert outcome.problems[0].value == "BG123456A"
+    # Messages go to refusals and the audit log: they name the rule, never the value.
+    assert all(p.value and p.value not in str(p) for p in outcome.problems)
     assert "check digit" in outcome.problems[1].message
     assert not outcome.fatal
     assert outcome.row_count == 3

@@ -126,7 +126,7 @@ def _check_header(
         log.add(
             Problem(
                 ProblemCode.MISSING_HEADER,
-                f"row 1 looks like data, not column names ({shorten(cell)!r})",
+                "row 1 looks like data, not column names (a cell holds a value, kept in .value)",
                 row=1,
                 value=shorten(cell),
             )

@@ -45,6 +45,7 @@ class SemanticCheck:
     valid: Callable[[pa.Array], pa.Array]
     code: ProblemCode
     explain: Callable[[str], str]
+    """The rule the value breaks; never the value itself (see ``explain``)."""
 
 
 SEMANTIC_CHECKS: dict[SemanticType, SemanticCheck] = {
@@ -217,7 +218,7 @@ class RowValidator:
     @staticmethod
     def _type_message(spec: FieldSpec) -> Callable[[str], str]:
         hint = TYPE_HINTS[spec.data_type]
-        return lambda value: f"{shorten(value)!r} is not {hint} ({spec.data_type})"
+        return lambda _: f"not {hint} ({spec.data_type})"
 
 
 def _missing_message(_: str) -> str:
