@@ -1,0 +1,70 @@
+"""An API over a populated Accord, with a token for each kind of caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from accord.api.app import create_app
+from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
+from accord.services.app import Accord
+from accord.store.models import TokenRow
+
+CSV_BODY = (
+    "nino,forename,surname,date_of_birth,postcode\n"
+    "AB123456C,Mary,Jones,1961-04-12,SW1A 1AA\n"
+    "CE654321A,John,Smith,1958-11-30,M1 1AE\n"
+)
+
+
+@dataclass
+class World:
+    accord: Accord
+    client: TestClient
+    tokens: dict[str, str]
+    alice_token_id: str
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"} if who != "none" else {}
+
+
+@pytest.fixture
+def world(sqlite_accord: Accord, tmp_path: Path) -> Iterator[World]:
+    accord = sqlite_accord
+    op = accord.operator("test")
+    accord.identity.create_organisation(op, "dwp", "DWP", OrgKind.GOVERNMENT_DEPARTMENT)
+    accord.identity.create_organisation(op, "nhse", "NHS England", OrgKind.HEALTH_BODY)
+    people = {
+        "admin": (Membership(accord.platform_org, Role.ADMIN),),
+        "auditor": (Membership(accord.platform_org, Role.AUDITOR),),
+        "alice": (Membership("dwp", Role.DATA_OWNER), Membership("dwp", Role.ADMIN)),
+        "bob": (Membership("nhse", Role.REQUESTER),),
+        "roleless": (Membership("nhse", Role.REQUESTER),),
+        "expired": (Membership("dwp", Role.DATA_OWNER),),
+        "revoked": (Membership("dwp", Role.DATA_OWNER),),
+    }
+    for pid, roles in people.items():
+        accord.identity.create_principal(op, pid, pid.title(), PrincipalKind.PERSON, roles)
+    accord.identity.revoke_role(op, "roleless", Membership("nhse", Role.REQUESTER))
+    tokens = {pid: accord.identity.issue_token(op, pid, ttl_days=1)[1] for pid in people}
+    alice_token = accord.store.list_tokens("alice")[0]
+    revoked = accord.store.list_tokens("revoked")[0]
+    accord.identity.revoke_token(op, revoked.id)
+    source = tmp_path / "carers.csv"
+    source.write_text(CSV_BODY)
+    accord.catalogue.register(op, "dwp", "carers", str(source), description="carers")
+    # A token whose expiry has passed, as if a day had gone by.
+    with accord.store.engine.begin() as conn:
+        conn.execute(
+            update(TokenRow)
+            .where(TokenRow.principal_id == "expired")
+            .values(expires_at=accord.store.clock() - timedelta(seconds=1))
+        )
+    with TestClient(create_app(accord)) as client:
+        yield World(accord, client, tokens, alice_token.id)

@@ -1,0 +1,137 @@
+"""Every endpoint: 401 without a valid token, 403 for the wrong organisation or role,
+and every refusal in the audit log. A route missing from ``REQUESTS`` fails the suite,
+so a new endpoint cannot ship unguarded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accord.store import AuditFilter
+from tests.api.conftest import CSV_BODY, World
+
+# (method, path template) -> (concrete path, request kwargs, who must be refused)
+REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
+    ("GET", "/organisations"): ("/organisations", {}, "roleless"),
+    ("POST", "/organisations"): (
+        "/organisations",
+        {"json": {"id": "hmrc", "name": "HMRC", "kind": "government_department"}},
+        "alice",
+    ),
+    ("GET", "/organisations/{org_id}"): ("/organisations/dwp", {}, "roleless"),
+    ("POST", "/organisations/{org_id}/assurances"): (
+        "/organisations/dwp/assurances",
+        {"json": {"scheme": "iso_27001", "reference": "IS-9", "expires_on": "2030-01-01"}},
+        "alice",
+    ),
+    ("POST", "/principals"): (
+        "/principals",
+        {"json": {"id": "carol", "roles": [{"organisation": "dwp", "role": "analyst"}]}},
+        "bob",
+    ),
+    ("GET", "/principals/{principal_id}"): ("/principals/alice", {}, "bob"),
+    ("POST", "/principals/{principal_id}/roles"): (
+        "/principals/bob/roles",
+        {"json": {"organisation": "dwp", "role": "data_owner"}},
+        "bob",
+    ),
+    ("DELETE", "/principals/{principal_id}/roles"): (
+        "/principals/alice/roles",
+        {"json": {"organisation": "dwp", "role": "data_owner"}},
+        "bob",
+    ),
+    ("POST", "/principals/{principal_id}/tokens"): (
+        "/principals/alice/tokens",
+        {"json": {}},
+        "bob",
+    ),
+    ("GET", "/principals/{principal_id}/tokens"): ("/principals/alice/tokens", {}, "bob"),
+    ("DELETE", "/tokens/{token_id}"): ("/tokens/{alice_token}", {}, "bob"),
+    ("GET", "/datasets"): ("/datasets", {}, "roleless"),
+    ("GET", "/datasets/search"): ("/datasets/search?q=carers", {}, "roleless"),
+    ("GET", "/datasets/{org_id}/{name}"): ("/datasets/dwp/carers", {}, "roleless"),
+    ("POST", "/datasets/{org_id}/{name}"): (
+        "/datasets/dwp/new_one",
+        {"content": CSV_BODY, "headers": {"Content-Type": "text/csv"}},
+        "bob",
+    ),
+    ("POST", "/datasets/{org_id}/{name}/versions"): (
+        "/datasets/dwp/carers/versions",
+        {"content": CSV_BODY, "headers": {"Content-Type": "text/csv"}},
+        "bob",
+    ),
+    ("PATCH", "/datasets/{org_id}/{name}/fields/{field}"): (
+        "/datasets/dwp/carers/fields/nino",
+        {"json": {"category": "personal"}},
+        "bob",
+    ),
+    ("GET", "/audit/events"): ("/audit/events?organisation=dwp", {}, "bob"),
+    ("GET", "/audit/verify"): ("/audit/verify", {}, "alice"),
+    ("POST", "/audit/checkpoints"): ("/audit/checkpoints", {}, "bob"),
+}
+OPEN = {("GET", "/health")}
+
+
+def api_routes(world: World) -> set[tuple[str, str]]:
+    """Every operation the OpenAPI contract publishes."""
+    paths = world.client.get("/openapi.json").json()["paths"]
+    return {(method.upper(), path) for path, operations in paths.items() for method in operations}
+
+
+def test_every_route_is_in_the_matrix(world: World) -> None:
+    assert api_routes(world) - OPEN == set(REQUESTS)
+
+
+def _call(world: World, key: tuple[str, str], who: str) -> Any:
+    path, kwargs, _ = REQUESTS[key]
+    path = path.replace("{alice_token}", world.alice_token_id)
+    headers = {**kwargs.get("headers", {}), **world.headers(who)}
+    rest = {k: v for k, v in kwargs.items() if k != "headers"}
+    return world.client.request(key[0], path, headers=headers, **rest)
+
+
+def _denials(world: World) -> int:
+    return len(world.accord.store.audit_events(AuditFilter(decision="deny", limit=100_000)))
+
+
+@pytest.mark.parametrize("key", sorted(REQUESTS))
+@pytest.mark.parametrize("who", ["none", "expired", "revoked", "garbage"])
+def test_bad_tokens_get_401_and_are_audited(world: World, key: tuple[str, str], who: str) -> None:
+    world.tokens["garbage"] = "accord_not-a-real-token"
+    before = _denials(world)
+    response = _call(world, key, who)
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert body["error"]["code"] == "unauthenticated"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert _denials(world) == before + 1
+
+
+@pytest.mark.parametrize("key", sorted(REQUESTS))
+def test_wrong_organisation_or_role_gets_403_and_is_audited(
+    world: World, key: tuple[str, str]
+) -> None:
+    who = REQUESTS[key][2]
+    before = _denials(world)
+    response = _call(world, key, who)
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["code"] == "forbidden"
+    assert response.json()["error"]["message"]
+    assert _denials(world) == before + 1
+    [event] = world.accord.store.audit_events(AuditFilter(decision="deny", limit=1))
+    assert event.actor == f"principal:{who}"
+    assert event.reason == response.json()["error"]["message"]
+
+
+def test_the_right_caller_is_allowed(world: World) -> None:
+    assert world.client.get("/datasets", headers=world.headers("bob")).status_code == 200
+    created = world.client.post(
+        "/datasets/dwp/new_one",
+        content=CSV_BODY,
+        headers={"Content-Type": "text/csv", **world.headers("alice")},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["version"]["row_count"] == 2
+    verify = world.client.get("/audit/verify", headers=world.headers("auditor"))
+    assert verify.json()["ok"] is True
