@@ -8,7 +8,7 @@ VENV := .venv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen --no-sync
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test check lint typecheck serve bench clean
+.PHONY: demo test check lint typecheck serve bench clean postgres
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,8 +23,12 @@ demo: $(VENV)/.synced
 	$(RUN) accord demo
 
 ## test: the whole suite, store tests on SQLite and on a real PostgreSQL
-test: $(VENV)/.synced
+test: $(VENV)/.synced postgres
 	$(RUN) pytest -q
+
+## postgres: PostgreSQL's server binaries, from Debian's packages when missing (as root)
+postgres:
+	scripts/ensure-postgres
 
 ## check: ruff, mypy (strict on the core) and the tests with warnings as errors
 check: lint typecheck test
@@ -42,6 +46,7 @@ serve: $(VENV)/.synced
 
 bench: $(VENV)/.synced
 	$(RUN) python benchmarks/audit.py
+	$(RUN) python benchmarks/synth.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .accord .pytest_cache .mypy_cache .ruff_cache

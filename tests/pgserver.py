@@ -34,7 +34,7 @@ def find_pg_bin() -> Path | None:
             return candidate
     versions = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+        key=lambda p: int(name) if (name := Path(p).parent.parent.name).isdigit() else 0,
     )
     return Path(versions[-1]).parent if versions else None
 
@@ -65,10 +65,13 @@ def throwaway_cluster(bindir: Path) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    options = (
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    )
     subprocess.run(
         _as_server_user(
-            str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-o", options, "-w", "start"
+            str(bindir / "pg_ctl"),
+            *("-D", str(data), "-l", str(base / "log"), "-o", options, "-w", "start"),
         ),
         check=True,
         capture_output=True,

@@ -207,3 +207,18 @@ def test_registering_twice_conflicts(published: Accord, tmp_path: Path) -> None:
         published.catalogue.register(published.operator(), "dwp", "carers", source)
     assert published.store.get_dataset("dwp/carers").latest_version == 1
     assert pq.read_table(first.version.location).num_rows == 4
+
+
+def test_an_in_place_table_with_bad_rows_is_refused_even_when_lenient(
+    published: Accord, tmp_path: Path
+) -> None:
+    database = tmp_path / "dwp.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE TABLE carers (nino VARCHAR, postcode VARCHAR)")
+        con.execute("INSERT INTO carers VALUES ('AB123456C', 'SW1A 1AA'), ('QQ123456Z', 'M1 1AE')")
+    for lenient in (False, True):
+        with pytest.raises(ValidationError, match="row 2"):
+            published.catalogue.register(
+                published.operator(), "dwp", "carers", f"duckdb:{database}#carers", lenient=lenient
+            )
+    assert published.store.list_datasets() == []

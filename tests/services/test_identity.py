@@ -60,21 +60,23 @@ def test_ids_are_validated(accord: Accord) -> None:
 def test_a_token_is_random_shown_once_and_stored_only_as_a_hash(accord: Accord) -> None:
     _setup(accord)
     token, secret = accord.identity.issue_token(accord.operator(), "alice")
-    other_token, other_secret = accord.identity.issue_token(accord.operator(), "alice")
+    _, other_secret = accord.identity.issue_token(accord.operator(), "alice")
     assert secret != other_secret
     assert len(secret.removeprefix("accord_")) >= 43  # 32 random bytes, base64url: 256 bits
     with accord.store.engine.connect() as conn:
         stored = conn.execute(select(TokenRow.secret_hash, TokenRow.prefix)).all()
     assert all(secret not in (h, p) for h, p in stored)
     assert hashlib.sha256(secret.encode()).hexdigest() in {h for h, _ in stored}
-    assert token.prefix and secret.startswith(token.prefix)
+    assert token.prefix
+    assert secret.startswith(token.prefix)
 
 
 def test_authentication_records_last_use_and_the_access(accord: Accord) -> None:
     _setup(accord)
     token, secret = accord.identity.issue_token(accord.operator(), "alice")
     caller = accord.identity.authenticate(secret, "GET /datasets", accord.platform_org)
-    assert caller.principal is not None and caller.principal.id == "alice"
+    assert caller.principal is not None
+    assert caller.principal.id == "alice"
     assert accord.store.get_token(token.id).last_used_at is not None
     [event] = accord.store.audit_events(AuditFilter(action="api.access", limit=1))
     assert event.actor == "principal:alice"

@@ -108,9 +108,6 @@ def test_deleting_an_event_is_named(accord: Accord) -> None:
 
 def test_swapping_two_events_is_named(accord: Accord) -> None:
     _fill(accord)
-    columns = ", ".join(
-        f"{c} = (SELECT {c} FROM audit_events WHERE seq = :other)" for c in EDITABLE
-    )
     with accord.store.engine.begin() as conn:
         _drop_triggers(conn)
         rows = {
@@ -159,7 +156,8 @@ def test_cutting_the_tail_is_caught_by_the_checkpoint(accord: Accord) -> None:
         accord,
         ("DELETE FROM audit_events WHERE seq >= :seq", {"seq": cut_from}),
         (
-            "UPDATE audit_head SET seq = :seq, hash = (SELECT hash FROM audit_events WHERE seq = :seq)",
+            "UPDATE audit_head SET seq = :seq, "
+            "hash = (SELECT hash FROM audit_events WHERE seq = :seq)",
             {"seq": cut_from - 1},
         ),
     )
@@ -193,7 +191,8 @@ def test_a_consistently_rewritten_log_no_longer_matches_its_checkpoint(accord: A
         )
         statements.append(
             (
-                "UPDATE audit_events SET actor = :actor, prev_hash = :prev, hash = :hash WHERE seq = :seq",
+                "UPDATE audit_events SET actor = :actor, prev_hash = :prev, hash = :hash "
+                "WHERE seq = :seq",
                 {"actor": actor, "prev": prev, "hash": digest, "seq": record.seq},
             )
         )

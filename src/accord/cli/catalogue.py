@@ -161,6 +161,7 @@ def dataset_ingest(
     lenient: Annotated[bool, typer.Option(help="Quarantine bad rows and load the rest.")] = False,
 ) -> None:
     """Ingest a new version, checked against the registered schema."""
+    split_id(dataset_id)
     app = open_app()
     report = app.catalogue.ingest(app.operator(), dataset_id, source, lenient=lenient)
     _report(report, "Ingested")
@@ -178,6 +179,7 @@ def dataset_classify(
     description: Annotated[str | None, typer.Option(help="Describe the field.")] = None,
 ) -> None:
     """Confirm a field's suggested category and semantic type, or override them."""
+    split_id(dataset_id)
     app = open_app()
     dataset = app.catalogue.classify(
         app.operator(),
@@ -243,6 +245,7 @@ def dataset_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show a dataset's metadata, fields and versions."""
+    split_id(dataset_id)
     app = open_app()
     dataset, versions = app.catalogue.show(app.operator(), dataset_id)
     if as_json:

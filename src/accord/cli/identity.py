@@ -220,9 +220,29 @@ def token_issue(
 
 @token_app.command("list")
 @handles_errors
-def token_list(principal_id: Annotated[str, typer.Argument()]) -> None:
+def token_list(
+    principal_id: Annotated[str, typer.Argument()],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
     """List a principal's tokens: never their secrets."""
     app = open_app()
+    tokens = app.identity.list_tokens(app.operator(), principal_id)
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": t.id,
+                    "prefix": t.prefix,
+                    "created_at": t.created_at.isoformat(),
+                    "expires_at": t.expires_at.isoformat(),
+                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                    "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                    "description": t.description,
+                }
+                for t in tokens
+            ]
+        )
+        return
     table(
         f"Tokens of {principal_id}",
         ["id", "prefix", "created", "expires", "revoked", "last used", "description"],
@@ -236,7 +256,7 @@ def token_list(principal_id: Annotated[str, typer.Argument()]) -> None:
                 f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
                 t.description,
             )
-            for t in app.identity.list_tokens(app.operator(), principal_id)
+            for t in tokens
         ],
     )
 

@@ -297,9 +297,17 @@ class CatalogueService:
         self, caller: Caller, event: AuditEvent, outcome: Any, lenient: bool
     ) -> None:
         problems: tuple[Problem, ...] = tuple(outcome.problems)
-        if not problems or (lenient and not outcome.fatal):
+        # An in-place table keeps its bad rows where they are: there is nothing to
+        # quarantine them from, so lenient mode cannot apply and strict rules hold.
+        in_place = outcome.table is None and not outcome.fatal
+        if not problems or (lenient and not outcome.fatal and not in_place):
             return
-        mode = "the file" if outcome.fatal else "strict mode refuses the whole file"
+        if outcome.fatal:
+            mode = "the file"
+        elif in_place:
+            mode = "an in-place table's bad rows cannot be quarantined: fix them at source"
+        else:
+            mode = "strict mode refuses the whole file"
         reason = f"{len(problems)} problem(s); {mode}; nothing was committed"
         self.store.record(
             replace(event, reason=reason, decision=Decision.DENY).with_details(
@@ -312,9 +320,9 @@ class CatalogueService:
             if len(problems) > _SHOWN_PROBLEMS
             else ""
         )
-        hint = (
-            "" if outcome.fatal else "\nUse --lenient to quarantine the bad rows and load the rest."
-        )
+        hint = ""
+        if not (outcome.fatal or in_place):
+            hint = "\nUse --lenient to quarantine the bad rows and load the rest."
         raise ValidationError(f"{reason}:\n{listed}{more}{hint}", problems=problems)
 
     def _commit(
@@ -330,7 +338,6 @@ class CatalogueService:
                 )
                 from accord import ingest
 
-                target.parent.mkdir(parents=True, exist_ok=True)
                 ingest.write_parquet_atomic(outcome.table, target)
                 written.append(target)
                 location = str(target)
