@@ -20,7 +20,7 @@ from accord.services.catalogue import CatalogueService
 from accord.services.identity import IdentityService
 from accord.settings import Settings, load_settings
 from accord.store import Store, connect_engine
-from accord.store.migrate import current_revision, head_revision, migrate
+from accord.store.migrate import current_heads, head_revisions, migrate
 
 __all__ = ["PLATFORM_ORG", "Accord"]
 
@@ -69,7 +69,7 @@ class Accord:
             )
         keys = KeyStore.open(settings.home, settings.master_key)
         engine = connect_engine(settings.database_url)
-        if current_revision(engine) != head_revision():
+        if current_heads(engine) != head_revisions():
             raise ConfigurationError(
                 f"the store at {engine.url.render_as_string(hide_password=True)} is not at the "
                 "current schema. Run `accord init` to migrate it."
