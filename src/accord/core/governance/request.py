@@ -1,0 +1,257 @@
+"""A data-sharing request, carrying what the ICO request form and the NHS access-request
+standards ask for, so that reviewers never start from a blank page.
+
+Requests are written as YAML or JSON (see ``docs/requests.md``) or built through the
+API; this model is the one schema for all three.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Art9Condition",
+    "Channel",
+    "ControllerRelationship",
+    "DataJourneyLink",
+    "Dpia",
+    "DpiaOutcome",
+    "FieldRequest",
+    "Frequency",
+    "LawfulBasis",
+    "Party",
+    "PartyRole",
+    "PurposeCategory",
+    "RequestedDataset",
+    "RequestedForm",
+    "SharingRequest",
+    "Transform",
+    "TransformKind",
+]
+
+
+class PurposeCategory(StrEnum):
+    STRATEGIC_PLANNING = "strategic_planning"
+    OUTREACH = "outreach"
+    CUSTOMER_TRACKING = "customer_tracking"
+    ELIGIBILITY_CHECKING = "eligibility_checking"
+    RESEARCH = "research"
+    OPERATIONAL_SERVICE_DELIVERY = "operational_service_delivery"
+    SAFEGUARDING = "safeguarding"
+    EMERGENCY_RESPONSE = "emergency_response"
+
+
+OPERATIONAL_PURPOSES = frozenset(
+    {
+        PurposeCategory.OUTREACH,
+        PurposeCategory.CUSTOMER_TRACKING,
+        PurposeCategory.ELIGIBILITY_CHECKING,
+        PurposeCategory.OPERATIONAL_SERVICE_DELIVERY,
+        PurposeCategory.SAFEGUARDING,
+        PurposeCategory.EMERGENCY_RESPONSE,
+    }
+)
+
+
+class RequestedForm(StrEnum):
+    AGGREGATE = "aggregate"
+    ANONYMISED = "anonymised"
+    PSEUDONYMISED = "pseudonymised"
+    IDENTIFIABLE = "identifiable"
+
+
+class Channel(StrEnum):
+    IN_PLACE_QUERY = "in_place_query"
+    DELTA_SHARING = "delta_sharing"
+    BULK_PACKAGE = "bulk_package"
+    ELIGIBILITY_CHECK = "eligibility_check"
+    BATCH_VALIDATION = "batch_validation"
+    AGGREGATE_STATISTICS = "aggregate_statistics"
+
+
+AGGREGATE_CHANNELS = frozenset({Channel.BATCH_VALIDATION, Channel.AGGREGATE_STATISTICS})
+
+
+class Frequency(StrEnum):
+    ONE_OFF = "one_off"
+    RECURRING = "recurring"
+    CONTINUOUS = "continuous"
+
+
+class LawfulBasis(StrEnum):
+    """UK GDPR Article 6(1)."""
+
+    CONSENT = "6(1)(a)"
+    CONTRACT = "6(1)(b)"
+    LEGAL_OBLIGATION = "6(1)(c)"
+    VITAL_INTERESTS = "6(1)(d)"
+    PUBLIC_TASK = "6(1)(e)"
+    LEGITIMATE_INTERESTS = "6(1)(f)"
+
+
+class Art9Condition(StrEnum):
+    """UK GDPR Article 9(2), for special-category data."""
+
+    EXPLICIT_CONSENT = "9(2)(a)"
+    EMPLOYMENT_SOCIAL_SECURITY = "9(2)(b)"
+    VITAL_INTERESTS = "9(2)(c)"
+    NOT_FOR_PROFIT = "9(2)(d)"
+    MADE_PUBLIC = "9(2)(e)"
+    LEGAL_CLAIMS = "9(2)(f)"
+    SUBSTANTIAL_PUBLIC_INTEREST = "9(2)(g)"
+    HEALTH_SOCIAL_CARE = "9(2)(h)"
+    PUBLIC_HEALTH = "9(2)(i)"
+    ARCHIVING_RESEARCH_STATISTICS = "9(2)(j)"
+
+
+class ControllerRelationship(StrEnum):
+    SEPARATE = "separate"
+    JOINT = "joint"
+
+
+class PartyRole(StrEnum):
+    CONTROLLER = "controller"
+    JOINT_CONTROLLER = "joint_controller"
+    PROCESSOR = "processor"
+
+
+class DpiaOutcome(StrEnum):
+    """The DPIA's conclusion. ``high_residual_risk`` needs ICO prior consultation (Art 36)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    LOW_RISK = "low_risk"
+    MITIGATED = "mitigated"
+    HIGH_RESIDUAL_RISK = "high_residual_risk"
+
+
+class TransformKind(StrEnum):
+    KEEP = "keep"
+    DROP = "drop"
+    PSEUDONYMISE = "pseudonymise"
+    GENERALISE = "generalise"
+    FLAG = "flag"
+    BAND = "band"
+    REDACT = "redact"
+    TRUNCATE = "truncate"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Transform(_Frozen):
+    """How a field leaves: kept, dropped, pseudonymised in a linkage domain, generalised…
+
+    ``argument`` is the domain for ``pseudonymise``; ``year``, ``year_month``,
+    ``age_band``, ``area``, ``district`` or ``sector`` for ``generalise``; an
+    expression for ``flag``; comma-separated band edges for ``band``; a length for
+    ``truncate``.
+    """
+
+    kind: TransformKind = TransformKind.KEEP
+    argument: str = ""
+
+    @model_validator(mode="after")
+    def _argument_present(self) -> Transform:
+        needs = {
+            TransformKind.PSEUDONYMISE,
+            TransformKind.GENERALISE,
+            TransformKind.FLAG,
+            TransformKind.BAND,
+            TransformKind.TRUNCATE,
+        }
+        if self.kind in needs and not self.argument.strip():
+            raise ValueError(f"transform {self.kind.value} needs an argument")
+        return self
+
+    def label(self) -> str:
+        return self.kind.value + (f"({self.argument})" if self.argument else "")
+
+
+class FieldRequest(_Frozen):
+    name: str = Field(min_length=1)
+    justification: str = ""
+    transform: Transform = Transform()
+
+
+class RequestedDataset(_Frozen):
+    dataset: str = Field(min_length=3, description="ORG/NAME in the catalogue")
+    fields: tuple[FieldRequest, ...] = Field(min_length=1)
+    cohort: str = Field(default="", description="A row filter in Accord's expression language")
+
+
+class Party(_Frozen):
+    organisation: str
+    role: PartyRole = PartyRole.CONTROLLER
+
+
+class Dpia(_Frozen):
+    reference: str = ""
+    outcome: DpiaOutcome = DpiaOutcome.NOT_STARTED
+    completed_on: date | None = None
+
+
+class DataJourneyLink(_Frozen):
+    """One link in the chain the data travels along, from source to final use."""
+
+    from_party: str
+    to_party: str
+    description: str = ""
+
+
+class SharingRequest(_Frozen):
+    """Everything a reviewer needs to decide, in one document."""
+
+    title: str = Field(min_length=3)
+    requesting_organisation: str
+    requester: str
+    parties: tuple[Party, ...] = ()
+    controller_relationship: ControllerRelationship = ControllerRelationship.SEPARATE
+    processors: tuple[str, ...] = ()
+    purpose_category: PurposeCategory
+    purpose: str = Field(min_length=10, description="The purpose, in words")
+    public_benefit: str = ""
+    logic_model: str = Field(default="", description="How the benefit comes about")
+    datasets: tuple[RequestedDataset, ...] = Field(min_length=1)
+    form: RequestedForm
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    frequency: Frequency = Frequency.ONE_OFF
+    lawful_basis: LawfulBasis | None = None
+    art9_condition: Art9Condition | None = None
+    schedule1_condition: str = Field(default="", description="DPA 2018 Schedule 1 paragraph")
+    gateway: str = Field(default="", description="A gateway id from `accord gateways`")
+    dpia: Dpia = Dpia()
+    expected_records: int | None = Field(default=None, ge=0)
+    vulnerable_people: bool = False
+    new_technology: bool = False
+    linkage: bool = Field(
+        default=False, description="The recipient will match this to its own data"
+    )
+    retention: str = ""
+    deletion_method: str = ""
+    onward_sharing: str = Field(default="", description="Empty means none")
+    security_measures: str = ""
+    territory: Literal["uk", "eea", "adequate", "other"] = "uk"
+    start_date: date
+    end_date: date
+    data_journey: tuple[DataJourneyLink, ...] = ()
+    test_exchange: bool = Field(
+        default=True, description="Require a test exchange before live data"
+    )
+    amends: str = Field(default="", description="The agreement id this request amends")
+
+    def dataset_ids(self) -> tuple[str, ...]:
+        return tuple(d.dataset for d in self.datasets)
+
+    def owner_organisations(self) -> tuple[str, ...]:
+        """The organisations whose data is asked for: they approve."""
+        return tuple(sorted({d.dataset.split("/", 1)[0] for d in self.datasets}))
+
+    @classmethod
+    def parse(cls, document: dict[str, Any]) -> SharingRequest:
+        return cls.model_validate(document)
