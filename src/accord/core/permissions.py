@@ -47,18 +47,23 @@ class Caller:
     operator: bool = False
     platform_org: str = ""
     token_id: str = ""
+    via: str = ""
+    """The local operator who acts on the principal's behalf from the command line."""
 
     @classmethod
     def local_operator(cls, user: str, platform_org: str) -> Caller:
         return cls(actor=f"operator:{user}", operator=True, platform_org=platform_org)
 
     @classmethod
-    def for_principal(cls, principal: Principal, platform_org: str, token_id: str = "") -> Caller:
+    def for_principal(
+        cls, principal: Principal, platform_org: str, token_id: str = "", via: str = ""
+    ) -> Caller:
         return cls(
             actor=f"principal:{principal.id}",
             principal=principal,
             platform_org=platform_org,
             token_id=token_id,
+            via=via,
         )
 
     def has_role(self, organisation_id: str, *roles: Role) -> bool:

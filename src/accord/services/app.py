@@ -15,9 +15,11 @@ from accord.core.identity import Organisation, OrgKind
 from accord.core.permissions import Caller
 from accord.errors import ConfigurationError
 from accord.keys import KeyStore
+from accord.services.agreements import AgreementService
 from accord.services.audit import AuditService
 from accord.services.catalogue import CatalogueService
 from accord.services.identity import IdentityService
+from accord.services.requests import RequestService
 from accord.settings import Settings, load_settings
 from accord.store import Store, connect_engine
 from accord.store.migrate import current_heads, head_revisions, migrate
@@ -35,6 +37,8 @@ class Accord:
     identity: IdentityService
     catalogue: CatalogueService
     audit: AuditService
+    requests: RequestService
+    agreements: AgreementService
     platform_org: str
 
     @classmethod
@@ -88,12 +92,24 @@ class Accord:
             identity=identity,
             catalogue=CatalogueService(store, data_dir=settings.home / "data"),
             audit=AuditService(store, keys.public_key("audit-checkpoint")),
+            requests=RequestService(store, keys),
+            agreements=AgreementService(store, keys),
             platform_org=platform.id if platform else PLATFORM_ORG,
         )
 
     def operator(self, user: str | None = None) -> Caller:
         """The local command line's caller, with the platform's authority."""
         return Caller.local_operator(user or _os_user(), self.platform_org)
+
+    def acting_as(self, principal_id: str, user: str | None = None) -> Caller:
+        """The local operator acting for a named principal, with that principal's roles only.
+
+        Governance actions need a person; the audit log records both who and through whom.
+        """
+        principal = self.store.get_principal(principal_id)
+        return Caller.for_principal(
+            principal, self.platform_org, via=f"operator:{user or _os_user()}"
+        )
 
     def platform(self) -> Organisation:
         return self.store.get_organisation(self.platform_org)

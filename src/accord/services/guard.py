@@ -26,6 +26,8 @@ def refuse(
     reason: str,
     **details: Any,
 ) -> PermissionDenied:
+    if caller.via:
+        details["via"] = caller.via
     store.record(
         AuditEvent(
             actor=caller.actor,
@@ -53,6 +55,8 @@ def authorise(
     """The allow event for the change, or a recorded refusal raised as PermissionDenied."""
     if not verdict.allowed:
         raise refuse(store, caller, action, obj, organisation, verdict.reason, **details)
+    if caller.via:
+        details["via"] = caller.via
     return AuditEvent(
         actor=caller.actor,
         action=action,

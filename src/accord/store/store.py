@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from accord.store.audit_store import AuditFilter, AuditStore
 from accord.store.catalogue_store import CatalogueStore
+from accord.store.governance_store import GOVERNANCE_READ_METHODS, GovernanceStore
 from accord.store.identity_store import IdentityStore
 
 __all__ = ["READ_METHODS", "AuditFilter", "Store"]
 
-READ_METHODS = frozenset(
+READ_METHODS = GOVERNANCE_READ_METHODS | frozenset(
     {
         "get_organisation",
         "list_organisations",
@@ -39,5 +40,5 @@ READ_METHODS = frozenset(
 """Public methods that change nothing; every other public method must take ``audit``."""
 
 
-class Store(IdentityStore, CatalogueStore, AuditStore):
+class Store(IdentityStore, CatalogueStore, GovernanceStore, AuditStore):
     """SQLite or PostgreSQL behind one interface; see the module docstring for the contract."""

@@ -1,0 +1,151 @@
+"""The executable agreement: the policy approvers signed and the engine enforces.
+
+An agreement version is immutable once active; an amendment is a new version that is
+approved again. The policy is plain JSON (documented in ``docs/agreements.md``); its
+SHA-256 over canonical JSON is what the decision record signs and what every audited
+extract cites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from accord.core.governance.request import (
+    AGGREGATE_CHANNELS,
+    Art9Condition,
+    Channel,
+    Frequency,
+    LawfulBasis,
+    PurposeCategory,
+    SharingRequest,
+    Transform,
+)
+
+__all__ = [
+    "AgreementPolicy",
+    "DatasetPolicy",
+    "FieldPolicy",
+    "OutputControls",
+    "policy_from_request",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldPolicy(_Frozen):
+    name: str
+    transform: Transform
+
+
+class DatasetPolicy(_Frozen):
+    dataset: str
+    fields: tuple[FieldPolicy, ...]
+    cohort: str = ""
+
+
+class OutputControls(_Frozen):
+    """Limits on what leaves through aggregate and per-record channels."""
+
+    min_cell_count: int = 10
+    rounding_base: int = 5
+    per_record_answers: bool = False
+    """Whether the eligibility-check channel may answer yes/no per record."""
+    max_rows_per_query: int = 1_000_000
+
+
+class AgreementPolicy(_Frozen):
+    id: str
+    version: int = Field(ge=1)
+    request_id: str
+    title: str
+    tier: int = Field(ge=1, le=5)
+    data_owners: tuple[str, ...]
+    recipient: str
+    processors: tuple[str, ...] = ()
+    purpose_category: PurposeCategory
+    purpose: str
+    public_benefit: str = ""
+    lawful_basis: LawfulBasis | None = None
+    art9_condition: Art9Condition | None = None
+    schedule1_condition: str = ""
+    gateway: str = ""
+    datasets: tuple[DatasetPolicy, ...]
+    channels: tuple[Channel, ...]
+    output_controls: OutputControls = OutputControls()
+    frequency: Frequency = Frequency.ONE_OFF
+    retention: str = ""
+    deletion_method: str = ""
+    onward_sharing: str = ""
+    territory: str = "uk"
+    valid_from: date
+    valid_to: date
+    test_exchange_required: bool = True
+    conditions: tuple[str, ...] = ()
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def dataset(self, dataset_id: str) -> DatasetPolicy:
+        for policy in self.datasets:
+            if policy.dataset == dataset_id:
+                return policy
+        raise KeyError(dataset_id)
+
+
+def policy_from_request(
+    request: SharingRequest,
+    *,
+    agreement_id: str,
+    version: int,
+    request_id: str,
+    tier: int,
+    per_record_answers: bool,
+    conditions: tuple[str, ...] = (),
+) -> AgreementPolicy:
+    """The policy an approved request becomes: exactly what was asked, as approved."""
+    aggregate = set(request.channels) <= AGGREGATE_CHANNELS
+    return AgreementPolicy(
+        id=agreement_id,
+        version=version,
+        request_id=request_id,
+        title=request.title,
+        tier=tier,
+        data_owners=request.owner_organisations(),
+        recipient=request.requesting_organisation,
+        processors=request.processors,
+        purpose_category=request.purpose_category,
+        purpose=request.purpose,
+        public_benefit=request.public_benefit,
+        lawful_basis=request.lawful_basis,
+        art9_condition=request.art9_condition,
+        schedule1_condition=request.schedule1_condition,
+        gateway=request.gateway,
+        datasets=tuple(
+            DatasetPolicy(
+                dataset=d.dataset,
+                fields=tuple(FieldPolicy(name=f.name, transform=f.transform) for f in d.fields),
+                cohort=d.cohort,
+            )
+            for d in request.datasets
+        ),
+        channels=request.channels,
+        output_controls=OutputControls(per_record_answers=per_record_answers and not aggregate),
+        frequency=request.frequency,
+        retention=request.retention,
+        deletion_method=request.deletion_method,
+        onward_sharing=request.onward_sharing,
+        territory=request.territory,
+        valid_from=request.start_date,
+        valid_to=request.end_date,
+        test_exchange_required=request.test_exchange,
+        conditions=conditions,
+    )

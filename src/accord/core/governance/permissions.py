@@ -1,0 +1,158 @@
+"""Who may act on requests and agreements, apart from what their state allows.
+
+Separation of duties lives here: nobody from the requesting organisation reviews, and
+one person gives at most one approval to a revision. Each rule returns a verdict with
+the reason that goes to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from accord.core.governance.records import RequestRecord, Review
+from accord.core.governance.workflow import Transition
+from accord.core.identity import Role
+from accord.core.permissions import Caller, Verdict
+
+__all__ = [
+    "approval_role",
+    "can_act_for_requester",
+    "can_create_request",
+    "can_override",
+    "can_review",
+    "can_steward_agreement",
+    "can_view_request",
+]
+
+
+def _person(caller: Caller) -> Verdict | None:
+    if caller.principal is None:
+        return Verdict(
+            False,
+            "governance actions are taken by a named person: act as a principal "
+            "(`--as PRINCIPAL` on the command line)",
+        )
+    return None
+
+
+def can_create_request(caller: Caller, organisation: str) -> Verdict:
+    if (refused := _person(caller)) is not None:
+        return refused
+    if caller.has_role(organisation, Role.REQUESTER):
+        return Verdict(True, f"requester of {organisation!r}")
+    return Verdict(False, f"only a requester of {organisation!r} may ask on its behalf")
+
+
+def can_act_for_requester(
+    caller: Caller, request: RequestRecord, transition: Transition
+) -> Verdict:
+    org = request.document.requesting_organisation
+    if (refused := _person(caller)) is not None:
+        return refused
+    if any(caller.has_role(org, role) for role in transition.roles):
+        return Verdict(True, f"requester of {org!r}")
+    return Verdict(
+        False, f"only a requester of {org!r} may {transition.action.replace('_', ' ')} it"
+    )
+
+
+def can_review(caller: Caller, request: RequestRecord, transition: Transition) -> Verdict:
+    """Reviewers hold one of the transition's roles in an organisation whose data it is,
+    and none in the requesting organisation."""
+    if (refused := _person(caller)) is not None:
+        return refused
+    assert caller.principal is not None
+    requesting = request.document.requesting_organisation
+    if caller.principal.organisations_with(*Role) & {requesting}:
+        return Verdict(
+            False,
+            f"separation of duties: {caller.principal.id!r} belongs to the requesting "
+            f"organisation {requesting!r}",
+        )
+    for org in request.document.owner_organisations():
+        held = [r for r in transition.roles if caller.has_role(org, r)]
+        if held:
+            return Verdict(True, f"{held[0].value} of {org!r}, whose data is asked for")
+    roles = ", ".join(sorted(r.value for r in transition.roles))
+    owners = ", ".join(request.document.owner_organisations())
+    return Verdict(
+        False, f"only a {roles} of {owners} may {transition.action.replace('_', ' ')} it"
+    )
+
+
+def approval_role(
+    caller: Caller,
+    request: RequestRecord,
+    required: Iterable[Role],
+    approvals: Iterable[Review],
+    wanted: Role | None = None,
+) -> tuple[Verdict, Role | None, str]:
+    """The role this approval counts as, and the organisation it is given for.
+
+    One person gives at most one approval to a revision; each required role is filled
+    once, by someone holding it in a data-owning organisation.
+    """
+    assert caller.principal is not None
+    given = list(approvals)
+    if any(a.principal_id == caller.principal.id for a in given):
+        return (
+            Verdict(False, f"{caller.principal.id!r} has already approved this revision"),
+            None,
+            "",
+        )
+    filled = {a.role for a in given}
+    open_roles = [r for r in required if r.value not in filled]
+    if wanted is not None:
+        open_roles = [r for r in open_roles if r is wanted]
+    for role in open_roles:
+        for org in request.document.owner_organisations():
+            if caller.has_role(org, role):
+                return Verdict(True, f"approves as {role.value} of {org!r}"), role, org
+    needed = ", ".join(r.value for r in required if r.value not in filled) or "none"
+    return (
+        Verdict(
+            False,
+            f"{caller.principal.id!r} holds none of the approvals still needed ({needed})"
+            + (f" as {wanted.value}" if wanted else ""),
+        ),
+        None,
+        "",
+    )
+
+
+def can_override(caller: Caller, request: RequestRecord) -> Verdict:
+    """Only legal, in an organisation whose data it is, overrides a blocking finding."""
+    if (refused := _person(caller)) is not None:
+        return refused
+    assert caller.principal is not None
+    requesting = request.document.requesting_organisation
+    if requesting in caller.principal.organisations_with(*Role):
+        return Verdict(False, "separation of duties: the requesting organisation cannot override")
+    for org in request.document.owner_organisations():
+        if caller.has_role(org, Role.LEGAL):
+            return Verdict(True, f"legal of {org!r}")
+    return Verdict(False, "only legal in an organisation whose data is asked for may override")
+
+
+def can_steward_agreement(caller: Caller, owners: Iterable[str], transition: Transition) -> Verdict:
+    if caller.operator:
+        return Verdict(True, "local operator")
+    for org in owners:
+        for role in transition.roles:
+            if caller.has_role(org, role):
+                return Verdict(True, f"{role.value} of {org!r}")
+    roles = ", ".join(sorted(r.value for r in transition.roles))
+    return Verdict(
+        False, f"only a {roles} of the data-owning organisation may {transition.action} it"
+    )
+
+
+def can_view_request(caller: Caller, request: RequestRecord) -> Verdict:
+    if caller.operator:
+        return Verdict(True, "local operator")
+    if caller.has_role(caller.platform_org, Role.AUDITOR, Role.ADMIN):
+        return Verdict(True, "platform auditor or admin")
+    parties = {request.document.requesting_organisation, *request.document.owner_organisations()}
+    if caller.principal is not None and caller.principal.organisations_with(*Role) & parties:
+        return Verdict(True, "member of a party to the request")
+    return Verdict(False, "only the parties to a request and platform auditors may see it")

@@ -1,0 +1,195 @@
+"""Use cases for agreements: show, verify, export, suspend, reinstate, revoke, expire;
+the public register; and the governance metrics."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from accord.core.audit import AuditEvent
+from accord.core.governance.decision import ApprovalEntry, DecisionRecord, verify_record
+from accord.core.governance.gateways import gateway as find_gateway
+from accord.core.governance.odrl import policy_to_odrl
+from accord.core.governance.permissions import can_steward_agreement
+from accord.core.governance.records import AgreementRecord
+from accord.core.governance.workflow import (
+    AGREEMENT_TRANSITIONS,
+    REQUEST_OWNERS,
+    AgreementAction,
+    AgreementState,
+    RequestState,
+    find_transition,
+)
+from accord.core.permissions import Caller, Verdict
+from accord.errors import ValidationError
+from accord.keys import KeyStore
+from accord.services.guard import authorise
+from accord.services.requests import org_signing_key_name
+from accord.store import Store
+
+__all__ = ["AgreementService", "RegisterEntry"]
+
+PLATFORM_TIMER = "platform:timer"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterEntry:
+    """What a public register of data-sharing agreements publishes about each."""
+
+    agreement: str
+    version: int
+    state: str
+    data_owners: tuple[str, ...]
+    recipient: str
+    purpose: str
+    legal_power: str
+    lawful_basis: str
+    valid_from: str
+    valid_to: str
+    expected_benefits: str
+    tier: int
+
+
+def decision_from_json(text: str) -> DecisionRecord:
+    data: dict[str, Any] = json.loads(text)
+    data["approvals"] = tuple(ApprovalEntry(**a) for a in data["approvals"])
+    for key in ("data_owners", "data_items", "conditions", "overridden_findings"):
+        data[key] = tuple(data[key])
+    return DecisionRecord(**data)
+
+
+class AgreementService:
+    def __init__(self, store: Store, keys: KeyStore) -> None:
+        self.store = store
+        self.keys = keys
+
+    def get(self, agreement_id: str, version: int | None = None) -> AgreementRecord:
+        self.expire_due()
+        return self.store.get_agreement(agreement_id, version)
+
+    def verify(self, agreement: AgreementRecord) -> bool:
+        """The decision record is signed by the data owner and names this exact policy."""
+        record = decision_from_json(agreement.decision_record)
+        if record.policy_sha256 != agreement.policy.sha256():
+            return False
+        public = self.keys.public_key(org_signing_key_name(agreement.signed_by))
+        return verify_record(record, agreement.signature, public)
+
+    def export_odrl(self, agreement_id: str, version: int | None = None) -> dict[str, Any]:
+        return policy_to_odrl(self.get(agreement_id, version).policy)
+
+    def _steward(
+        self, caller: Caller, agreement_id: str, action: AgreementAction, reason: str
+    ) -> AgreementRecord:
+        if not reason.strip():
+            raise ValidationError(f"say why the agreement is to {action.value} (--reason)")
+        current = self.get(agreement_id)
+        transition = find_transition(AGREEMENT_TRANSITIONS, current.state, action)
+        event = authorise(
+            self.store,
+            caller,
+            can_steward_agreement(caller, current.policy.data_owners, transition),
+            action=f"agreement.{action.value}",
+            obj=f"agreement:{current.id}:v{current.version}",
+            organisation=current.policy.recipient,
+            note=reason,
+            **{"from": current.state.value, "to": transition.target},
+        )
+        return self.store.set_agreement_state(
+            current, AgreementState(transition.target), audit=event
+        )
+
+    def suspend(self, caller: Caller, agreement_id: str, reason: str) -> AgreementRecord:
+        return self._steward(caller, agreement_id, AgreementAction.SUSPEND, reason)
+
+    def reinstate(self, caller: Caller, agreement_id: str, reason: str) -> AgreementRecord:
+        return self._steward(caller, agreement_id, AgreementAction.REINSTATE, reason)
+
+    def revoke(self, caller: Caller, agreement_id: str, reason: str) -> AgreementRecord:
+        return self._steward(caller, agreement_id, AgreementAction.REVOKE, reason)
+
+    def expire_due(self, today: date | None = None) -> list[AgreementRecord]:
+        """Move agreements past their end date to ``expired``: the platform's own transition."""
+        today = today or self.store.clock().date()
+        expired = []
+        for state in (AgreementState.ACTIVE, AgreementState.SUSPENDED):
+            for agreement in self.store.list_agreements(state=state):
+                if agreement.policy.valid_to < today:
+                    find_transition(AGREEMENT_TRANSITIONS, agreement.state, AgreementAction.EXPIRE)
+                    event = AuditEvent(
+                        actor=PLATFORM_TIMER,
+                        action="agreement.expire",
+                        object=f"agreement:{agreement.id}:v{agreement.version}",
+                        organisation=agreement.policy.recipient,
+                        reason=f"valid to {agreement.policy.valid_to.isoformat()}",
+                    )
+                    expired.append(
+                        self.store.set_agreement_state(
+                            agreement, AgreementState.EXPIRED, audit=event
+                        )
+                    )
+        return expired
+
+    def register(self) -> list[RegisterEntry]:
+        """The public register: every agreement's current version, without any data."""
+        self.expire_due()
+        entries = []
+        for agreement in self.store.list_agreements():
+            if agreement.state is AgreementState.SUPERSEDED:
+                continue
+            policy = agreement.policy
+            gw = find_gateway(policy.gateway) if policy.gateway else None
+            entries.append(
+                RegisterEntry(
+                    agreement=agreement.id,
+                    version=agreement.version,
+                    state=agreement.state.value,
+                    data_owners=policy.data_owners,
+                    recipient=policy.recipient,
+                    purpose=policy.purpose,
+                    legal_power=gw.title if gw else (policy.gateway or "not required (tier 1-3)"),
+                    lawful_basis=policy.lawful_basis.value if policy.lawful_basis else "",
+                    valid_from=policy.valid_from.isoformat(),
+                    valid_to=policy.valid_to.isoformat(),
+                    expected_benefits=policy.public_benefit,
+                    tier=policy.tier,
+                )
+            )
+        return entries
+
+    def metrics(self) -> dict[str, Any]:
+        """Time from submission to decision, and the open queue by state and owning role."""
+        requests = self.store.list_requests()
+        hours = [
+            (r.decided_at - r.submitted_at).total_seconds() / 3600
+            for r in requests
+            if r.decided_at is not None and r.submitted_at is not None
+        ]
+        queue: dict[str, dict[str, Any]] = {}
+        for state in RequestState:
+            owners = REQUEST_OWNERS[state]
+            if not owners:
+                continue
+            count = sum(1 for r in requests if r.state is state)
+            queue[state.value] = {"count": count, "owner_roles": sorted(r.value for r in owners)}
+        decided = {s.value: sum(1 for r in requests if r.state is s) for s in RequestState}
+        return {
+            "requests": len(requests),
+            "by_state": decided,
+            "decided": len(hours),
+            "hours_to_decision": {
+                "median": round(statistics.median(hours), 2) if hours else None,
+                "mean": round(statistics.fmean(hours), 2) if hours else None,
+                "max": round(max(hours), 2) if hours else None,
+            },
+            "open_queue": queue,
+        }
+
+    @staticmethod
+    def verdict_for(agreement: AgreementRecord) -> Verdict:
+        if agreement.state is AgreementState.ACTIVE:
+            return Verdict(True, "active")
+        return Verdict(False, f"agreement {agreement.id} is {agreement.state.value}")
