@@ -326,7 +326,7 @@ class RequestService:
             obj=f"request:{request_id}",
             organisation=request.document.requesting_organisation,
             finding=finding,
-            reason=reason,
+            justification=reason,
         )
         if not reason.strip():
             raise ValidationError("an override needs its reason (--reason)")
