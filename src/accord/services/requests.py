@@ -392,6 +392,8 @@ class RequestService:
         if still:
             updated = self.store.update_request(request, review=review, audit=event)
             return ApprovalOutcome(updated, counted_as, None, still)
+        final = find_transition(REQUEST_TRANSITIONS, request.state, RequestAction.APPROVE_FINAL)
+        event = event.with_details(to=final.target)
         agreement, supersedes = self._agreement_for(
             request, assessment, [*approvals, review], overridden
         )
