@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from accord.api.app import create_app
+from accord.core.governance.request import SharingRequest
 from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
 from accord.services.app import Accord
 from accord.store.models import TokenRow
@@ -29,6 +30,9 @@ class World:
     client: TestClient
     tokens: dict[str, str]
     alice_token_id: str
+    draft_request: str = ""
+    submitted_request: str = ""
+    agreement: str = ""
 
     def headers(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"} if who != "none" else {}
@@ -66,5 +70,46 @@ def world(sqlite_accord: Accord, tmp_path: Path) -> Iterator[World]:
             .where(TokenRow.principal_id == "expired")
             .values(expires_at=accord.store.clock() - timedelta(seconds=1))
         )
+    draft, submitted, agreement = governance(accord)
     with TestClient(create_app(accord)) as client:
-        yield World(accord, client, tokens, alice_token.id)
+        yield World(accord, client, tokens, alice_token.id, draft, submitted, agreement)
+
+
+def request_body(**changes: object) -> dict[str, object]:
+    today = date.today()
+    body: dict[str, object] = {
+        "title": "Carers for vaccination",
+        "requesting_organisation": "nhse",
+        "requester": "bob",
+        "purpose_category": "emergency_response",
+        "purpose": "Offer carers a vaccine before the winter",
+        "datasets": [
+            {"dataset": "dwp/carers", "fields": [{"name": "nino", "justification": "matching"}]}
+        ],
+        "form": "identifiable",
+        "channels": ["bulk_package"],
+        "start_date": str(today),
+        "end_date": str(today + timedelta(days=90)),
+    }
+    body.update(changes)
+    return body
+
+
+def governance(accord: Accord) -> tuple[str, str, str]:
+    """A draft request, a submitted one, and an active (tier 2) agreement."""
+    bob, alice = accord.acting_as("bob", "test"), accord.acting_as("alice", "test")
+    create = accord.requests.create
+    draft = create(bob, SharingRequest.parse(request_body())).id
+    submitted = create(bob, SharingRequest.parse(request_body())).id
+    accord.requests.submit(bob, submitted)
+    aggregate = create(
+        bob,
+        SharingRequest.parse(
+            request_body(form="aggregate", channels=["aggregate_statistics"], title="Counts")
+        ),
+    ).id
+    accord.requests.submit(bob, aggregate)
+    accord.requests.start_review(alice, aggregate)
+    outcome = accord.requests.approve(alice, aggregate)
+    assert outcome.agreement is not None
+    return draft, submitted, outcome.agreement.id

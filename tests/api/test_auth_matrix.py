@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from accord.store import AuditFilter
-from tests.api.conftest import CSV_BODY, World
+from tests.api.conftest import CSV_BODY, World, request_body
 
 # (method, path template) -> (concrete path, request kwargs, who must be refused)
 REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
@@ -66,11 +66,38 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {"json": {"category": "personal"}},
         "bob",
     ),
+    ("POST", "/requests"): ("/requests", {"json": request_body()}, "alice"),
+    ("GET", "/requests"): ("/requests", {}, "roleless"),
+    ("POST", "/requests/assess"): ("/requests/assess", {"json": request_body()}, "roleless"),
+    ("GET", "/requests/{request_id}"): ("/requests/{draft}", {}, "roleless"),
+    ("PUT", "/requests/{request_id}"): ("/requests/{draft}", {"json": request_body()}, "alice"),
+    ("GET", "/requests/{request_id}/assessment"): ("/requests/{draft}/assessment", {}, "roleless"),
+    ("POST", "/requests/{request_id}/submit"): ("/requests/{draft}/submit", {}, "alice"),
+    ("POST", "/requests/{request_id}/withdraw"): ("/requests/{draft}/withdraw", {}, "alice"),
+    ("POST", "/requests/{request_id}/reviews"): (
+        "/requests/{submitted}/reviews",
+        {"json": {"action": "start_review"}},
+        "bob",
+    ),
+    ("POST", "/requests/{request_id}/overrides"): (
+        "/requests/{submitted}/overrides",
+        {"json": {"finding": "DPIA_MISSING", "reason": "none"}},
+        "bob",
+    ),
+    ("GET", "/agreements/{agreement_id}"): ("/agreements/{agreement}", {}, "roleless"),
+    ("GET", "/agreements/{agreement_id}/odrl"): ("/agreements/{agreement}/odrl", {}, "roleless"),
+    ("POST", "/agreements/{agreement_id}/{action}"): (
+        "/agreements/{agreement}/suspend",
+        {"json": {"reason": "test"}},
+        "bob",
+    ),
+    ("GET", "/governance/metrics"): ("/governance/metrics", {}, "bob"),
+    ("GET", "/gateways"): ("/gateways", {}, "roleless"),
     ("GET", "/audit/events"): ("/audit/events?organisation=dwp", {}, "bob"),
     ("GET", "/audit/verify"): ("/audit/verify", {}, "alice"),
     ("POST", "/audit/checkpoints"): ("/audit/checkpoints", {}, "bob"),
 }
-OPEN = {("GET", "/health")}
+OPEN = {("GET", "/health"), ("GET", "/register")}
 
 
 def api_routes(world: World) -> set[tuple[str, str]]:
@@ -85,7 +112,12 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
 
 def _call(world: World, key: tuple[str, str], who: str) -> Any:
     path, kwargs, _ = REQUESTS[key]
-    path = path.replace("{alice_token}", world.alice_token_id)
+    path = (
+        path.replace("{alice_token}", world.alice_token_id)
+        .replace("{draft}", world.draft_request)
+        .replace("{submitted}", world.submitted_request)
+        .replace("{agreement}", world.agreement)
+    )
     headers = {**kwargs.get("headers", {}), **world.headers(who)}
     rest = {k: v for k, v in kwargs.items() if k != "headers"}
     return world.client.request(key[0], path, headers=headers, **rest)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from accord import __version__
 from accord.api.errors import ErrorEnvelope, install_error_handlers
-from accord.api.routes import audit, catalogue, identity
+from accord.api.routes import audit, catalogue, governance, identity
 from accord.services.app import Accord
 
 __all__ = ["create_app"]
@@ -34,8 +34,9 @@ def create_app(accord: Accord) -> FastAPI:
     )
     app.state.accord = accord
     install_error_handlers(app)
-    for module in (identity, catalogue, audit):
+    for module in (identity, catalogue, governance, audit):
         app.include_router(module.router)
+    app.include_router(governance.public)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

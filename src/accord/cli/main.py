@@ -9,6 +9,13 @@ import typer
 from accord.cli.audit import audit_app
 from accord.cli.catalogue import dataset_app
 from accord.cli.common import console, handles_errors, table
+from accord.cli.governance import (
+    agreement_app,
+    governance_app,
+    register_command,
+    request_app,
+    review_app,
+)
 from accord.cli.identity import org_app, principal_app, token_app
 from accord.cli.synth import synth_command
 from accord.settings import SETTINGS, load_settings
@@ -25,6 +32,11 @@ app.add_typer(principal_app, name="principal")
 app.add_typer(token_app, name="token")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(audit_app, name="audit")
+app.add_typer(request_app, name="request")
+app.add_typer(review_app, name="review")
+app.add_typer(agreement_app, name="agreement")
+app.add_typer(governance_app, name="governance")
+app.command("register")(register_command)
 
 
 @app.command("init")

@@ -13,7 +13,11 @@ from accord.core.audit import AuditEvent
 from accord.core.governance.decision import ApprovalEntry, DecisionRecord, verify_record
 from accord.core.governance.gateways import gateway as find_gateway
 from accord.core.governance.odrl import policy_to_odrl
-from accord.core.governance.permissions import can_steward_agreement
+from accord.core.governance.permissions import (
+    can_read_metrics,
+    can_steward_agreement,
+    can_view_agreement,
+)
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.workflow import (
     AGREEMENT_TRANSITIONS,
@@ -69,6 +73,21 @@ class AgreementService:
     def get(self, agreement_id: str, version: int | None = None) -> AgreementRecord:
         self.expire_due()
         return self.store.get_agreement(agreement_id, version)
+
+    def show(
+        self, caller: Caller, agreement_id: str, version: int | None = None
+    ) -> AgreementRecord:
+        """An agreement for its parties and platform auditors; the access is audited."""
+        record = self.get(agreement_id, version)
+        authorise(
+            self.store,
+            caller,
+            can_view_agreement(caller, (*record.policy.data_owners, record.policy.recipient)),
+            action="agreement.show",
+            obj=f"agreement:{record.id}:v{record.version}",
+            organisation=record.policy.recipient,
+        )
+        return record
 
     def verify(self, agreement: AgreementRecord) -> bool:
         """The decision record is signed by the data owner and names this exact policy."""
@@ -159,6 +178,16 @@ class AgreementService:
                 )
             )
         return entries
+
+    def metrics_for(self, caller: Caller) -> dict[str, Any]:
+        authorise(
+            self.store,
+            caller,
+            can_read_metrics(caller),
+            action="governance.metrics",
+            obj="requests",
+        )
+        return self.metrics()
 
     def metrics(self) -> dict[str, Any]:
         """Time from submission to decision, and the open queue by state and owning role."""

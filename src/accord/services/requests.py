@@ -42,7 +42,7 @@ from accord.core.governance.workflow import (
     find_transition,
 )
 from accord.core.identity import Role
-from accord.core.permissions import Caller, Verdict
+from accord.core.permissions import Caller, Verdict, can_read_catalogue
 from accord.errors import ConflictError, NotFoundError, ValidationError
 from accord.keys import KeyStore
 from accord.services.guard import authorise, refuse
@@ -113,6 +113,10 @@ class RequestService:
     def list_visible(
         self, caller: Caller, state: RequestState | None = None
     ) -> list[RequestRecord]:
+        """The requests the caller's organisations are party to (all, for platform auditors)."""
+        authorise(
+            self.store, caller, can_read_catalogue(caller), action="request.list", obj="requests"
+        )
         return [
             r for r in self.store.list_requests(state=state) if can_view_request(caller, r).allowed
         ]

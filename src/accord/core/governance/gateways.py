@@ -41,6 +41,17 @@ class Gateway:
     """Used case by case: every use is flagged as setting a precedent."""
     consent: bool = False
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "provision": self.provision,
+            "purposes": sorted(p.value for p in self.purposes),
+            "recipients": sorted(k.value for k in self.recipients),
+            "per_record": self.per_record,
+            "note": self.note,
+        }
+
 
 GATEWAYS: tuple[Gateway, ...] = (
     Gateway(

@@ -19,8 +19,10 @@ __all__ = [
     "can_act_for_requester",
     "can_create_request",
     "can_override",
+    "can_read_metrics",
     "can_review",
     "can_steward_agreement",
+    "can_view_agreement",
     "can_view_request",
 ]
 
@@ -156,3 +158,27 @@ def can_view_request(caller: Caller, request: RequestRecord) -> Verdict:
     if caller.principal is not None and caller.principal.organisations_with(*Role) & parties:
         return Verdict(True, "member of a party to the request")
     return Verdict(False, "only the parties to a request and platform auditors may see it")
+
+
+def can_view_agreement(caller: Caller, parties: Iterable[str]) -> Verdict:
+    """An agreement's full policy and decision record: its parties and platform auditors.
+
+    The public register shows every agreement's headline facts to anyone.
+    """
+    if caller.operator:
+        return Verdict(True, "local operator")
+    if caller.has_role(caller.platform_org, Role.AUDITOR, Role.ADMIN):
+        return Verdict(True, "platform auditor or admin")
+    if caller.principal is not None and caller.principal.organisations_with(*Role) & set(parties):
+        return Verdict(True, "member of a party to the agreement")
+    return Verdict(False, "only the parties to an agreement and platform auditors may see it")
+
+
+def can_read_metrics(caller: Caller) -> Verdict:
+    if caller.operator or caller.has_role(caller.platform_org, Role.AUDITOR, Role.ADMIN):
+        return Verdict(True, "platform auditor or admin")
+    if caller.principal is not None and caller.principal.organisations_with(
+        Role.DPO, Role.DATA_OWNER
+    ):
+        return Verdict(True, "a data owner or DPO watches the queue")
+    return Verdict(False, "governance metrics are for data owners, DPOs and platform auditors")
