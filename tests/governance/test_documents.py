@@ -70,3 +70,26 @@ def test_a_tampered_export_is_refused() -> None:
     document["policy"]["tier"] = 1
     with pytest.raises(ValueError, match="does not match"):
         policy_from_odrl(document)
+
+
+def test_every_request_and_policy_field_is_documented() -> None:
+    from accord.core.governance.agreement import AgreementPolicy
+    from accord.core.governance.request import SharingRequest
+
+    requests_doc = (DOCS / "requests.md").read_text()
+    for name in SharingRequest.model_fields:
+        assert f"`{name}`" in requests_doc, f"{name} is missing from docs/requests.md"
+    agreements_doc = (DOCS / "agreements.md").read_text()
+    for name in AgreementPolicy.model_fields:
+        assert f"`{name}`" in agreements_doc, f"{name} is missing from docs/agreements.md"
+
+
+def test_every_finding_code_is_documented() -> None:
+    import re
+
+    source = (Path(__file__).parents[2] / "src/accord/core/governance/assessment.py").read_text()
+    codes = set(re.findall(r'"([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)",\n\s+Severity', source))
+    assert len(codes) > 20
+    doc = (DOCS / "requests.md").read_text()
+    missing = sorted(c for c in codes if f"`{c}`" not in doc)
+    assert not missing, f"findings missing from docs/requests.md: {missing}"
