@@ -22,7 +22,7 @@ from accord.core.identity import (
 from accord.core.vocabulary import SemanticType as S
 from accord.services.app import Accord
 
-EXAMPLES = Path(__file__).parents[2] / "examples" / "requests"
+EXAMPLES = Path(__file__).parents[2] / "src" / "accord" / "demo" / "requests"
 
 PEOPLE = {
     "dwp.data": [("dwp", Role.DATA_OWNER)],

@@ -14,6 +14,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 
 from accord.core.identity import (
@@ -24,7 +25,8 @@ from accord.core.identity import (
     PrincipalKind,
     Role,
 )
-from accord.errors import ValidationError
+from accord.core.governance.request import SharingRequest
+from accord.errors import PermissionDenied, ValidationError
 from accord.services.app import Accord
 from accord.settings import load_settings
 
@@ -93,6 +95,64 @@ def _malformed_copy(source: Path, target: Path) -> int:
     with target.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
     return 4
+
+
+REQUESTS = Path(__file__).parent / "requests"
+
+
+def demo_request(name: str, **changes: object) -> SharingRequest:
+    """An example request from ``accord/demo/requests``, dated from today."""
+    document = yaml.safe_load((REQUESTS / f"{name}.yaml").read_text(encoding="utf-8"))
+    today = date.today()
+    document.update(start_date=str(today), end_date=str(today + timedelta(days=180)))
+    document.update(changes)
+    return SharingRequest.parse(document)
+
+
+def _governance(app: Accord) -> None:
+    """Seed 000's request, assessed, approved by three people and made an agreement."""
+    console.rule("Governance")
+    analyst = app.acting_as("nhse.analyst", "demo")
+    request = app.requests.create(analyst, demo_request("carers-vaccination"))
+    request, assessment = app.requests.submit(analyst, request.id)
+    console.print(
+        f"NHS England's request {request.id}: tier {assessment.tier}, needs "
+        + ", ".join(r.value for r in assessment.approver_roles)
+        + f"; DPIA because {'; '.join(assessment.dpia_required_because)}; "
+        f"{len(assessment.blocking)} blocking finding(s)"
+    )
+    names = [
+        {"name": field, "justification": "to write to them"}
+        for field in ("forename", "surname", "address_line_1", "postcode")
+    ]
+    outreach = app.requests.assess(
+        demo_request(
+            "lone-parents-outreach",
+            title="Carers, for an outreach mailshot",
+            datasets=[{"dataset": "dwp/carers_allowance", "fields": names}],
+        )
+    )
+    blocked = next(f for f in outreach.blocking if f.code == "LEGAL_OUTREACH_BULK_IDENTIFIABLE")
+    console.print(f"A council's outreach request for names and addresses: blocked. {blocked.fix}")
+    app.requests.start_review(app.acting_as("dwp.data", "demo"), request.id)
+    try:
+        app.requests.approve(app.acting_as("nhse.analyst", "demo"), request.id)
+    except PermissionDenied as refused:
+        console.print(f"NHS England approving its own request: refused ({refused.reason})")
+    for who in ("dwp.data", "dwp.dpo", "dwp.legal"):
+        outcome = app.requests.approve(app.acting_as(who, "demo"), request.id)
+    agreement = outcome.agreement
+    assert agreement is not None
+    console.print(
+        f"Approved by data owner, DPO and legal: agreement {agreement.id} v{agreement.version} "
+        f"is {agreement.state.value}, decision record signed by {agreement.signed_by} "
+        f"({'verified' if app.agreements.verify(agreement) else 'NOT VERIFIED'})"
+    )
+    entry = app.agreements.register()[0]
+    console.print(
+        f"Public register: {entry.agreement} {', '.join(entry.data_owners)} → "
+        f"{entry.recipient}, under {entry.legal_power}"
+    )
 
 
 def run_foundation_demo(*, keep: bool = False, scale: float = 0.0005, seed: int = 2020) -> None:
@@ -169,6 +229,8 @@ def run_foundation_demo(*, keep: bool = False, scale: float = 0.0005, seed: int 
         console.print(
             f"Search 'vaccination' across organisations: {', '.join(d.id for d in found)}"
         )
+
+        _governance(app)
 
         app.audit.checkpoint(operator)
         verdict = app.audit.verify()
