@@ -43,6 +43,8 @@ class AggregateTable:
     column_labels: tuple[tuple[Any, ...], ...]
     stats: CellStats
     """Grids of shape (len(row_labels), len(column_labels)); ``top`` adds an axis."""
+    cell_keys: np.ndarray[Any, np.dtype[np.int64]] | None = None
+    """Sum of the contributors' record keys mod 256, when record keys were given."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -59,6 +61,24 @@ class AggregateTable:
         return self.stats.count.astype(np.float64)
 
 
+_KEY = "__accord_record_key"
+
+
+def _with_keys(source: Any, record_keys: Any) -> Any:
+    """The source as an Arrow table with each row's record key beside it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if isinstance(source, str | Path) and str(source).endswith(".parquet"):
+        source = pq.read_table(source)
+    if not isinstance(source, pa.Table):
+        raise ValueError("record keys need a Parquet file or an Arrow table as the source")
+    keys = np.asarray(record_keys, dtype=np.int64)
+    if len(keys) != source.num_rows:
+        raise ValueError(f"{len(keys)} record keys for {source.num_rows} rows")
+    return source.append_column(_KEY, pa.array(keys))
+
+
 def _source_sql(con: Any, source: Any) -> str:
     if isinstance(source, str | Path):
         path = str(source)
@@ -71,6 +91,32 @@ def _source_sql(con: Any, source: Any) -> str:
     return "accord_tabulate_source"
 
 
+def _grid(
+    cells: dict[str, Any], shape: tuple[int, int], value: str | None, k: int, record_keys: Any
+) -> tuple[CellStats, np.ndarray[Any, np.dtype[np.int64]] | None]:
+    """Scatter the GROUP BY's cells into dense grids; absent combinations are empty cells."""
+    ri = np.asarray(cells["ri"], dtype=np.int64)
+    ci = np.asarray(cells["ci"], dtype=np.int64)
+    count = np.zeros(shape, dtype=np.int64)
+    count[ri, ci] = cells["n"]
+    if value is None:
+        grid = CellStats(count=count)
+    else:
+        total = np.zeros(shape, dtype=np.float64)
+        total[ri, ci] = cells["total"]
+        neg = np.zeros(shape, dtype=np.int64)
+        neg[ri, ci] = cells["neg"]
+        top = np.zeros((*shape, k), dtype=np.float64)
+        for i in range(k):
+            top[ri, ci, i] = cells[f"t{i}"]
+        grid = CellStats(count=count, total=total, top=top, negatives=neg)
+    keys = None
+    if record_keys is not None:
+        keys = np.zeros(shape, dtype=np.int64)
+        keys[ri, ci] = cells["ckey"]
+    return grid, keys
+
+
 def tabulate(
     source: Any,
     rows: Sequence[str],
@@ -79,11 +125,13 @@ def tabulate(
     *,
     top_n: int = 2,
     connection: Any = None,
+    record_keys: Any = None,
 ) -> AggregateTable:
     """Counts (or counts and totals of ``value``) by ``rows`` x ``columns``.
 
     ``source`` is a Parquet or CSV path, the name of a table in ``connection``, or
-    anything DuckDB can scan (a pyarrow Table, a pandas DataFrame).
+    anything DuckDB can scan (a pyarrow Table, a pandas DataFrame). ``record_keys``
+    (one per source row, in row order) adds each cell's key for cell-key perturbation.
     """
     import duckdb
 
@@ -91,6 +139,8 @@ def tabulate(
         raise ValueError("a table needs at least one row and one column variable")
     con = connection if connection is not None else duckdb.connect()
     try:
+        if record_keys is not None:
+            source = _with_keys(source, record_keys)
         src = _source_sql(con, source)
         r = ", ".join(_quote(n) for n in rows)
         c = ", ".join(_quote(n) for n in columns)
@@ -98,6 +148,9 @@ def tabulate(
         stats = "count(*) AS n"
         picks = "n"
         k = max(top_n, 2)
+        if record_keys is not None:
+            stats += f", sum({_KEY}) % 256 AS ckey"
+            picks += ", ckey"
         if value is not None:
             v = f"CAST({_quote(value)} AS DOUBLE)"
             stats += (
@@ -135,23 +188,9 @@ def tabulate(
     finally:
         if connection is None:
             con.close()
-    shape = (len(row_labels), len(column_labels))
-    ri = np.asarray(cells["ri"], dtype=np.int64)
-    ci = np.asarray(cells["ci"], dtype=np.int64)
-    count = np.zeros(shape, dtype=np.int64)
-    count[ri, ci] = cells["n"]
-    if value is None:
-        grid = CellStats(count=count)
-    else:
-        total = np.zeros(shape, dtype=np.float64)
-        total[ri, ci] = cells["total"]
-        neg = np.zeros(shape, dtype=np.int64)
-        neg[ri, ci] = cells["neg"]
-        top = np.zeros((*shape, k), dtype=np.float64)
-        for i in range(k):
-            top[ri, ci, i] = cells[f"t{i}"]
-        grid = CellStats(count=count, total=total, top=top, negatives=neg)
+    grid, keys = _grid(cells, (len(row_labels), len(column_labels)), value, k, record_keys)
     return AggregateTable(
+        cell_keys=keys,
         rows=tuple(rows),
         columns=tuple(columns),
         value=value,

@@ -74,18 +74,18 @@ def audit_intervals(
     grid: npt.ArrayLike, suppressed: Mask, *, min_width: float = 1.0
 ) -> IntervalAudit:
     """Solve min and max of every suppressed cell subject to the published table."""
-    from scipy.optimize import linprog
-    from scipy.sparse import lil_matrix
+    from scipy.optimize import linprog  # type: ignore[import-untyped]
+    from scipy.sparse import lil_matrix  # type: ignore[import-untyped]
 
     values = np.asarray(grid, dtype=np.float64)
     hidden = np.asarray(suppressed, dtype=bool)
     lower = np.full(values.shape, np.nan)
     upper = np.full(values.shape, np.nan)
-    cells = [tuple(int(x) for x in ij) for ij in np.argwhere(hidden)]
+    cells = [(int(i), int(j)) for i, j in np.argwhere(hidden)]
     if not cells:
         return IntervalAudit(lower, upper, hidden, min_width)
     index = {cell: k for k, cell in enumerate(cells)}
-    lines = _lines(values.shape)  # type: ignore[arg-type]
+    lines = _lines(values.shape)
     a_eq = lil_matrix((len(lines), len(cells)))
     b_eq = np.zeros(len(lines))
     for row, line in enumerate(lines):
@@ -148,7 +148,7 @@ def secondary_suppress(
     """
     values = np.asarray(grid, dtype=np.float64)
     hidden = np.asarray(primary, dtype=bool).copy()
-    lines = _lines(values.shape)  # type: ignore[arg-type]
+    lines = _lines(values.shape)
     for _ in range(max_rounds):
         changed = True
         while changed:
