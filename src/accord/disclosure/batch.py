@@ -34,8 +34,10 @@ from typing import Any
 
 __all__ = [
     "BatchAnswer",
+    "BatchCheck",
     "BatchOutcome",
     "BatchPolicy",
+    "BatchRecord",
     "accuracy_bound",
     "discrete_laplace",
     "validate_batch",
@@ -189,3 +191,35 @@ def validate_batch(
         )
     rounded = round(math.floor(share / policy.rounding + 0.5) * policy.rounding, 6)
     return BatchAnswer(BatchOutcome.ANSWERED, records, "answered", epsilon, proportion=rounded)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCheck:
+    """A data owner's offer of batch validation against one dataset.
+
+    ``criterion`` maps field names to the values that make a record eligible
+    (``{"benefit_type": ["JSA", "ESA"]}``); ``requesters`` are the organisations
+    allowed to use it until the agreements of the governance module say so instead.
+    """
+
+    id: str
+    organisation_id: str
+    dataset_id: str
+    key_field: str
+    criterion: dict[str, list[Any]]
+    policy: BatchPolicy
+    requesters: tuple[str, ...]
+    created_at: Any
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """One submitted batch and what it was told: kept for overlap control and audit."""
+
+    id: str
+    check_id: str
+    organisation_id: str
+    actor: str
+    answer: BatchAnswer
+    created_at: Any

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PTable", "cell_keys", "draw_record_keys"]
+__all__ = ["PTable", "RecordKeysRef", "cell_keys", "draw_record_keys"]
 
 KEYS = 256
 
@@ -143,3 +144,15 @@ class PTable:
         count = np.asarray(counts, dtype=np.int64)
         row = np.minimum(count, len(self.perturbation) - 1)
         return count + self.perturbation[row, np.asarray(keys, dtype=np.int64) % KEYS]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKeysRef:
+    """Where a dataset version's record keys are kept, and their digest."""
+
+    dataset_id: str
+    version: int
+    rows: int
+    path: str
+    sha256: str
+    created_at: Any
