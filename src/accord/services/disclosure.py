@@ -1,0 +1,590 @@
+"""Use cases of disclosure control: protected tables, batch validation, the airlock.
+
+Each service takes the store, authorises with a verdict from
+:mod:`accord.core.disclosure_permissions` (refusals go to the audit log), does the
+work with the pure functions of :mod:`accord.disclosure`, and writes the change and
+its audit event together. Rows are read where they are (a dataset version's Parquet
+file) by DuckDB; nothing here copies them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from accord.core.audit import Decision as AuditDecision
+from accord.core.catalogue import SourceKind
+from accord.core.disclosure_permissions import (
+    can_define_batch_check,
+    can_designate_checker,
+    can_download_output,
+    can_review_output,
+    can_submit_outputs,
+    can_tabulate,
+    can_validate_batch,
+)
+from accord.core.permissions import Caller
+from accord.disclosure.airlock import (
+    Decision,
+    FileStatus,
+    OutputFile,
+    OutputRequest,
+    Review,
+    check_csv,
+    file_status,
+    results_json,
+    safe_file_name,
+)
+from accord.disclosure.batch import (
+    BatchAnswer,
+    BatchCheck,
+    BatchOutcome,
+    BatchPolicy,
+    BatchRecord,
+    discrete_laplace,
+    validate_batch,
+)
+from accord.disclosure.cellkey import PTable, RecordKeysRef, draw_record_keys
+from accord.disclosure.primary import primary_flags, round_to_base
+from accord.disclosure.rules import DisclosureRules, Flag
+from accord.disclosure.secondary import secondary_suppress, with_margins
+from accord.errors import ConflictError, NotFoundError, ValidationError
+from accord.fsutil import write_atomic
+from accord.services.guard import authorise
+
+if TYPE_CHECKING:
+    from accord.store import Store
+    from accord.store.disclosure_store import DisclosureStore
+
+    class DisclosureAwareStore(Store, DisclosureStore):
+        """The Store once DisclosureStore is among its bases."""
+
+
+__all__ = [
+    "AirlockService",
+    "BatchValidationService",
+    "ProtectedTable",
+    "Protection",
+    "SubmittedOutput",
+    "TableService",
+]
+
+MAX_AUDITED_CELLS = 5_000
+"""Above this, secondary suppression's LP audit would take minutes: use rounding or cell keys."""
+
+
+class Protection(StrEnum):
+    SUPPRESS = "suppress"
+    """Primary and secondary suppression, proved by the interval audit."""
+    ROUND = "round"
+    """Primary suppression, then every published figure rounded to the base."""
+    CELL_KEY = "cell_key"
+    """Cell-key perturbation of counts; nothing suppressed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedTable:
+    """A table fit to publish: labels, values (None where suppressed) and margins."""
+
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    row_labels: tuple[tuple[Any, ...], ...]
+    column_labels: tuple[tuple[Any, ...], ...]
+    values: list[list[float | None]]
+    """(R + 1) x (C + 1): the last row and column are the totals."""
+    flags: list[list[int]]
+    protection: Protection
+    rules: dict[str, Any] = field(default_factory=dict)
+
+    def to_csv(self) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([*self.rows, *("/".join(map(str, c)) for c in self.column_labels), "Total"])
+        labels = [*self.row_labels, tuple("Total" for _ in self.rows)]
+        for label, row in zip(labels, self.values, strict=True):
+            writer.writerow([*label, *("c" if v is None else f"{v:g}" for v in row)])
+        return out.getvalue().encode("utf-8")
+
+
+def _parquet_of(
+    store: DisclosureAwareStore, dataset_id: str, version: int | None
+) -> tuple[str, int, int]:
+    dataset = store.get_dataset(dataset_id)
+    found = store.get_version(dataset_id, version)
+    if dataset.source_kind is not SourceKind.FILE:
+        raise ValidationError(
+            f"dataset {dataset_id!r} is an in-place table; disclosure control reads file "
+            "versions for now (ingest a snapshot)"
+        )
+    return found.location, found.number, found.row_count
+
+
+class TableService:
+    def __init__(self, store: DisclosureAwareStore, *, data_dir: Path) -> None:
+        self.store = store
+        self.data_dir = data_dir
+
+    def tabulate(
+        self,
+        caller: Caller,
+        dataset_id: str,
+        rows: Sequence[str],
+        columns: Sequence[str],
+        value: str | None = None,
+        *,
+        protection: Protection = Protection.SUPPRESS,
+        rules: DisclosureRules | None = None,
+        ptable: PTable | None = None,
+        version: int | None = None,
+    ) -> ProtectedTable:
+        from accord.disclosure.aggregate import tabulate
+
+        rules = rules or DisclosureRules()
+        dataset = self.store.get_dataset(dataset_id)
+        event = authorise(
+            self.store,
+            caller,
+            can_tabulate(caller, dataset.organisation_id),
+            action="disclosure.tabulate",
+            obj=f"dataset:{dataset_id}",
+            organisation=dataset.organisation_id,
+            rows=list(rows),
+            columns=list(columns),
+            value=value,
+            protection=protection.value,
+        )
+        for name in (*rows, *columns, *([value] if value else [])):
+            try:
+                dataset.field(name)
+            except KeyError:
+                raise NotFoundError(f"dataset {dataset_id!r} has no field {name!r}") from None
+        location, number, count = _parquet_of(self.store, dataset_id, version)
+        keys = None
+        if protection is Protection.CELL_KEY:
+            if value is not None:
+                raise ValidationError(
+                    "cell-key perturbation applies to counts; leave out the value"
+                )
+            keys = self._record_keys(caller, dataset_id, number, count, event.organisation)
+        table = tabulate(location, rows, columns, value, record_keys=keys)
+        flags = primary_flags(table.stats, rules)
+        grid = with_margins(table.values() if value is None else np.nan_to_num(table.values()))
+        hidden = np.zeros(grid.shape, dtype=bool)
+        hidden[:-1, :-1] = flags != 0
+        all_flags = np.zeros(grid.shape, dtype=np.int64)
+        all_flags[:-1, :-1] = flags
+        if protection is Protection.SUPPRESS:
+            if table.cells > MAX_AUDITED_CELLS:
+                raise ValidationError(
+                    f"{table.cells} cells is too many to prove secondary suppression "
+                    f"(at most {MAX_AUDITED_CELLS}); use protection 'round' or 'cell_key', "
+                    "or a coarser geography"
+                )
+            final, _ = secondary_suppress(grid, hidden)
+            all_flags[final & ~hidden] |= Flag.SECONDARY
+            hidden = final
+            shown = grid
+        elif protection is Protection.ROUND:
+            shown = round_to_base(grid, rules.rounding_base).astype(np.float64)
+        else:
+            assert table.cell_keys is not None
+            ptable = ptable or PTable.build()
+            cell_keys = np.zeros(grid.shape, dtype=np.int64)
+            cell_keys[:-1, :-1] = table.cell_keys
+            cell_keys[:-1, -1] = table.cell_keys.sum(axis=1)
+            cell_keys[-1, :-1] = table.cell_keys.sum(axis=0)
+            cell_keys[-1, -1] = table.cell_keys.sum()
+            shown = ptable.apply(grid.astype(np.int64), cell_keys).astype(np.float64)
+            hidden = np.zeros(grid.shape, dtype=bool)
+        values = [
+            [None if h else float(v) for v, h in zip(r, hr, strict=True)]
+            for r, hr in zip(shown, hidden, strict=True)
+        ]
+        self.store.record(
+            event.with_details(
+                version=number,
+                cells=table.cells,
+                suppressed=int(hidden.sum()),
+                primary=int((flags != 0).sum()),
+            )
+        )
+        return ProtectedTable(
+            rows=tuple(rows),
+            columns=tuple(columns),
+            row_labels=table.row_labels,
+            column_labels=table.column_labels,
+            values=values,
+            flags=[[int(x) for x in row] for row in all_flags],
+            protection=protection,
+            rules=rules.as_dict(),
+        )
+
+    def _record_keys(
+        self, caller: Caller, dataset_id: str, version: int, rows: int, org: str
+    ) -> Any:
+        """The version's record keys: drawn once from the CSPRNG, then always the same."""
+        ref = self.store.get_record_keys(dataset_id, version)
+        if ref is None:
+            keys = draw_record_keys(rows)
+            path = self.data_dir / "record_keys" / dataset_id / f"v{version}.keys"
+            data = keys.tobytes()
+            write_atomic(path, data, mode=0o600)
+            ref = RecordKeysRef(
+                dataset_id,
+                version,
+                rows,
+                str(path),
+                hashlib.sha256(data).hexdigest(),
+                self.store.clock(),
+            )
+            try:
+                self.store.add_record_keys(
+                    ref,
+                    audit=authorise(
+                        self.store,
+                        caller,
+                        can_tabulate(caller, org),
+                        action="disclosure.record_keys.draw",
+                        obj=f"dataset:{dataset_id}",
+                        organisation=org,
+                        version=version,
+                        sha256=ref.sha256,
+                    ),
+                )
+            except ConflictError:
+                path.unlink(missing_ok=True)
+                ref = self.store.get_record_keys(dataset_id, version)
+                assert ref is not None
+        data = Path(ref.path).read_bytes()
+        if hashlib.sha256(data).hexdigest() != ref.sha256:
+            raise ConflictError(f"the record keys of {dataset_id} v{version} have been altered")
+        return np.frombuffer(data, dtype=np.uint8)
+
+
+def _normalise(identifier: str) -> str:
+    return "".join(identifier.split()).upper()
+
+
+class BatchValidationService:
+    """Batch validation: a proportion per batch, under overlap control and a budget."""
+
+    def __init__(self, store: DisclosureAwareStore, *, overlap_key: bytes) -> None:
+        if len(overlap_key) < 32:
+            raise ValueError("the overlap key must be at least 32 random bytes")
+        self.store = store
+        self._key = overlap_key
+
+    def define(
+        self,
+        caller: Caller,
+        organisation_id: str,
+        name: str,
+        dataset_id: str,
+        key_field: str,
+        criterion: Mapping[str, Sequence[Any]],
+        requesters: Sequence[str],
+        *,
+        policy: BatchPolicy | None = None,
+        description: str = "",
+    ) -> BatchCheck:
+        check_id = f"{organisation_id}/{name}"
+        event = authorise(
+            self.store,
+            caller,
+            can_define_batch_check(caller, organisation_id),
+            action="disclosure.batch_check.define",
+            obj=f"batch_check:{check_id}",
+            organisation=organisation_id,
+        )
+        dataset = self.store.get_dataset(dataset_id)
+        if dataset.organisation_id != organisation_id:
+            raise ValidationError(f"dataset {dataset_id!r} is not {organisation_id!r}'s")
+        for f in (key_field, *criterion):
+            try:
+                dataset.field(f)
+            except KeyError:
+                raise NotFoundError(f"dataset {dataset_id!r} has no field {f!r}") from None
+        check = BatchCheck(
+            id=check_id,
+            organisation_id=organisation_id,
+            dataset_id=dataset_id,
+            key_field=key_field,
+            criterion={k: list(v) for k, v in criterion.items()},
+            policy=policy or BatchPolicy(),
+            requesters=tuple(requesters),
+            created_at=self.store.clock(),
+            description=description,
+        )
+        return self.store.add_batch_check(
+            check,
+            audit=event.with_details(policy=check.policy.as_dict(), requesters=list(requesters)),
+        )
+
+    def _member(self, check_id: str, organisation_id: str, identifier: str) -> str:
+        message = f"{check_id}\x1f{organisation_id}\x1f{identifier}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+
+    def _eligible(self, check: BatchCheck, identifiers: list[str]) -> int:
+        import duckdb
+        import pyarrow as pa
+
+        location, _, _ = _parquet_of(self.store, check.dataset_id, None)
+        con = duckdb.connect()
+        try:
+            con.register("accord_batch", pa.table({"id": identifiers}))
+            conditions = []
+            params: list[Any] = [location]
+            for name, allowed in check.criterion.items():
+                conditions.append(f'"{name}" IN (SELECT unnest(?))')
+                params.append(list(allowed))
+            where = " AND ".join(conditions) or "TRUE"
+            key = f"upper(replace(CAST(d.\"{check.key_field}\" AS VARCHAR), ' ', ''))"
+            sql = (
+                "SELECT count(DISTINCT b.id) FROM read_parquet(?) AS d "
+                f"JOIN accord_batch AS b ON {key} = b.id WHERE {where}"
+            )
+            return int(con.execute(sql, params).fetchone()[0])  # type: ignore[index]
+        finally:
+            con.close()
+
+    def validate(
+        self, caller: Caller, check_id: str, requester_org: str, identifiers: Sequence[str]
+    ) -> BatchAnswer:
+        check = self.store.get_batch_check(check_id)
+        event = authorise(
+            self.store,
+            caller,
+            can_validate_batch(caller, requester_org, check.requesters),
+            action="disclosure.batch.validate",
+            obj=f"batch_check:{check_id}",
+            organisation=requester_org,
+        )
+        distinct = sorted({_normalise(i) for i in identifiers if i.strip()})
+        members = [self._member(check_id, requester_org, i) for i in distinct]
+        seen = self.store.batch_members_seen(check_id, requester_org, members)
+        spent = self.store.batch_budget_spent(check_id, requester_org)
+        policy = check.policy
+        eligible = 0
+        if len(distinct) >= policy.min_batch and seen <= policy.max_overlap * len(distinct):
+            eligible = self._eligible(check, distinct)
+        answer = validate_batch(
+            len(distinct),
+            eligible,
+            seen_before=seen,
+            spent=spent,
+            policy=policy,
+            noise=discrete_laplace(policy.epsilon_per_batch),
+        )
+        record = BatchRecord(
+            id=f"batch_{secrets.token_hex(8)}",
+            check_id=check_id,
+            organisation_id=requester_org,
+            actor=caller.actor,
+            answer=answer,
+            created_at=self.store.clock(),
+        )
+        decision = (
+            AuditDecision.ALLOW if answer.outcome is BatchOutcome.ANSWERED else AuditDecision.DENY
+        )
+        audit = event.with_details(
+            batch=record.id,
+            records=answer.records,
+            outcome=answer.outcome.value,
+            epsilon=answer.epsilon,
+            budget_spent=round(spent + answer.epsilon, 6),
+            answer=answer.text(),
+        )
+        audit = type(audit)(
+            actor=audit.actor,
+            action=audit.action,
+            object=audit.object,
+            organisation=audit.organisation,
+            decision=decision,
+            reason=answer.reason if decision is AuditDecision.DENY else audit.reason,
+            details=audit.details,
+        )
+        self.store.record_batch(record, members, policy.budget, audit=audit)
+        return answer
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedOutput:
+    name: str
+    content: bytes
+    query: str
+    count_columns: tuple[str, ...] = ()
+
+
+class AirlockService:
+    """Outputs leave an in-place analysis only through two independent checkers."""
+
+    def __init__(self, store: DisclosureAwareStore, *, data_dir: Path) -> None:
+        self.store = store
+        self.data_dir = data_dir
+
+    def designate_checker(self, caller: Caller, organisation_id: str, principal_id: str) -> None:
+        event = authorise(
+            self.store,
+            caller,
+            can_designate_checker(caller, organisation_id),
+            action="airlock.checker.designate",
+            obj=f"principal:{principal_id}",
+            organisation=organisation_id,
+        )
+        self.store.get_principal(principal_id)
+        if self.store.is_output_checker(principal_id, organisation_id):
+            raise ConflictError(
+                f"{principal_id!r} is an output checker for {organisation_id!r} already"
+            )
+        self.store.add_output_checker(principal_id, organisation_id, audit=event)
+
+    def submit(
+        self, caller: Caller, organisation_id: str, title: str, outputs: Sequence[SubmittedOutput]
+    ) -> OutputRequest:
+        event = authorise(
+            self.store,
+            caller,
+            can_submit_outputs(caller, organisation_id),
+            action="airlock.submit",
+            obj="airlock",
+            organisation=organisation_id,
+        )
+        assert caller.principal is not None  # an analyst is always a principal
+        if not outputs:
+            raise ValidationError("an output request needs at least one file")
+        names = [o.name for o in outputs]
+        if len(set(names)) != len(names):
+            raise ValidationError("two outputs share a name")
+        request_id = f"out_{secrets.token_hex(8)}"
+        folder = self.data_dir / "airlock" / request_id
+        files = []
+        for output in outputs:
+            try:
+                name = safe_file_name(output.name)
+                checks = check_csv(output.content, output.count_columns)
+            except ValueError as exc:
+                raise ValidationError(f"{output.name}: {exc}") from exc
+            if not output.query.strip():
+                raise ValidationError(f"{output.name}: give the query that produced it")
+            files.append(
+                OutputFile(
+                    name,
+                    hashlib.sha256(output.content).hexdigest(),
+                    str(folder / name),
+                    output.query,
+                    checks,
+                )
+            )
+        written: list[Path] = []
+        try:
+            for output, f in zip(outputs, files, strict=True):
+                write_atomic(Path(f.path), output.content, mode=0o600)
+                written.append(Path(f.path))
+            request = OutputRequest(
+                request_id,
+                organisation_id,
+                caller.principal.id,
+                title,
+                self.store.clock(),
+                tuple(files),
+            )
+            return self.store.add_output_request(
+                request,
+                audit=event.with_details(
+                    request=request_id,
+                    files={
+                        f.name: {"sha256": f.sha256, "status": f.checks["status"]} for f in files
+                    },
+                ),
+            )
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+
+    def review(
+        self, caller: Caller, request_id: str, file_name: str, decision: Decision, comment: str = ""
+    ) -> OutputRequest:
+        request = self.store.get_output_request(request_id)
+        try:
+            current = request.file(file_name)
+        except KeyError:
+            raise NotFoundError(
+                f"output request {request_id!r} has no file {file_name!r}"
+            ) from None
+        reviewer = caller.principal.id if caller.principal else ""
+        event = authorise(
+            self.store,
+            caller,
+            can_review_output(
+                caller,
+                request.organisation_id,
+                request.author,
+                is_checker=bool(reviewer)
+                and self.store.is_output_checker(reviewer, request.organisation_id),
+                reviewed_already=any(r.reviewer == reviewer for r in request.reviews_of(file_name)),
+            ),
+            action="airlock.review",
+            obj=f"airlock:{request_id}/{file_name}",
+            organisation=request.organisation_id,
+            decision=decision.value,
+        )
+        if current.status is not FileStatus.PENDING:
+            raise ConflictError(f"{file_name} is {current.status.value} already")
+        review = Review(file_name, reviewer, decision, comment, self.store.clock())
+        status = file_status([*request.reviews_of(file_name), review])
+        return self.store.add_output_review(
+            request_id,
+            review,
+            status,
+            audit=event.with_details(comment=comment, status=status.value),
+        )
+
+    def download(self, caller: Caller, request_id: str, file_name: str) -> bytes:
+        request = self.store.get_output_request(request_id)
+        try:
+            f = request.file(file_name)
+        except KeyError:
+            raise NotFoundError(
+                f"output request {request_id!r} has no file {file_name!r}"
+            ) from None
+        event = authorise(
+            self.store,
+            caller,
+            can_download_output(
+                caller, request.organisation_id, request.author, f.status is FileStatus.APPROVED
+            ),
+            action="airlock.download",
+            obj=f"airlock:{request_id}/{file_name}",
+            organisation=request.organisation_id,
+        )
+        content = Path(f.path).read_bytes()
+        if hashlib.sha256(content).hexdigest() != f.sha256:
+            raise ConflictError(f"{file_name} no longer matches its checksum; nothing was released")
+        self.store.record(event.with_details(sha256=f.sha256))
+        return content
+
+    def release(self, caller: Caller, request_id: str, directory: Path) -> dict[str, Any]:
+        """Write the approved files, results.json and checksums/ (ACRO's layout)."""
+        request = self.store.get_output_request(request_id)
+        approved = [f for f in request.files if f.status is FileStatus.APPROVED]
+        contents = {f.name: self.download(caller, request_id, f.name) for f in approved}
+        document, checksums = results_json(request, contents)
+        import json
+
+        for name, content in contents.items():
+            write_atomic(directory / name, content)
+        write_atomic(directory / "results.json", json.dumps(document, indent=4).encode("utf-8"))
+        for name, digest in checksums.items():
+            write_atomic(directory / "checksums" / f"{name}.txt", digest.encode("ascii"))
+        return document
