@@ -67,6 +67,8 @@ class KeyStore:
         return nonce + self._aead.encrypt(nonce, secret, name.encode())
 
     def _unseal(self, name: str, sealed: bytes) -> bytes:
+        if len(sealed) <= _NONCE:
+            raise ConfigurationError(f"the sealed key {name!r} is truncated")
         try:
             return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], name.encode())
         except InvalidTag as exc:
@@ -74,6 +76,19 @@ class KeyStore:
                 f"the key {name!r} does not decrypt under this master key: "
                 "ACCORD_MASTER_KEY or keys/master.key is not the one it was sealed with"
             ) from exc
+
+    def seal(self, name: str, secret: bytes) -> bytes:
+        """Encrypt ``secret`` under the master key, bound to ``name``.
+
+        For other stores in this directory (linkage-domain keys) that keep their own
+        files: the blob opens only with the same master key *and* the same name, so a
+        sealed secret copied under another name does not decrypt.
+        """
+        return self._seal(name, secret)
+
+    def unseal(self, name: str, sealed: bytes) -> bytes:
+        """Open a blob from :meth:`seal`; a wrong master key or name is a ConfigurationError."""
+        return self._unseal(name, sealed)
 
     def signing_key(self, name: str, *, create: bool = False) -> Ed25519PrivateKey:
         sealed = self.directory / f"{name}.ed25519.sealed"
