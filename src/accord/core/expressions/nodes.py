@@ -1,0 +1,209 @@
+"""The expression tree: small, immutable, and comparable by meaning.
+
+Every node is a frozen dataclass, so a parsed filter can be cached, hashed and
+compared. ``at`` records where in the source text a node began (a 0-based offset,
+or -1 for a node built by hand); it is excluded from equality, so a filter equals
+its re-parsed canonical description however it was spaced or cased.
+
+There is no node for parentheses: grouping is the tree's shape, and ``describe``
+puts parentheses back only where precedence needs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+__all__ = [
+    "Age",
+    "And",
+    "Between",
+    "BooleanLiteral",
+    "Column",
+    "CompareOp",
+    "Comparison",
+    "DateLiteral",
+    "DateShift",
+    "DecimalLiteral",
+    "Expr",
+    "InList",
+    "IntegerLiteral",
+    "IsNull",
+    "Literal",
+    "Not",
+    "NullLiteral",
+    "Or",
+    "StringLiteral",
+    "Today",
+    "Unit",
+]
+
+
+class CompareOp(StrEnum):
+    """Comparison operators, by their canonical spelling (``<>`` is read as ``!=``)."""
+
+    EQ = "="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+
+
+class Unit(StrEnum):
+    """Calendar units an interval may count."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+def _at() -> int:
+    return field(default=-1, compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class StringLiteral:
+    value: str
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class IntegerLiteral:
+    value: int
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class DecimalLiteral:
+    """A number written with a decimal point; kept exact, never as a float."""
+
+    value: Decimal
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class BooleanLiteral:
+    value: bool
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class NullLiteral:
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class DateLiteral:
+    value: date
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A reference to a field of the dataset, by its exact (case-sensitive) name."""
+
+    name: str
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    """The reference date the caller supplies: never the wall clock, so plans repeat."""
+
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Age:
+    """Whole years from ``operand`` (a date of birth) to the reference date."""
+
+    operand: Expr
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class DateShift:
+    """``operand + interval amount unit`` (or minus, when ``subtract``)."""
+
+    operand: Expr
+    subtract: bool
+    amount: int
+    unit: Unit
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    op: CompareOp
+    left: Expr
+    right: Expr
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class InList:
+    operand: Expr
+    items: tuple[Expr, ...]
+    negated: bool = False
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    """``operand between low and high``, both bounds inclusive, as in SQL."""
+
+    operand: Expr
+    low: Expr
+    high: Expr
+    negated: bool = False
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class IsNull:
+    operand: Expr
+    negated: bool = False
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Expr
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    left: Expr
+    right: Expr
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    left: Expr
+    right: Expr
+    at: int = _at()
+
+
+Literal = (
+    StringLiteral | IntegerLiteral | DecimalLiteral | BooleanLiteral | NullLiteral | DateLiteral
+)
+
+Expr = (
+    Literal
+    | Column
+    | Today
+    | Age
+    | DateShift
+    | Comparison
+    | InList
+    | Between
+    | IsNull
+    | Not
+    | And
+    | Or
+)
