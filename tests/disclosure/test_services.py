@@ -164,11 +164,12 @@ def test_airlock_needs_two_independent_checkers_before_anything_leaves(
         airlock.designate_checker(world["app"].operator("test"), "trust", checker)
     safe = b"benefit,people\nUC,1520\nESA,640\n"
     small = b"benefit,people\nJSA,4\nIS,25\n"
+    query = "SELECT benefit, count(*) AS people FROM claims GROUP BY benefit"
     request = airlock.submit(
         callers["analyst"], "trust", "caseload by benefit",
         [
-            SubmittedOutput("caseload.csv", safe, "SELECT benefit, count(*) ...", ("people",)),
-            SubmittedOutput("small.csv", small, "SELECT benefit, count(*) ... WHERE la = 'x'", ("people",)),
+            SubmittedOutput("caseload.csv", safe, query, ("people",)),
+            SubmittedOutput("small.csv", small, query + " -- one LA", ("people",)),
         ],
     )  # fmt: skip
     assert request.file("caseload.csv").checks["status"] == "pass"
