@@ -1,0 +1,152 @@
+"""The seam between linkage and the engine that runs its SQL.
+
+Every step of a linkage (standardising, deterministic passes, blocking counts,
+resolving the one-to-one constraint, tokens) is SQL written in DuckDB's dialect, and
+Splink runs the model through its own ``DatabaseAPI``. An :class:`Engine` is the pair:
+a place to run that SQL and the matching Splink backend. DuckDB is the default and
+runs in process with a memory limit, so a linkage of millions of records stays
+within a bounded footprint, spilling to a temporary directory when it must.
+
+A Spark engine belongs here too (``ACCORD_ENGINE=spark``, for the scale that
+outgrows one machine): it would transpile the same SQL with sqlglot and hand Splink
+a ``SparkAPI``. PySpark is not a dependency of this installation, so asking for it
+fails with a message saying so rather than pretending.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from accord.errors import AccordError, ConfigurationError
+
+__all__ = ["DuckDBEngine", "Engine", "LinkageError", "open_engine"]
+
+log = logging.getLogger(__name__)
+
+
+class LinkageError(AccordError):
+    """The engine failed while running a linkage step; the message names the step."""
+
+    status_code = 500
+    code = "linkage"
+
+
+class Engine(Protocol):
+    """Where a linkage's SQL runs, and the Splink backend that runs the model there."""
+
+    name: str
+
+    def execute(self, sql: str, *, step: str) -> None:
+        """Run a statement; failures become :class:`LinkageError` naming ``step``."""
+
+    def fetch(self, sql: str, *, step: str) -> list[tuple[Any, ...]]:
+        """Run a query and return its rows."""
+
+    def arrow(self, sql: str, *, step: str) -> pa.Table:
+        """Run a query and return an Arrow table (engine-neutral results)."""
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable as ``name``."""
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        """Name and engine type of each column of ``table``."""
+
+    def splink_api(self) -> Any:
+        """A Splink ``DatabaseAPI`` over the same connection."""
+
+
+class DuckDBEngine:
+    """DuckDB in process: the default engine.
+
+    ``memory_limit`` caps DuckDB's own buffers (it spills to ``temp_directory``
+    beyond it); ``threads`` defaults to the machine's cores.
+    """
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        *,
+        memory_limit: str | None = "2GB",
+        threads: int | None = None,
+        temp_directory: Path | None = None,
+    ) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if temp_directory is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="accord-linkage-")
+            temp_directory = Path(self._tmp.name)
+        config: dict[str, Any] = {"temp_directory": str(temp_directory)}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = threads
+        self.connection = duckdb.connect(config=config)
+        self.connection.execute("SET preserve_insertion_order = false")
+        self._api: Any = None
+
+    def execute(self, sql: str, *, step: str) -> None:
+        with _wrapped(step, sql):
+            self.connection.execute(sql)
+
+    def fetch(self, sql: str, *, step: str) -> list[tuple[Any, ...]]:
+        with _wrapped(step, sql):
+            return self.connection.execute(sql).fetchall()
+
+    def arrow(self, sql: str, *, step: str) -> pa.Table:
+        with _wrapped(step, sql):
+            return self.connection.sql(sql).to_arrow_table()
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self.connection.register(name, table)
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        rows = self.fetch(f"DESCRIBE {table}", step="describe input")
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+    def splink_api(self) -> Any:
+        if self._api is None:
+            from splink import DuckDBAPI
+
+            self._api = DuckDBAPI(connection=self.connection)
+        return self._api
+
+    def close(self) -> None:
+        self.connection.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+@contextmanager
+def _wrapped(step: str, sql: str) -> Iterator[None]:
+    """Turn a driver error into a :class:`LinkageError` naming the step, never the data."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        log.debug("linkage step %s failed running: %s", step, sql)
+        raise LinkageError(f"linkage failed at {step}: {exc}") from exc
+
+
+def open_engine(
+    name: str = "duckdb", *, memory_limit: str | None = "2GB", threads: int | None = None
+) -> DuckDBEngine:
+    """The engine called ``name``; ``duckdb`` is the only one this installation can run."""
+    if name == "duckdb":
+        return DuckDBEngine(memory_limit=memory_limit, threads=threads)
+    if name == "spark":
+        installed = importlib.util.find_spec("pyspark") is not None
+        detail = (
+            "PySpark is installed but Accord's Spark linkage engine is not yet available"
+            if installed
+            else "it needs PySpark, which is not installed (add the pyspark dependency)"
+        )
+        raise ConfigurationError(f"engine 'spark' cannot run here: {detail}; use engine 'duckdb'")
+    raise ConfigurationError(f"unknown linkage engine {name!r}; choose 'duckdb'")
