@@ -1,0 +1,1 @@
+"""Agreements compiled to SQL plans: a sqlglot AST, rendered per dialect."""
