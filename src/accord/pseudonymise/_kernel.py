@@ -7,8 +7,9 @@ Why it looks like this: per value, HMAC is ``H(opad || H(ipad || v))``. The SHA-
 states after absorbing the 64-byte ``ipad`` and ``opad`` blocks are computed once per
 key and *copied* per value (``hashlib``'s ``copy`` is an OpenSSL context copy, far
 cheaper than a fresh context or ``hmac.new``), so each value costs one compression for
-short inputs on each side. Measured on this machine: ~1.3-1.8M values/s per core,
-against ~0.5M/s for ``hmac.new`` per value.
+short inputs on each side. Measured on this machine: ~1.4-1.8M values/s per core,
+against ~0.5-0.8M/s for ``hmac.new`` per value; the two ``digest()`` calls are most
+of the cost, and no stdlib call avoids them.
 """
 
 from __future__ import annotations
@@ -43,12 +44,15 @@ def hmac_digests(key: bytes, data: bytes, offsets: Sequence[int]) -> bytes:
     ipad, opad = pads(key)
     inner_copy = hashlib.sha256(ipad).copy
     outer_copy = hashlib.sha256(opad).copy
-
-    def one(start: int, end: int) -> bytes:
+    digests: list[bytes] = []
+    append = digests.append
+    start = offsets[0]
+    # A plain loop, not map() over a helper: saving the call frame is ~12% here.
+    for end in offsets[1:]:
         inner = inner_copy()
         inner.update(data[start:end])
         outer = outer_copy()
         outer.update(inner.digest())
-        return outer.digest()
-
-    return b"".join(map(one, offsets[:-1], offsets[1:]))
+        append(outer.digest())
+        start = end
+    return b"".join(digests)
