@@ -19,6 +19,7 @@ from accord.services.agreements import AgreementService
 from accord.services.audit import AuditService
 from accord.services.catalogue import CatalogueService
 from accord.services.identity import IdentityService
+from accord.services.plane import PlaneService
 from accord.services.requests import RequestService
 from accord.settings import Settings, load_settings
 from accord.store import Store, connect_engine
@@ -39,6 +40,7 @@ class Accord:
     audit: AuditService
     requests: RequestService
     agreements: AgreementService
+    plane: PlaneService
     platform_org: str
 
     @classmethod
@@ -94,6 +96,7 @@ class Accord:
             audit=AuditService(store, keys.public_key("audit-checkpoint")),
             requests=RequestService(store, keys),
             agreements=AgreementService(store, keys),
+            plane=PlaneService(store, keys),
             platform_org=platform.id if platform else PLATFORM_ORG,
         )
 

@@ -11,34 +11,39 @@ from accord.store.audit_store import AuditFilter, AuditStore
 from accord.store.catalogue_store import CatalogueStore
 from accord.store.governance_store import GOVERNANCE_READ_METHODS, GovernanceStore
 from accord.store.identity_store import IdentityStore
+from accord.store.plane_store import PLANE_READ_METHODS, PlaneStore
 
 __all__ = ["READ_METHODS", "AuditFilter", "Store"]
 
-READ_METHODS = GOVERNANCE_READ_METHODS | frozenset(
-    {
-        "get_organisation",
-        "list_organisations",
-        "get_principal",
-        "list_principals",
-        "find_token",
-        "get_token",
-        "list_tokens",
-        "get_dataset",
-        "list_datasets",
-        "search_datasets",
-        "list_versions",
-        "get_version",
-        "find_version_by_hash",
-        "audit_head",
-        "audit_events",
-        "audit_payloads",
-        "audit_hashes_at",
-        "audit_bounds",
-        "checkpoints",
-    }
+READ_METHODS = (
+    GOVERNANCE_READ_METHODS
+    | PLANE_READ_METHODS
+    | frozenset(
+        {
+            "get_organisation",
+            "list_organisations",
+            "get_principal",
+            "list_principals",
+            "find_token",
+            "get_token",
+            "list_tokens",
+            "get_dataset",
+            "list_datasets",
+            "search_datasets",
+            "list_versions",
+            "get_version",
+            "find_version_by_hash",
+            "audit_head",
+            "audit_events",
+            "audit_payloads",
+            "audit_hashes_at",
+            "audit_bounds",
+            "checkpoints",
+        }
+    )
 )
 """Public methods that change nothing; every other public method must take ``audit``."""
 
 
-class Store(IdentityStore, CatalogueStore, GovernanceStore, AuditStore):
+class Store(IdentityStore, CatalogueStore, GovernanceStore, PlaneStore, AuditStore):
     """SQLite or PostgreSQL behind one interface; see the module docstring for the contract."""

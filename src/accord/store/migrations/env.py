@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from accord.store import governance_models  # noqa: F401 - registers its tables
+from accord.store import governance_models, plane_models  # noqa: F401 - register tables
 from accord.store.models import Base
 
 config = context.config

@@ -1,0 +1,1 @@
+"""Engines that run compiled plans where the data lives."""

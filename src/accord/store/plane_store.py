@@ -1,0 +1,84 @@
+"""Opt-out registers: identifiers that no non-statistical share may ever include."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select
+
+from accord.core.audit import AuditEvent
+from accord.store.base import StoreBase
+from accord.store.plane_models import OptOutRow
+
+__all__ = ["PLANE_READ_METHODS", "PlaneStore"]
+
+PLANE_READ_METHODS = frozenset({"list_opt_outs"})
+
+
+class PlaneStore(StoreBase):
+    def add_opt_outs(
+        self,
+        organisation_id: str,
+        identifier_type: str,
+        identifiers: Sequence[str],
+        at: datetime,
+        *,
+        audit: AuditEvent,
+    ) -> int:
+        """Add normalised identifiers; ones already registered are left as they are."""
+
+        def change(conn: Connection) -> int:
+            present = set(
+                conn.execute(
+                    select(OptOutRow.identifier).where(
+                        OptOutRow.organisation_id == organisation_id,
+                        OptOutRow.identifier_type == identifier_type,
+                    )
+                ).scalars()
+            )
+            new = sorted(set(identifiers) - present)
+            if new:
+                conn.execute(
+                    insert(OptOutRow),
+                    [
+                        {
+                            "organisation_id": organisation_id,
+                            "identifier_type": identifier_type,
+                            "identifier": value,
+                            "created_at": at,
+                        }
+                        for value in new
+                    ],
+                )
+            return len(new)
+
+        return self._write(audit, change)
+
+    def remove_opt_outs(
+        self,
+        organisation_id: str,
+        identifier_type: str,
+        identifiers: Sequence[str],
+        *,
+        audit: AuditEvent,
+    ) -> int:
+        def change(conn: Connection) -> int:
+            done = conn.execute(
+                delete(OptOutRow).where(
+                    OptOutRow.organisation_id == organisation_id,
+                    OptOutRow.identifier_type == identifier_type,
+                    OptOutRow.identifier.in_(list(identifiers)),
+                )
+            )
+            return int(done.rowcount)
+
+        return self._write(audit, change)
+
+    def list_opt_outs(self, organisation_id: str, identifier_type: str) -> list[str]:
+        query = select(OptOutRow.identifier).where(
+            OptOutRow.organisation_id == organisation_id,
+            OptOutRow.identifier_type == identifier_type,
+        )
+        with self._read() as conn:
+            return list(conn.execute(query.order_by(OptOutRow.identifier)).scalars())
