@@ -74,9 +74,15 @@ class DuckDBSource:
     ) -> Iterator[pa.RecordBatch]:
         with self.connect(opt_outs) as con:
             try:
-                reader: pa.RecordBatchReader = con.execute(sql, params or {}).to_arrow_reader(
-                    BATCH_ROWS
-                )
-                yield from reader
+                relation = con.sql(sql, params=params or None)
+                reader: pa.RecordBatchReader = relation.to_arrow_reader(BATCH_ROWS)
+                empty = True
+                for batch in reader:
+                    empty = False
+                    yield batch
+                if empty:
+                    # No rows still has a schema: an empty extract is a valid file.
+                    schema = reader.schema
+                    yield pa.record_batch([pa.array([], f.type) for f in schema], schema=schema)
             except duckdb.Error as exc:
                 raise StoreError(f"the plan failed on DuckDB: {exc}\nSQL: {sql}") from exc
