@@ -21,7 +21,7 @@ from accord.errors import ValidationError
 from accord.linkage.engine import DuckDBEngine
 from accord.linkage.roles import ColumnRoles, Role, recognise_column
 
-__all__ = ["LinkSource", "Side", "load_side"]
+__all__ = ["LinkSource", "Side", "check_ids", "load_side", "register_source"]
 
 LinkSource: TypeAlias = "str | Path | duckdb.DuckDBPyRelation | pa.Table"
 """What a caller may pass as one side of a linkage."""
@@ -65,20 +65,37 @@ def load_side(
     name that is not a column is an error, so a typo cannot silently do nothing.
     """
     table = f"raw_{label}"
-    _register(engine, source, table, label)
+    register_source(engine, source, table, label)
     column_types = dict(engine.columns(table))
-    parameter = f"--{label}-id"
-    if id_column not in column_types:
-        raise ValidationError(
-            f"{parameter}: column {id_column!r} is not in the {label} input; "
-            f"its columns are {', '.join(column_types)}"
-        )
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(column_types))
     if unknown:
         raise ValidationError(
             f"{label} overrides name columns that are not in the {label} input: "
             f"{', '.join(unknown)}"
+        )
+    rows = check_ids(engine, table, column_types, id_column, label)
+    roles = _recognise(engine, table, column_types, id_column, overrides)
+    return Side(
+        label=label,
+        table=table,
+        id_column=id_column,
+        id_type=column_types[id_column],
+        rows=rows,
+        roles=roles,
+        column_types=column_types,
+    )
+
+
+def check_ids(
+    engine: DuckDBEngine, table: str, column_types: Mapping[str, str], id_column: str, label: str
+) -> int:
+    """The number of rows, once the id column is known to exist, be filled and be unique."""
+    parameter = f"--{label}-id"
+    if id_column not in column_types:
+        raise ValidationError(
+            f"{parameter}: column {id_column!r} is not in the {label} input; "
+            f"its columns are {', '.join(column_types)}"
         )
     quoted = _quote(id_column)
     rows, filled, distinct = engine.fetch(
@@ -94,19 +111,11 @@ def load_side(
             f"{parameter}: {id_column!r} is not unique in the {label} input "
             f"({rows - distinct} repeated values); linkage needs one id per record"
         )
-    roles = _recognise(engine, table, column_types, id_column, overrides)
-    return Side(
-        label=label,
-        table=table,
-        id_column=id_column,
-        id_type=column_types[id_column],
-        rows=int(rows),
-        roles=roles,
-        column_types=column_types,
-    )
+    return int(rows)
 
 
-def _register(engine: DuckDBEngine, source: LinkSource, table: str, label: str) -> None:
+def register_source(engine: DuckDBEngine, source: LinkSource, table: str, label: str) -> None:
+    """Make ``source`` queryable as view ``table``; a bad path is an error naming the side."""
     if isinstance(source, pa.Table):
         engine.register_arrow(f"{table}_arrow", source)
         engine.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_arrow", step=label)

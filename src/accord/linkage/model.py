@@ -46,11 +46,14 @@ class FittedModel:
 
 
 def _training_rules(blocking: tuple[BlockingRule, ...]) -> list[BlockingRule]:
-    """One rule on date of birth and one without it, so every comparison is trained."""
-    with_dob = next((r for r in blocking if "dob" in r.columns), None)
-    without = next((r for r in blocking if "dob" not in r.columns), None)
-    rules = [r for r in (with_dob, without) if r is not None]
-    return rules or list(blocking[:1])
+    """The first rule and the first later one sharing no column with it.
+
+    A session cannot train the comparisons on its own blocking columns; two sessions
+    on disjoint columns leave no comparison untrained.
+    """
+    first = blocking[0]
+    second = next((r for r in blocking[1:] if not set(r.columns) & set(first.columns)), None)
+    return [first] if second is None else [first, second]
 
 
 def fit_and_score(

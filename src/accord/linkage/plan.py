@@ -19,6 +19,7 @@ from accord.linkage.engine import DuckDBEngine
 from accord.linkage.standardise import Features
 
 __all__ = [
+    "CANDIDATES",
     "BlockingRule",
     "ModelPlan",
     "choose_blocking",
@@ -50,7 +51,9 @@ class ModelPlan:
 
 
 # Coarse rules, each followed by the refinements used when it proposes too many pairs.
-_CANDIDATES: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = (
+Candidates = tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...]
+
+CANDIDATES: Candidates = (
     (("dob",), (("dob", "family_initial"), ("dob", "given_initial"), ("dob", "postcode_district"))),
     (("given_name", "family_name"), (("given_name", "family_name", "dob_year"),)),
     (("postcode",), (("postcode", "given_initial"), ("postcode", "dob_year"))),
@@ -83,6 +86,7 @@ def choose_blocking(
     *,
     pairs_per_record: int,
     min_pairs: int,
+    candidates: Candidates = CANDIDATES,
 ) -> tuple[tuple[BlockingRule, ...], dict[str, int]]:
     """Blocking rules whose pairs fit the budget, coarse where affordable, refined where not.
 
@@ -97,20 +101,21 @@ def choose_blocking(
     have = set(available)
     chosen: list[BlockingRule] = []
     counts: dict[str, int] = {}
-    for coarse, refinements in _CANDIDATES:
+    for coarse, refinements in candidates:
         if not have.issuperset(coarse):
             continue
         pairs = count_pairs(engine, left, right, coarse)
         counts["+".join(coarse)] = pairs
         if pairs <= budget:
-            chosen.append(BlockingRule(coarse))
+            if pairs:
+                chosen.append(BlockingRule(coarse))
             continue
         for refined in refinements:
             if not have.issuperset(refined):
                 continue
             pairs = count_pairs(engine, left, right, refined)
             counts["+".join(refined)] = pairs
-            if pairs <= budget:
+            if 0 < pairs <= budget:
                 chosen.append(BlockingRule(refined))
     return tuple(chosen), counts
 
