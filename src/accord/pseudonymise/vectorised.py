@@ -245,6 +245,8 @@ def _string_array(values: pa.Array) -> pa.Array:
         return values
     if pa.types.is_string_view(kind):
         return values.cast(pa.large_string())
+    if pa.types.is_null(kind):  # all NULL (e.g. an empty column's inferred type)
+        return values.cast(pa.string())
     raise ValidationError(
         f"pseudonymise needs a string column, not {kind}: cast it to text in the plan, "
         "so that how it is written out (and so its pseudonym) is explicit"
