@@ -41,5 +41,5 @@ def domains(key_store: KeyStore) -> DomainKeyStore:
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[HmacPool]:
-    with HmacPool(2, task_rows=3, max_pending=4) as shared:
+    with HmacPool(2, task_rows=3, max_pending=4, parallel_from=0) as shared:
         yield shared

@@ -150,7 +150,7 @@ def test_key_material_stays_out_of_repr_and_pickle(domains: DomainKeyStore) -> N
 def test_no_public_function_exports_a_key() -> None:
     """The store's public surface is read metadata, create, rotate and in-process key()."""
     public = {name for name in vars(DomainKeyStore) if not name.startswith("_")}
-    assert public == {"domains", "domain", "exists", "key", "create", "rotate"}
+    assert public == {"domains", "domain", "exists", "key", "create", "ensure", "rotate"}
 
 
 def test_a_concurrent_rotation_loses_cleanly(domains: DomainKeyStore) -> None:
@@ -161,3 +161,9 @@ def test_a_concurrent_rotation_loses_cleanly(domains: DomainKeyStore) -> None:
     with pytest.raises(ConflictError, match="created concurrently"):
         domains._write_version("alpha", stale.current.version + 1, T0, previous_usable_until=T0)
     assert [v.version for v in domains.domain("alpha").versions] == [1, 2]
+
+
+def test_ensure_creates_once(domains: DomainKeyStore) -> None:
+    first = domains.ensure("alpha")
+    assert domains.ensure("alpha") == first
+    assert [v.version for v in first.versions] == [1]

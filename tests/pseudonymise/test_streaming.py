@@ -40,7 +40,11 @@ def test_order_and_other_columns_kept_with_a_key_per_column(processes: int) -> N
     batches = _batches(6, 50)
     out = list(
         pseudonymise_batches(
-            iter(batches), {"nino": KEY_A, "nhs": KEY_B}, processes=processes, task_rows=16
+            iter(batches),
+            {"nino": KEY_A, "nhs": KEY_B},
+            processes=processes,
+            task_rows=16,
+            parallel_from=0 if processes > 1 else 10**9,
         )
     )
     assert len(out) == len(batches)
@@ -75,7 +79,9 @@ def test_the_input_is_consumed_lazily(pool: HmacPool) -> None:
 
 
 def test_closing_the_stream_early_stops_cleanly() -> None:
-    stream = pseudonymise_batches(iter(_batches(20, 10)), {"nino": KEY_A}, processes=2)
+    stream = pseudonymise_batches(
+        iter(_batches(20, 10)), {"nino": KEY_A}, processes=2, task_rows=5, parallel_from=0
+    )
     next(stream)
     stream.close()
 
@@ -107,3 +113,16 @@ def test_refusals() -> None:
 
 def test_an_all_null_column_stays_null() -> None:
     assert hmac_hex(pa.nulls(3), KEY_A).to_pylist() == [None, None, None]
+
+
+def test_workers_start_only_past_the_threshold() -> None:
+    with HmacPool(2, task_rows=10, parallel_from=25) as lazy:
+        small = list(lazy.batches(_batches(2, 10), {"nino": KEY_A}))
+        assert not lazy.started
+        large = list(lazy.batches(_batches(3, 10), {"nino": KEY_A}))
+        assert lazy.started
+    for batch in [*small, *large]:
+        expected = reference(
+            KEY_A, [None if i % 7 == 0 else f"AB{i:06d}C" for i in batch["id"].to_pylist()]
+        )
+        assert batch.column("nino").to_pylist() == expected

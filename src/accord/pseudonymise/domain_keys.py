@@ -198,6 +198,16 @@ class DomainKeyStore:
         self._write_version(name, 1, now or datetime.now(UTC), previous_usable_until=None)
         return self.domain(name)
 
+    def ensure(self, name: str, *, now: datetime | None = None) -> LinkageDomain:
+        """The domain, created first if it does not exist (safe against a concurrent creator)."""
+        found = self._load(validate_domain_name(name))
+        if found is not None:
+            return found
+        try:
+            return self.create(name, now=now)
+        except ConflictError:
+            return self.domain(name)
+
     def rotate(
         self, name: str, *, overlap: timedelta = DEFAULT_OVERLAP, now: datetime | None = None
     ) -> LinkageDomain:

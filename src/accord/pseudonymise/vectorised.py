@@ -41,6 +41,7 @@ from accord.errors import AccordError, ValidationError
 from accord.pseudonymise._kernel import DIGEST, hmac_digests
 
 __all__ = [
+    "DEFAULT_PARALLEL_FROM",
     "DEFAULT_TASK_ROWS",
     "HEX_LENGTH",
     "HmacPool",
@@ -50,6 +51,8 @@ __all__ = [
 ]
 
 DEFAULT_TASK_ROWS = 65_536
+# About a tenth of a second of hashing on one core: below it, a pool costs more than it saves.
+DEFAULT_PARALLEL_FROM = 131_072
 HEX_LENGTH = 2 * DIGEST
 # A pa.string() array addresses its data with int32 offsets: 64 bytes per value.
 _MAX_ROWS_PER_ARRAY = (2**31 - 1) // HEX_LENGTH
@@ -82,9 +85,10 @@ class HmacPool:
     """Worker processes for HMAC, kept across calls (start-up is ~0.1-0.3 s each).
 
     Use as a context manager. ``processes=1`` runs everything in the calling process
-    with no pool at all, which is also the right choice for small inputs. Workers are
-    started with ``spawn``: forking a process that runs DuckDB's or Arrow's threads is
-    not safe.
+    with no pool at all. With more, the workers start only once ``parallel_from``
+    values have been hashed in-process, so a small extract (a test exchange, an
+    eligibility batch) never pays for process start-up. Workers are started with
+    ``spawn``: forking a process that runs DuckDB's or Arrow's threads is not safe.
     """
 
     def __init__(
@@ -93,6 +97,7 @@ class HmacPool:
         *,
         task_rows: int = DEFAULT_TASK_ROWS,
         max_pending: int | None = None,
+        parallel_from: int = DEFAULT_PARALLEL_FROM,
     ) -> None:
         self.processes = default_processes() if processes is None else processes
         if self.processes < 1:
@@ -101,8 +106,18 @@ class HmacPool:
             raise ValidationError("task_rows must be positive")
         self.task_rows = task_rows
         self.max_pending = max_pending or 4 * self.processes
+        self.parallel_from = parallel_from
+        self._inline_rows = 0
         self._executor: ProcessPoolExecutor | None = None
-        if self.processes > 1:
+
+    @property
+    def started(self) -> bool:
+        """Whether worker processes are running."""
+        return self._executor is not None
+
+    def start(self) -> None:
+        """Start the workers now (a benchmark or a long-lived service may want that)."""
+        if self._executor is None and self.processes > 1:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
             )
@@ -177,7 +192,10 @@ class HmacPool:
         return _PendingBatch(batch, columns, max(tasks, 1))
 
     def _run(self, key: bytes, data: bytes, offsets: list[int]) -> Future[bytes] | bytes:
+        if self._executor is None and self._inline_rows >= self.parallel_from:
+            self.start()
         if self._executor is None:
+            self._inline_rows += len(offsets) - 1
             return hmac_digests(key, data, offsets)
         try:
             return self._executor.submit(hmac_digests, key, data, offsets)
@@ -207,14 +225,18 @@ def pseudonymise_batches(
     processes: int | None = None,
     task_rows: int = DEFAULT_TASK_ROWS,
     max_pending: int | None = None,
+    parallel_from: int = DEFAULT_PARALLEL_FROM,
 ) -> Iterator[pa.RecordBatch]:
     """Stream ``batches`` with the columns in ``keys`` replaced by their pseudonyms.
 
     A pool of ``processes`` workers (default: the usable cores) lives as long as the
-    iteration; closing the generator early stops it. For many short streams, keep an
+    iteration and starts only after the first ``parallel_from`` values; closing the
+    generator early stops it. For many short streams, keep an
     :class:`HmacPool` instead.
     """
-    with HmacPool(processes, task_rows=task_rows, max_pending=max_pending) as pool:
+    with HmacPool(
+        processes, task_rows=task_rows, max_pending=max_pending, parallel_from=parallel_from
+    ) as pool:
         yield from pool.batches(batches, keys)
 
 
