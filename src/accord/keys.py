@@ -104,6 +104,16 @@ class KeyStore:
             return key
         return Ed25519PrivateKey.from_private_bytes(self._unseal(name, sealed.read_bytes()))
 
+    def secret(self, name: str, *, create: bool = False) -> bytes:
+        """A named 32-byte secret (for keyed hashes), sealed at rest, made on first use."""
+        sealed = self.directory / f"{name}.secret.sealed"
+        if not sealed.exists():
+            if not create:
+                raise ConfigurationError(f"no secret {name!r}; run `accord init`")
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(sealed, self._seal(name, secrets.token_bytes(32)), mode=0o600)
+        return self._unseal(name, sealed.read_bytes())
+
     def public_key(self, name: str) -> Ed25519PublicKey:
         path = self.directory / f"{name}.ed25519.pub"
         if not path.exists():

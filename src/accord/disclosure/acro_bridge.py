@@ -23,9 +23,9 @@ def main(job_path: str, out_path: str) -> None:
     work = tempfile.mkdtemp(prefix="acro-bridge-")
     os.chdir(work)  # ACRO may write artifacts beside the working directory
     logging.disable(logging.CRITICAL)
-    import acro  # type: ignore[import-not-found]
-    import pandas as pd  # type: ignore[import-untyped]
-    from acro.version import __version__  # type: ignore[import-not-found]
+    import acro
+    import pandas as pd
+    from acro.version import __version__
 
     frame = pd.read_csv(
         job["csv"],

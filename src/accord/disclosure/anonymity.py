@@ -64,7 +64,7 @@ def anonymise(
     max_rounds: int = 50,
 ) -> tuple[Any, AnonymityReport]:
     """A copy of ``frame`` (pandas) made k-anonymous (and l-diverse) by local suppression."""
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
     if k < 1 or l < 1:
         raise ValueError("k and l must be at least 1")

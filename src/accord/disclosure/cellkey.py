@@ -46,7 +46,7 @@ def cell_keys(
 
 def _target(moves: npt.NDArray[np.float64], v: float) -> npt.NDArray[np.float64]:
     """A discretised normal on the allowed moves, tilted to mean 0 and variance V."""
-    from scipy.optimize import least_squares  # type: ignore[import-untyped]
+    from scipy.optimize import least_squares
 
     def shape(params: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         tilt, spread = params

@@ -74,8 +74,8 @@ def audit_intervals(
     grid: npt.ArrayLike, suppressed: Mask, *, min_width: float = 1.0
 ) -> IntervalAudit:
     """Solve min and max of every suppressed cell subject to the published table."""
-    from scipy.optimize import linprog  # type: ignore[import-untyped]
-    from scipy.sparse import lil_matrix  # type: ignore[import-untyped]
+    from scipy.optimize import linprog
+    from scipy.sparse import lil_matrix
 
     values = np.asarray(grid, dtype=np.float64)
     hidden = np.asarray(suppressed, dtype=bool)

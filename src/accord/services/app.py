@@ -18,6 +18,7 @@ from accord.keys import KeyStore
 from accord.services.agreements import AgreementService
 from accord.services.audit import AuditService
 from accord.services.catalogue import CatalogueService
+from accord.services.disclosure import AirlockService, BatchValidationService, TableService
 from accord.services.identity import IdentityService
 from accord.services.plane import PlaneService
 from accord.services.requests import RequestService
@@ -28,6 +29,8 @@ from accord.store.migrate import current_heads, head_revisions, migrate
 __all__ = ["PLATFORM_ORG", "Accord"]
 
 PLATFORM_ORG = "platform"
+BATCH_OVERLAP_SECRET = "batch-overlap"
+"""Keys the hashes under which batch members are remembered for overlap control."""
 
 
 @dataclass
@@ -41,6 +44,9 @@ class Accord:
     requests: RequestService
     agreements: AgreementService
     plane: PlaneService
+    tables: TableService
+    batches: BatchValidationService
+    airlock: AirlockService
     platform_org: str
 
     @classmethod
@@ -97,6 +103,11 @@ class Accord:
             requests=RequestService(store, keys),
             agreements=AgreementService(store, keys),
             plane=PlaneService(store, keys),
+            tables=TableService(store, data_dir=settings.home / "data"),
+            batches=BatchValidationService(
+                store, overlap_key=keys.secret(BATCH_OVERLAP_SECRET, create=True)
+            ),
+            airlock=AirlockService(store, data_dir=settings.home / "data"),
             platform_org=platform.id if platform else PLATFORM_ORG,
         )
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -61,13 +61,7 @@ from accord.disclosure.secondary import secondary_suppress, with_margins
 from accord.errors import ConflictError, NotFoundError, ValidationError
 from accord.fsutil import write_atomic
 from accord.services.guard import authorise
-
-if TYPE_CHECKING:
-    from accord.store import Store
-    from accord.store.disclosure_store import DisclosureStore
-
-    class DisclosureAwareStore(Store, DisclosureStore):
-        """The Store once DisclosureStore is among its bases."""
+from accord.store import Store
 
 
 __all__ = [
@@ -116,9 +110,7 @@ class ProtectedTable:
         return out.getvalue().encode("utf-8")
 
 
-def _parquet_of(
-    store: DisclosureAwareStore, dataset_id: str, version: int | None
-) -> tuple[str, int, int]:
+def _parquet_of(store: Store, dataset_id: str, version: int | None) -> tuple[str, int, int]:
     dataset = store.get_dataset(dataset_id)
     found = store.get_version(dataset_id, version)
     if dataset.source_kind is not SourceKind.FILE:
@@ -130,7 +122,7 @@ def _parquet_of(
 
 
 class TableService:
-    def __init__(self, store: DisclosureAwareStore, *, data_dir: Path) -> None:
+    def __init__(self, store: Store, *, data_dir: Path) -> None:
         self.store = store
         self.data_dir = data_dir
 
@@ -278,7 +270,7 @@ def _normalise(identifier: str) -> str:
 class BatchValidationService:
     """Batch validation: a proportion per batch, under overlap control and a budget."""
 
-    def __init__(self, store: DisclosureAwareStore, *, overlap_key: bytes) -> None:
+    def __init__(self, store: Store, *, overlap_key: bytes) -> None:
         if len(overlap_key) < 32:
             raise ValueError("the overlap key must be at least 32 random bytes")
         self.store = store
@@ -428,7 +420,7 @@ class SubmittedOutput:
 class AirlockService:
     """Outputs leave an in-place analysis only through two independent checkers."""
 
-    def __init__(self, store: DisclosureAwareStore, *, data_dir: Path) -> None:
+    def __init__(self, store: Store, *, data_dir: Path) -> None:
         self.store = store
         self.data_dir = data_dir
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from accord.store.audit_store import AuditFilter, AuditStore
 from accord.store.catalogue_store import CatalogueStore
+from accord.store.disclosure_store import DISCLOSURE_READ_METHODS, DisclosureStore
 from accord.store.governance_store import GOVERNANCE_READ_METHODS, GovernanceStore
 from accord.store.identity_store import IdentityStore
 from accord.store.plane_store import PLANE_READ_METHODS, PlaneStore
@@ -18,6 +19,7 @@ __all__ = ["READ_METHODS", "AuditFilter", "Store"]
 READ_METHODS = (
     GOVERNANCE_READ_METHODS
     | PLANE_READ_METHODS
+    | DISCLOSURE_READ_METHODS
     | frozenset(
         {
             "get_organisation",
@@ -45,5 +47,7 @@ READ_METHODS = (
 """Public methods that change nothing; every other public method must take ``audit``."""
 
 
-class Store(IdentityStore, CatalogueStore, GovernanceStore, PlaneStore, AuditStore):
+class Store(
+    IdentityStore, CatalogueStore, GovernanceStore, PlaneStore, DisclosureStore, AuditStore
+):
     """SQLite or PostgreSQL behind one interface; see the module docstring for the contract."""

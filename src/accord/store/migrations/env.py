@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from accord.store import governance_models, plane_models  # noqa: F401 - register tables
+from accord.store import (  # noqa: F401 - registers their tables
+    disclosure_models,
+    governance_models,
+    plane_models,
+)
 from accord.store.models import Base
 
 config = context.config
