@@ -70,7 +70,7 @@ def test_a_suspended_or_revoked_agreement_is_refused(
 ) -> None:
     world, agreement = plane_world
     getattr(world.agreements, action)(world.acting_as("dwp.dpo", "test"), agreement.id, "test")
-    with pytest.raises(PermissionDenied, match="suspended|revoked"):
+    with pytest.raises(PermissionDenied, match=r"suspended|revoked"):
         world.plane.extract(analyst(world), agreement.id, "dwp/carers_allowance", tmp_path)
     assert not list(tmp_path.glob("*.parquet"))
 
@@ -81,7 +81,7 @@ def test_an_expired_agreement_is_refused(plane_world: World, tmp_path: Path) -> 
 
     now = world.store.clock()
     world.store.clock = lambda: now + timedelta(days=120)
-    with pytest.raises(PermissionDenied, match="expired|ended"):
+    with pytest.raises(PermissionDenied, match=r"expired|ended"):
         world.plane.extract(analyst(world), agreement.id, "dwp/carers_allowance", tmp_path)
 
 

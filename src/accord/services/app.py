@@ -29,7 +29,7 @@ from accord.store.migrate import current_heads, head_revisions, migrate
 __all__ = ["PLATFORM_ORG", "Accord"]
 
 PLATFORM_ORG = "platform"
-BATCH_OVERLAP_SECRET = "batch-overlap"
+BATCH_OVERLAP_SECRET = "batch-overlap"  # noqa: S105 - the key's name, not the key
 """Keys the hashes under which batch members are remembered for overlap control."""
 
 

@@ -63,7 +63,6 @@ from accord.fsutil import write_atomic
 from accord.services.guard import authorise
 from accord.store import Store
 
-
 __all__ = [
     "AirlockService",
     "BatchValidationService",
