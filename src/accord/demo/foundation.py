@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
+from accord.core.governance.request import SharingRequest
 from accord.core.identity import (
     Assurance,
     AssuranceScheme,
@@ -25,7 +26,6 @@ from accord.core.identity import (
     PrincipalKind,
     Role,
 )
-from accord.core.governance.request import SharingRequest
 from accord.errors import PermissionDenied, ValidationError
 from accord.services.app import Accord
 from accord.settings import load_settings
