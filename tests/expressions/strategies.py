@@ -123,7 +123,7 @@ reference_dates = st.one_of(
     st.dates(date(1950, 1, 1), date(2050, 12, 31)),
 )
 timestamps = st.builds(datetime.combine, dates_, st.times(time(0), time(23, 59, 59, 999999)))
-strings = st.text("aAb'\" ;é", max_size=3)
+strings = st.text("aAb'\" ;é\\", max_size=3)
 ints = st.integers(-3, 3) | st.integers(0, 130) | st.integers(-(10**6), 10**6)
 floats = st.sampled_from([-1.5, -0.0, 0.0, 0.1, 1.0, 2.5]) | st.floats(-100, 100, width=32)
 small_decimals = st.sampled_from(
