@@ -102,7 +102,7 @@ class Accord:
             audit=AuditService(store, keys.public_key("audit-checkpoint")),
             requests=RequestService(store, keys),
             agreements=AgreementService(store, keys),
-            plane=PlaneService(store, keys),
+            plane=PlaneService(store, keys, home=settings.home),
             tables=TableService(store, data_dir=settings.home / "data"),
             batches=BatchValidationService(
                 store, overlap_key=keys.secret(BATCH_OVERLAP_SECRET, create=True)

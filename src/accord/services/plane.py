@@ -13,12 +13,14 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -32,21 +34,40 @@ from accord.core.identifiers import normalise_nhs_number, normalise_nino
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
 from accord.core.plan.authorise import PlaneChannel, can_use, hides_agreement
-from accord.core.plan.compiler import OptOutFilter, Plan, compile_plan
+from accord.core.plan.compiler import OptOutFilter, Plan, compile_plan, quoted
+from accord.core.plan.query import check_query
+from accord.core.plan.transforms import normalise_identifier
 from accord.core.vocabulary import SemanticType
 from accord.engine.duckdb_engine import OPT_OUT_TABLE, DuckDBSource, source_table
 from accord.errors import NotFoundError, ValidationError
-from accord.fsutil import fsync_directory, write_atomic
+from accord.fsutil import atomic_path, fsync_directory, write_atomic
 from accord.keys import KeyStore
 from accord.pseudonymise.domain_keys import DomainKeyStore
 from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.guard import authorise, refuse
 from accord.store import Store
 
-__all__ = ["OPT_OUT_TYPES", "ExtractResult", "PlaneService"]
+__all__ = ["OPT_OUT_TYPES", "ExtractResult", "PlaneService", "QueryResult", "view_name"]
+
+MAX_QUERY_ROWS = 100_000
+QUERY_SECONDS = 60.0
+
+
+def view_name(dataset: Dataset) -> str:
+    """What a recipient calls a dataset in SQL: ``dwp_carers_allowance``."""
+    return f"{dataset.organisation_id}_{dataset.name}".replace("-", "_").replace(".", "_")
+
 
 OPT_OUT_TYPES = {SemanticType.NINO: "nino", SemanticType.NHS_NUMBER: "nhs_number"}
 _NORMALISE = {"nino": normalise_nino, "nhs_number": normalise_nhs_number}
+SUPPLIED_TABLE = "accord_supplied"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    table: pa.Table
+    truncated: bool
+    views: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +80,10 @@ class ExtractResult:
 
 
 class PlaneService:
-    def __init__(self, store: Store, keys: KeyStore) -> None:
+    def __init__(self, store: Store, keys: KeyStore, *, home: Path) -> None:
         self.store = store
         self.domains = DomainKeyStore(keys)
+        self.materialised = home / "materialised"
         self._plans: dict[tuple[str, int, str, int], Plan] = {}
 
     # -- opt-outs ----------------------------------------------------------------------
@@ -267,6 +289,163 @@ class PlaneService:
             manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
         )
         return ExtractResult(target, manifest_path, rows, digest, plan)
+
+    def materialise(self, agreement: AgreementRecord, dataset_id: str) -> Path:
+        """The governed view as Parquet, for this agreement version, dataset version and
+        opt-out register; made once, then reused (in-place queries, open-protocol shares)."""
+        plan, dataset, version = self.plan(agreement, dataset_id)
+        opted = hashlib.sha256("\n".join(self._opt_outs(dataset)).encode()).hexdigest()[:12]
+        target = (
+            self.materialised
+            / f"{agreement.id}-v{agreement.version}"
+            / f"{view_name(dataset)}-v{version.number}-{opted}.parquet"
+        )
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(target, mode=0o600) as temporary:
+                _write(self._rows(plan, dataset, version), temporary, "parquet")
+        return target
+
+    def query(
+        self,
+        caller: Caller,
+        agreement_id: str,
+        sql: str,
+        *,
+        max_rows: int = MAX_QUERY_ROWS,
+        seconds: float = QUERY_SECONDS,
+    ) -> QueryResult:
+        """The recipient's SELECT over the agreement's views, in place, within limits."""
+        agreement = self._agreement_for(caller, agreement_id, PlaneChannel.QUERY, "query.run")
+        datasets = {
+            view_name(self.store.get_dataset(d.dataset)): d.dataset
+            for d in agreement.policy.datasets
+        }
+        fields = {}
+        for name, dataset_id in datasets.items():
+            plan, _, _ = self.plan(agreement, dataset_id)
+            fields[name] = frozenset(c.name for c in plan.outputs)
+        obj = f"agreement:{agreement.id}:v{agreement.version}"
+        query_hash = hashlib.sha256(sql.encode()).hexdigest()
+        try:
+            checked = check_query(sql, fields)
+        except ValidationError as exc:
+            raise refuse(
+                self.store,
+                caller,
+                "query.run",
+                obj,
+                agreement.policy.recipient,
+                exc.message,
+                sql_sha256=query_hash,
+            ) from exc
+        limited = exp.select("*").from_(checked.tree.subquery("accord_query")).limit(max_rows + 1)
+        con = duckdb.connect()
+        try:
+            for name in sorted(checked.views):
+                path = self.materialise(agreement, datasets[name])
+                con.read_parquet(str(path)).create(name)
+            # Nothing the query does may reach a file or the network.
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+            timer = threading.Timer(seconds, con.interrupt)
+            timer.start()
+            try:
+                table = con.sql(limited.sql(dialect="duckdb")).to_arrow_table()
+            except duckdb.InterruptException as exc:
+                raise refuse(
+                    self.store,
+                    caller,
+                    "query.run",
+                    obj,
+                    agreement.policy.recipient,
+                    f"the query ran past its {seconds:g} second limit",
+                    sql_sha256=query_hash,
+                ) from exc
+            except duckdb.Error as exc:
+                raise ValidationError(f"query failed: {exc}") from exc
+            finally:
+                timer.cancel()
+        finally:
+            con.close()
+        truncated = table.num_rows > max_rows
+        table = table.slice(0, max_rows)
+        self.store.record(
+            AuditEvent(
+                actor=caller.actor,
+                action="query.release",
+                object=obj,
+                organisation=agreement.policy.recipient,
+                reason=f"in-place query over {', '.join(sorted(checked.views))}",
+                details={
+                    "sql_sha256": query_hash,
+                    "views": sorted(checked.views),
+                    "rows_out": table.num_rows,
+                    "truncated": truncated,
+                    "policy_sha256": agreement.policy.sha256(),
+                    **({"via": caller.via} if caller.via else {}),
+                },
+            )
+        )
+        return QueryResult(table, truncated, tuple(sorted(checked.views)))
+
+    def check(
+        self, caller: Caller, agreement_id: str, dataset_id: str, identifiers: Sequence[str]
+    ) -> dict[str, bool]:
+        """Per-record yes/no: is each supplied person in the agreement's cohort?
+
+        Only where the agreement allows per-record answers; otherwise batch validation
+        (a proportion, never which records) is the channel.
+        """
+        agreement = self._agreement_for(caller, agreement_id, PlaneChannel.CHECK, "check.run")
+        plan, dataset, version = self.plan(agreement, dataset_id)
+        opt = self._opt_out_filter(dataset)
+        if opt is None:
+            raise ValidationError(f"{dataset_id} has no NINO or NHS number to check against")
+        normalise = _NORMALISE[OPT_OUT_TYPES[opt.semantic_type]]
+        supplied = {value: normalise(value) for value in identifiers}
+        identifier = normalise_identifier(quoted(opt.column), opt.semantic_type)
+        supplied_table = exp.table_(SUPPLIED_TABLE, quoted=True)
+        condition: exp.Expr = exp.In(
+            this=identifier.copy(),
+            query=exp.select(exp.column("identifier", quoted=True))
+            .from_(supplied_table)
+            .subquery(),
+        )
+        where = plan.query.args.get("where")
+        if where is not None:
+            condition = exp.and_(where.this.copy(), condition)
+        sql = (
+            exp.select(exp.alias_(identifier, "identifier", quoted=True))
+            .distinct()
+            .from_(source_table(dataset.source_kind, version.location))
+            .where(condition)
+            .sql(dialect="duckdb")
+        )
+        source = DuckDBSource(version, dataset.source_kind)
+        with source.connect(self._opt_outs(dataset)) as con:
+            con.register(
+                SUPPLIED_TABLE,
+                pa.table({"identifier": pa.array(sorted(set(supplied.values())), pa.string())}),
+            )
+            found = {row[0] for row in con.sql(sql).fetchall()}
+        answers = {value: norm in found for value, norm in supplied.items()}
+        self.store.record(
+            AuditEvent(
+                actor=caller.actor,
+                action="check.release",
+                object=f"agreement:{agreement.id}:v{agreement.version}",
+                organisation=agreement.policy.recipient,
+                reason=f"per-record eligibility check against {dataset_id} v{version.number}",
+                details={
+                    "supplied": len(answers),
+                    "answered_yes": sum(answers.values()),
+                    "policy_sha256": agreement.policy.sha256(),
+                    **({"via": caller.via} if caller.via else {}),
+                },
+            )
+        )
+        return answers
 
 
 def _write(batches: Iterator[pa.RecordBatch], path: Path, fmt: str) -> int:
