@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
-from accord.errors import ValidationError
+from accord.errors import AccordError, ValidationError
+from accord.pseudonymise._workers import WorkerPool
 from accord.pseudonymise.vectorised import (
     HEX_LENGTH,
     HmacPool,
@@ -126,3 +131,26 @@ def test_workers_start_only_past_the_threshold() -> None:
             KEY_A, [None if i % 7 == 0 else f"AB{i:06d}C" for i in batch["id"].to_pylist()]
         )
         assert batch.column("nino").to_pylist() == expected
+
+
+def test_a_dead_worker_fails_its_tasks_clearly() -> None:
+    pool = WorkerPool(1)
+    try:
+        (pid,) = pool.pids
+        offsets = np.array([0, 1, 2], dtype=np.int64)
+        assert pool.submit(KEY_A, b"ab", offsets).result(timeout=30) == b"".join(
+            bytes.fromhex(h) for h in reference(KEY_A, ["a", "b"]) if h is not None
+        )
+        os.kill(pid, signal.SIGKILL)
+        failure = None
+        for _ in range(100):  # the kill lands asynchronously
+            try:
+                pool.submit(KEY_A, b"ab", offsets).result(timeout=30)
+            except AccordError as exc:
+                failure = exc
+                break
+            time.sleep(0.05)
+        assert failure is not None
+        assert "pseudonymisation worker 0 stopped" in str(failure)
+    finally:
+        pool.close()

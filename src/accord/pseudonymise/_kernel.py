@@ -1,7 +1,8 @@
 """The HMAC-SHA256 inner loop, standard library only.
 
 Both the in-process path and the worker processes of the parallel path run
-:func:`hmac_digests`; keeping it free of NumPy and Arrow keeps worker start-up cheap.
+:func:`hmac_digests`; the workers run this module as their main program
+(:func:`serve`), and keeping it free of NumPy and Arrow keeps their start-up cheap.
 
 Why it looks like this: per value, HMAC is ``H(opad || H(ipad || v))``. The SHA-256
 states after absorbing the 64-byte ``ipad`` and ``opad`` blocks are computed once per
@@ -15,9 +16,13 @@ of the cost, and no stdlib call avoids them.
 from __future__ import annotations
 
 import hashlib
+import struct
+import sys
+from array import array
 from collections.abc import Sequence
+from typing import IO
 
-__all__ = ["BLOCK", "DIGEST", "hmac_digests", "pads"]
+__all__ = ["BLOCK", "DIGEST", "REQUEST", "hmac_digests", "pads", "serve"]
 
 BLOCK = 64
 DIGEST = 32
@@ -56,3 +61,44 @@ def hmac_digests(key: bytes, data: bytes, offsets: Sequence[int]) -> bytes:
         append(outer.digest())
         start = end
     return b"".join(digests)
+
+
+# -- worker process ----------------------------------------------------------------
+#
+# ``python -m accord.pseudonymise._kernel`` serves HMAC tasks over its stdin/stdout:
+# each request is a header (key length, value count, data length), the key, the
+# count + 1 little-endian int64 offsets and the data; each reply is the count * 32
+# digest bytes. Requests are answered in order, one at a time. The process imports
+# nothing but the standard library, so it starts in tens of milliseconds, and it
+# never sees the application's main module (``multiprocessing`` would re-import it
+# in every worker: seconds, under load).
+
+REQUEST = struct.Struct("<IQQ")
+
+
+def read_exact(stream: IO[bytes], size: int) -> bytes:
+    """``size`` bytes from ``stream``; EOFError if it ends first."""
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError(f"stream ended after {len(data)} of {size} bytes")
+    return data
+
+
+def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    """Answer requests until ``requests`` ends (the parent closed the pipe)."""
+    while header := requests.read(REQUEST.size):
+        if len(header) != REQUEST.size:
+            raise EOFError("truncated request header")
+        key_length, count, data_length = REQUEST.unpack(header)
+        key = read_exact(requests, key_length)
+        offsets = array("q")
+        offsets.frombytes(read_exact(requests, 8 * (count + 1)))
+        if sys.byteorder != "little":
+            offsets.byteswap()
+        data = read_exact(requests, data_length)
+        replies.write(hmac_digests(key, data, offsets))
+        replies.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -6,7 +6,8 @@ copies of precomputed SHA-256 states plus one compression each side (see
 :mod:`accord.pseudonymise._kernel`); the strings are read straight from the Arrow
 buffers and the hex digests written straight into a new Arrow buffer, so the only
 per-value Python work is the kernel itself. ``hashlib`` holds the GIL for short
-inputs, so parallelism needs processes, not threads.
+inputs, so parallelism needs processes, not threads; the workers are fresh
+interpreters that import only the standard library (see ``_workers``).
 
 Output is the same on every path: lowercase hex (64 characters, ``pa.string()``) of
 the HMAC over the UTF-8 bytes of each value, NULL for NULL. Dictionary-encoded input
@@ -18,18 +19,16 @@ named columns replaced by pseudonyms. Each column of each batch is cut into task
 at most ``task_rows`` values; at most ``max_pending`` tasks are in flight, so memory
 stays bounded however long the extract is, and the workers hash ahead while the
 caller writes the previous batch. Keys travel to the worker processes this module
-starts (over their private pipes), never anywhere else.
+starts over their private pipes, never anywhere else.
 """
 
 from __future__ import annotations
 
 import binascii
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -37,8 +36,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from accord.errors import AccordError, ValidationError
+from accord.errors import ValidationError
 from accord.pseudonymise._kernel import DIGEST, hmac_digests
+from accord.pseudonymise._workers import WorkerPool
 
 __all__ = [
     "DEFAULT_PARALLEL_FROM",
@@ -77,18 +77,20 @@ def hmac_hex(values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array | pa.Ch
         )
     if pa.types.is_dictionary(values.type):
         return _with_dictionary(values, hmac_hex(values.dictionary, key))
-    pieces = _pieces(values, len(values))
-    return _assemble(values, [hmac_digests(key, data, offsets) for data, offsets in pieces])
+    pieces = _pieces(values, DEFAULT_TASK_ROWS)
+    return _assemble(
+        values, [hmac_digests(key, data, offsets.tolist()) for data, offsets in pieces]
+    )
 
 
 class HmacPool:
-    """Worker processes for HMAC, kept across calls (start-up is ~0.1-0.3 s each).
+    """Worker processes for HMAC, kept across calls.
 
     Use as a context manager. ``processes=1`` runs everything in the calling process
     with no pool at all. With more, the workers start only once ``parallel_from``
     values have been hashed in-process, so a small extract (a test exchange, an
-    eligibility batch) never pays for process start-up. Workers are started with
-    ``spawn``: forking a process that runs DuckDB's or Arrow's threads is not safe.
+    eligibility batch) never pays for process start-up. Workers are fresh
+    interpreters running only the standard-library kernel (see ``_workers``).
     """
 
     def __init__(
@@ -108,7 +110,7 @@ class HmacPool:
         self.max_pending = max_pending or 4 * self.processes
         self.parallel_from = parallel_from
         self._inline_rows = 0
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: WorkerPool | None = None
 
     @property
     def started(self) -> bool:
@@ -118,9 +120,7 @@ class HmacPool:
     def start(self) -> None:
         """Start the workers now (a benchmark or a long-lived service may want that)."""
         if self._executor is None and self.processes > 1:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
-            )
+            self._executor = WorkerPool(self.processes)
 
     def __enter__(self) -> HmacPool:
         return self
@@ -135,7 +135,7 @@ class HmacPool:
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor.close()
             self._executor = None
 
     def hex(self, values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array | pa.ChunkedArray:
@@ -191,24 +191,18 @@ class HmacPool:
             tasks += len(work)
         return _PendingBatch(batch, columns, max(tasks, 1))
 
-    def _run(self, key: bytes, data: bytes, offsets: list[int]) -> Future[bytes] | bytes:
+    def _run(self, key: bytes, data: bytes, offsets: np.ndarray) -> Future[bytes] | bytes:
         if self._executor is None and self._inline_rows >= self.parallel_from:
             self.start()
         if self._executor is None:
             self._inline_rows += len(offsets) - 1
-            return hmac_digests(key, data, offsets)
-        try:
-            return self._executor.submit(hmac_digests, key, data, offsets)
-        except BrokenProcessPool as exc:
-            raise AccordError("the pseudonymisation worker pool has stopped") from exc
+            return hmac_digests(key, data, offsets.tolist())
+        return self._executor.submit(key, data, offsets)
 
     def _finish(self, job: _PendingBatch) -> pa.RecordBatch:
         batch = job.batch
         for name, pending in job.columns.items():
-            try:
-                digests = [w if isinstance(w, bytes) else w.result() for w in pending.work]
-            except BrokenProcessPool as exc:
-                raise AccordError("a pseudonymisation worker process died") from exc
+            digests = [w if isinstance(w, bytes) else w.result() for w in pending.work]
             hashed = _assemble(pending.source, digests)
             if pending.source is not pending.column:
                 hashed = _with_dictionary(pending.column, hashed)
@@ -275,7 +269,7 @@ def _string_array(values: pa.Array) -> pa.Array:
     )
 
 
-def _pieces(values: pa.Array, rows: int) -> list[tuple[bytes, list[int]]]:
+def _pieces(values: pa.Array, rows: int) -> list[tuple[bytes, np.ndarray]]:
     """Cut a string array into (data bytes, offsets rebased to 0) of at most ``rows`` each."""
     values = _string_array(values)
     count = len(values)
@@ -291,7 +285,7 @@ def _pieces(values: pa.Array, rows: int) -> list[tuple[bytes, list[int]]]:
     for start in range(0, count, rows):
         part = offsets[start : min(start + rows, count) + 1]
         first, last = int(part[0]), int(part[-1])
-        pieces.append((bytes(data[first:last]), (part - first).tolist()))
+        pieces.append((bytes(data[first:last]), part - first))
     return pieces
 
 
