@@ -153,3 +153,13 @@ def test_postgres_walks_the_calendar(pg: psycopg.Connection) -> None:
     with pg.cursor() as cursor:
         cursor.executemany(insert_sql(SCHEMA, "postgres"), ROWS)
     _walk_the_calendar(lambda q: pg.execute(q).fetchall(), "postgres")
+    # An independent oracle for age(): PostgreSQL's own age(), leap days included
+    # (for births up to the reference date; it truncates negative ages towards zero).
+    node = _value("age(d)")
+    for today in REFERENCES:
+        native = pg.execute(
+            "SELECT EXTRACT(YEAR FROM age(%s, d))::int FROM t ORDER BY id", [today]
+        ).fetchall()
+        ours = _database(lambda q: pg.execute(q).fetchall(), "postgres", node, today)
+        born = [i for i, day in enumerate(DAYS) if day <= today]
+        assert [ours[i] for i in born] == [native[i][0] for i in born], today
