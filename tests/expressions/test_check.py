@@ -123,3 +123,11 @@ def test_errors_without_source_still_give_an_offset() -> None:
     with pytest.raises(FilterTypeError) as caught:
         check(parse("benefit = 'a' and benfit = 'a'"), {"benefit": DataType.VARCHAR})
     assert caught.value.column == 19
+
+
+def test_typed_expressions_are_hashable_and_picklable() -> None:
+    import pickle
+
+    typed = parse_checked("age(date_of_birth) > 1 and benefit = 'IS'", SCHEMA)
+    assert pickle.loads(pickle.dumps(typed)) == typed
+    assert hash(typed) == hash(parse_checked("AGE(date_of_birth) > 1 AND benefit = 'IS'", SCHEMA))

@@ -116,7 +116,7 @@ def _python(node: Expr, row: int, today: date) -> object:
 
 
 def _database(fetch: Fetch, dialect: str, node: Expr, today: date) -> list[object]:
-    compiled = to_sqlglot(TypedExpression(node, SCHEMA), today)
+    compiled = to_sqlglot(TypedExpression(node, tuple(SCHEMA.items())), today)
     query = (
         sqlglot.select(compiled)
         .from_(exp.to_table("t", quoted=True))

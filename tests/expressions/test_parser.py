@@ -19,6 +19,7 @@ from accord.core.expressions.nodes import (
     DateLiteral,
     DateShift,
     DecimalLiteral,
+    Expr,
     InList,
     IntegerLiteral,
     IsNull,
@@ -181,3 +182,32 @@ def test_errors_in_multi_line_filters_name_the_line() -> None:
 def test_keywords_are_case_insensitive_but_names_are_not() -> None:
     assert parse("NoT Flag AnD X Is NuLl") == And(Not(Column("Flag")), IsNull(Column("X")))
     assert parse("Flag") != parse("flag")
+
+
+def test_limits_keep_the_stack_safe() -> None:
+    from accord.core.expressions import check
+    from accord.core.expressions.parser import MAX_DEPTH, MAX_LENGTH, MAX_NESTING
+    from accord.core.vocabulary import DataType
+
+    inner = MAX_NESTING - 1  # the filter itself is the first level
+    assert parse("(" * inner + "a" + ")" * inner) == Column("a")
+    with pytest.raises(FilterSyntaxError, match=f"nested more than {MAX_NESTING} deep"):
+        parse("(" * 5000 + "a" + ")" * 5000)
+    with pytest.raises(FilterSyntaxError, match="nested more than"):
+        parse("not " * 5000 + "a")
+    with pytest.raises(FilterSyntaxError, match="use 'in' for long lists"):
+        parse(" or ".join(["a = 1"] * (MAX_DEPTH + 1)))
+    assert parse(" or ".join(["a = 1"] * (MAX_DEPTH - 2)))
+    with pytest.raises(FilterSyntaxError, match="longer than"):
+        parse("a" * (MAX_LENGTH + 1))
+    deep: Expr = Column("a")
+    for _ in range(5000):
+        deep = Not(deep)
+    with pytest.raises(ValidationError, match="nested more than"):
+        check(deep, {"a": DataType.BOOLEAN})
+
+
+def test_long_in_lists_are_fine() -> None:
+    tree = parse("x in (" + ", ".join(str(i) for i in range(5000)) + ")")
+    assert isinstance(tree, InList)
+    assert len(tree.items) == 5000

@@ -83,7 +83,7 @@ def date_literal(value: date) -> exp.Expression:
 
 class _Compiler:
     def __init__(self, typed: TypedExpression, reference_date: date) -> None:
-        self.types = typed.column_types
+        self.types = dict(typed.columns_read)
         self.today = reference_date
 
     def node(self, node: Expr) -> exp.Expression:

@@ -28,10 +28,11 @@ from accord.core.expressions.nodes import (
     Or,
     StringLiteral,
     Today,
+    children,
 )
 from accord.core.expressions.tokens import KEYWORDS
 
-__all__ = ["children", "columns", "describe", "quote_identifier", "quote_string"]
+__all__ = ["columns", "describe", "quote_identifier", "quote_string"]
 
 # Binding strength: a child binding more loosely than its slot needs parentheses.
 _OR, _AND, _NOT, _PREDICATE, _ADDITIVE, _ATOM = range(6)
@@ -125,20 +126,6 @@ def describe(node: Expr) -> str:
         case Or(left, right):
             return f"{_in(left, _OR)} or {_in(right, _OR + 1)}"
     raise TypeError(f"not an expression node: {node!r}")  # pragma: no cover
-
-
-def children(node: Expr) -> tuple[Expr, ...]:
-    """The direct sub-expressions of ``node``, in reading order."""
-    match node:
-        case Age(operand) | DateShift(operand) | IsNull(operand) | Not(operand):
-            return (operand,)
-        case Comparison(_, left, right) | And(left, right) | Or(left, right):
-            return (left, right)
-        case InList(operand, items):
-            return (operand, *items)
-        case Between(operand, low, high):
-            return (operand, low, high)
-    return ()
 
 
 def columns(node: Expr) -> frozenset[str]:

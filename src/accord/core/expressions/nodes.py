@@ -38,6 +38,8 @@ __all__ = [
     "StringLiteral",
     "Today",
     "Unit",
+    "children",
+    "depth",
 ]
 
 
@@ -207,3 +209,28 @@ Expr = (
     | And
     | Or
 )
+
+
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of ``node``, in reading order."""
+    match node:
+        case Age(operand) | DateShift(operand) | IsNull(operand) | Not(operand):
+            return (operand,)
+        case Comparison(_, left, right) | And(left, right) | Or(left, right):
+            return (left, right)
+        case InList(operand, items):
+            return (operand, *items)
+        case Between(operand, low, high):
+            return (operand, low, high)
+    return ()
+
+
+def depth(node: Expr) -> int:
+    """Levels in the tree (a leaf is 1), counted without recursion so any tree is safe."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children(current))
+    return deepest

@@ -34,10 +34,20 @@ from accord.core.expressions.nodes import (
     StringLiteral,
     Today,
     Unit,
+    depth,
 )
 from accord.core.expressions.tokens import Kind, Token, tokenize
 
-__all__ = ["BIGINT_MAX", "BIGINT_MIN", "MAX_DECIMAL_DIGITS", "MAX_INTERVAL", "parse"]
+__all__ = [
+    "BIGINT_MAX",
+    "BIGINT_MIN",
+    "MAX_DECIMAL_DIGITS",
+    "MAX_DEPTH",
+    "MAX_INTERVAL",
+    "MAX_LENGTH",
+    "MAX_NESTING",
+    "parse",
+]
 
 BIGINT_MIN = -(2**63)
 BIGINT_MAX = 2**63 - 1
@@ -46,6 +56,13 @@ MAX_DECIMAL_DIGITS = 38
 
 MAX_INTERVAL = {Unit.DAY: 366_000, Unit.MONTH: 12_000, Unit.YEAR: 1_000}
 """About a thousand years in each unit: more is a typo, and would overflow dates."""
+
+MAX_LENGTH = 100_000
+"""Characters in one filter: far beyond any real cohort, short of any memory concern."""
+MAX_NESTING = 40
+"""Parentheses, ``not``s and ``age(`` nested inside each other."""
+MAX_DEPTH = 200
+"""Levels in the tree, so every recursive step after parsing stays well within Python's stack."""
 
 _COMPARE = {
     "=": CompareOp.EQ,
@@ -71,7 +88,15 @@ _FUNCTIONS = "only today() and age(column) may be called"
 
 def parse(text: str) -> Expr:
     """Parse one filter. Raises :class:`FilterSyntaxError` naming the column."""
-    return _Parser(text).parse()
+    if len(text) > MAX_LENGTH:
+        raise FilterSyntaxError(f"filter longer than {MAX_LENGTH} characters")
+    tree = _Parser(text).parse()
+    if depth(tree) > MAX_DEPTH:
+        raise FilterSyntaxError(
+            f"filter nested more than {MAX_DEPTH} levels deep: use 'in' for long lists of "
+            "alternatives"
+        )
+    return tree
 
 
 def parse_date(value: str) -> date | None:
@@ -90,6 +115,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.nesting = 0
 
     # -- helpers ---------------------------------------------------------------
 
@@ -154,10 +180,19 @@ class _Parser:
         return left
 
     def not_(self) -> Expr:
-        if self.at_keyword("not"):
-            at = self.advance().offset
-            return Not(self.not_(), at=at)
-        return self.predicate()
+        # Every nested construct passes through here: guard the Python stack once.
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise FilterSyntaxError(
+                f"nested more than {MAX_NESTING} deep", text=self.text, offset=self.token.offset
+            )
+        try:
+            if self.at_keyword("not"):
+                at = self.advance().offset
+                return Not(self.not_(), at=at)
+            return self.predicate()
+        finally:
+            self.nesting -= 1
 
     def predicate(self) -> Expr:
         left = self.additive()

@@ -36,8 +36,9 @@ from accord.core.expressions.nodes import (
     Or,
     StringLiteral,
     Today,
+    depth,
 )
-from accord.core.expressions.parser import parse_date
+from accord.core.expressions.parser import MAX_DEPTH, parse_date
 from accord.core.vocabulary import DataType
 
 __all__ = ["TypedExpression", "check"]
@@ -60,15 +61,18 @@ class TypedExpression:
     """A filter that passed :func:`check`: boolean, and only over known columns.
 
     ``expression`` is the parsed tree with date-like strings turned into dates;
-    ``column_types`` holds the type of each column it reads, which is all the
-    compiler needs to know about the schema.
+    ``columns_read`` pairs each column it reads with its type, sorted by name, which is
+    all the compiler needs to know about the schema. Hashable and picklable, so plans
+    built from it can be cached.
     """
 
     expression: Expr
-    column_types: Mapping[str, DataType]
+    columns_read: tuple[tuple[str, DataType], ...]
 
-    def __hash__(self) -> int:
-        return hash((self.expression, tuple(sorted(self.column_types.items()))))
+    @property
+    def column_types(self) -> Mapping[str, DataType]:
+        """``columns_read`` as a read-only mapping."""
+        return MappingProxyType(dict(self.columns_read))
 
 
 def check(expression: Expr, schema: Mapping[str, DataType], *, source: str = "") -> TypedExpression:
@@ -77,6 +81,8 @@ def check(expression: Expr, schema: Mapping[str, DataType], *, source: str = "")
     ``source``, the text it was parsed from, lets errors give line and column.
     Raises :class:`FilterTypeError` (a ``ValidationError``) on the first problem.
     """
+    if depth(expression) > MAX_DEPTH:
+        raise FilterTypeError(f"filter nested more than {MAX_DEPTH} levels deep")
     checker = _Checker({name: DataType(kind) for name, kind in schema.items()}, source)
     typed, kind = checker.visit(expression)
     if kind is not DataType.BOOLEAN:
@@ -84,8 +90,8 @@ def check(expression: Expr, schema: Mapping[str, DataType], *, source: str = "")
             typed,
             f"a filter must be true or false for each row, but {describe(typed)} is {_name(kind)}",
         )
-    used = {name: checker.schema[name] for name in sorted(checker.used)}
-    return TypedExpression(typed, MappingProxyType(used))
+    used = tuple((name, checker.schema[name]) for name in sorted(checker.used))
+    return TypedExpression(typed, used)
 
 
 def _name(kind: DataType | None) -> str:
