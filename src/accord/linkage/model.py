@@ -30,6 +30,8 @@ from accord.linkage.plan import BlockingRule
 __all__ = ["SCORED_TABLE", "FittedModel", "fit_and_score"]
 
 SCORED_TABLE = "linkage_scored"
+EM_ITERATIONS = 10
+"""EM iterations per session: m converges in a few; more only drives unseen levels to 0."""
 U_PAIRS_PER_RECORD = 20
 """Random pairs per record for u: plenty for rare levels, without a fixed cost for small inputs."""
 
@@ -84,6 +86,7 @@ def fit_and_score(
         comparisons=list(comparisons),
         blocking_rules_to_generate_predictions=[block_on(*r.columns) for r in blocking],
         probability_two_random_records_match=prior,
+        max_iterations=EM_ITERATIONS,
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )

@@ -107,14 +107,15 @@ def recognise_column(name: str, values: Sequence[str | None], data_type: DataTyp
     role = _FROM_SEMANTIC.get(semantic)
     if role is Role.GIVEN_NAME and "middle" in name.lower():
         return Role.MIDDLE_NAMES
+    house_number = _has_house_number_name(words) and _mostly(present, _HOUSE_NUMBER)
+    if role in (None, Role.ADDRESS) and house_number:
+        return Role.HOUSE_NUMBER
     if role is not None:
         return role
     if "birth" in words and _mostly(present, _COMPACT_DATE):
         return Role.DATE_OF_BIRTH
     if "postcode" in words:
         return Role.POSTCODE
-    if _has_house_number_name(words) and _mostly(present, _HOUSE_NUMBER):
-        return Role.HOUSE_NUMBER
     if not words.isdisjoint(_LOCALITY_WORDS) or ("post" in words and "town" in words):
         return Role.LOCALITY
     return None

@@ -48,18 +48,28 @@ from accord.linkage.standardise import (
     uk_postcode_share_sql,
 )
 
-__all__ = ["LinkSummary", "LinkageOptions", "LinkageResult", "link"]
+__all__ = [
+    "DEFAULT_REVIEW_THRESHOLD",
+    "DEFAULT_THRESHOLD",
+    "MATCH_COLUMNS",
+    "LinkSummary",
+    "LinkageOptions",
+    "LinkageResult",
+    "link",
+]
 
 MATCH_COLUMNS = ("left_id", "right_id", "match_probability", "match_pass")
+DEFAULT_THRESHOLD = 0.9
+DEFAULT_REVIEW_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
 class LinkageOptions:
     """How a linkage runs. The defaults are the tested configuration; none need tuning."""
 
-    threshold: float = 0.9
+    threshold: float = DEFAULT_THRESHOLD
     """Match probability at or above which a pair is a match."""
-    review_threshold: float = 0.5
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD
     """Lower edge of the clerical-review band [review_threshold, threshold)."""
     one_to_one: bool = True
     """Link each record to at most one record on the other side."""
