@@ -49,6 +49,7 @@ def world(sqlite_accord: Accord, tmp_path: Path) -> Iterator[World]:
         "auditor": (Membership(accord.platform_org, Role.AUDITOR),),
         "alice": (Membership("dwp", Role.DATA_OWNER), Membership("dwp", Role.ADMIN)),
         "bob": (Membership("nhse", Role.REQUESTER),),
+        "nhse_dpo": (Membership("nhse", Role.DPO),),
         "roleless": (Membership("nhse", Role.REQUESTER),),
         "expired": (Membership("dwp", Role.DATA_OWNER),),
         "revoked": (Membership("dwp", Role.DATA_OWNER),),

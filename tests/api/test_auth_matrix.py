@@ -92,6 +92,26 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         "bob",
     ),
     ("GET", "/governance/metrics"): ("/governance/metrics", {}, "bob"),
+    ("POST", "/agreements/{agreement_id}/extracts/{org_id}/{name}"): (
+        "/agreements/{agreement}/extracts/dwp/carers",
+        {},
+        "nhse_dpo",
+    ),
+    ("POST", "/agreements/{agreement_id}/query"): (
+        "/agreements/{agreement}/query",
+        {"json": {"sql": "select 1"}},
+        "nhse_dpo",
+    ),
+    ("POST", "/agreements/{agreement_id}/check"): (
+        "/agreements/{agreement}/check",
+        {"json": {"dataset": "dwp/carers", "identifiers": ["AB123456C"]}},
+        "nhse_dpo",
+    ),
+    ("POST", "/organisations/{org_id}/opt-outs"): (
+        "/organisations/dwp/opt-outs",
+        {"json": {"identifier_type": "nino", "identifiers": ["AB123456C"]}},
+        "bob",
+    ),
     ("GET", "/gateways"): ("/gateways", {}, "roleless"),
     ("GET", "/audit/events"): ("/audit/events?organisation=dwp", {}, "bob"),
     ("GET", "/audit/verify"): ("/audit/verify", {}, "alice"),
@@ -154,6 +174,17 @@ def test_wrong_organisation_or_role_gets_403_and_is_audited(
     [event] = world.accord.store.audit_events(AuditFilter(decision="deny", limit=1))
     assert event.actor == f"principal:{who}"
     assert event.reason == response.json()["error"]["message"]
+
+
+def test_another_organisations_agreement_answers_404_and_is_audited(world: World) -> None:
+    before = _denials(world)
+    response = world.client.post(
+        f"/agreements/{world.agreement}/query",
+        json={"sql": "select 1"},
+        headers=world.headers("alice"),
+    )
+    assert response.status_code == 404
+    assert _denials(world) == before + 1
 
 
 def test_the_right_caller_is_allowed(world: World) -> None:

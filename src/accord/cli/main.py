@@ -17,6 +17,7 @@ from accord.cli.governance import (
     review_app,
 )
 from accord.cli.identity import org_app, principal_app, token_app
+from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.synth import synth_command
 from accord.settings import SETTINGS, load_settings
 
@@ -37,6 +38,10 @@ app.add_typer(review_app, name="review")
 app.add_typer(agreement_app, name="agreement")
 app.add_typer(governance_app, name="governance")
 app.command("register")(register_command)
+app.add_typer(optout_app, name="optout")
+app.command("extract")(extract_command)
+app.command("query")(query_command)
+app.command("check")(check_command)
 
 
 @app.command("init")
