@@ -155,8 +155,10 @@ class HmacPool:
     ) -> Iterator[pa.RecordBatch]:
         """Yield each batch, in order, with each column in ``keys`` pseudonymised under its key.
 
-        Different columns may use different keys (domains). At most ``max_pending``
-        tasks of ``task_rows`` values are queued at once, however many batches come.
+        Different columns may use different keys (domains). Finished batches are held
+        back only while more than ``max_pending`` tasks of ``task_rows`` values are
+        queued, so memory is bounded by that plus the batch being submitted, however
+        many batches come.
         """
         if not keys:
             raise ValidationError("name at least one column to pseudonymise")
