@@ -167,3 +167,12 @@ def test_ensure_creates_once(domains: DomainKeyStore) -> None:
     first = domains.ensure("alpha")
     assert domains.ensure("alpha") == first
     assert [v.version for v in first.versions] == [1]
+
+
+def test_seal_binds_the_name(key_store: KeyStore) -> None:
+    sealed = key_store.seal("linkage-domain/alpha/v1", b"secret")
+    assert key_store.unseal("linkage-domain/alpha/v1", sealed) == b"secret"
+    with pytest.raises(ConfigurationError, match="does not decrypt"):
+        key_store.unseal("linkage-domain/beta/v1", sealed)
+    with pytest.raises(ConfigurationError, match="truncated"):
+        key_store.unseal("linkage-domain/alpha/v1", sealed[:8])

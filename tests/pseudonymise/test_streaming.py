@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -152,5 +153,21 @@ def test_a_dead_worker_fails_its_tasks_clearly() -> None:
             time.sleep(0.05)
         assert failure is not None
         assert "pseudonymisation worker 0 stopped" in str(failure)
+    finally:
+        pool.close()
+
+
+def test_workers_never_hold_the_master_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCORD_MASTER_KEY", "c2VjcmV0")
+    pool = WorkerPool(1)
+    try:
+        (pid,) = pool.pids
+        # One answered task: the worker has exec'd (before that, a child's environment
+        # is still a copy of the parent's).
+        pool.submit(KEY_A, b"a", np.array([0, 1], dtype=np.int64)).result(timeout=30)
+        environ = Path(f"/proc/{pid}/environ")
+        if not environ.exists():
+            pytest.skip("no /proc on this platform")
+        assert b"ACCORD_MASTER_KEY" not in environ.read_bytes()
     finally:
         pool.close()

@@ -11,12 +11,14 @@ Each worker has a writer thread (requests, in order) and a reader thread (replie
 the same order), so transfers overlap the worker's hashing and neither side can block
 the other: the worker reads a whole request before it writes its reply, and the reader
 drains replies independently of the writer. The threads spend their time in pipe I/O,
-which releases the GIL. Keys cross only these private pipes.
+which releases the GIL. Keys cross only these private pipes; the workers' environment
+has no ``ACCORD_*`` settings, so no worker ever holds the master key.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import subprocess
 import sys
@@ -62,6 +64,7 @@ class _Worker:
             [sys.executable, "-m", "accord.pseudonymise._kernel"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=_worker_environment(),
         )
         self._requests: queue.Queue[tuple[Future[bytes], list[bytes]] | None] = queue.Queue()
         self._replies: queue.Queue[tuple[Future[bytes], int] | None] = queue.Queue()
@@ -146,6 +149,12 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+
+
+def _worker_environment() -> dict[str, str]:
+    """The parent's environment without Accord's settings: a worker needs none of them,
+    and in particular never the master key (ACCORD_MASTER_KEY)."""
+    return {name: value for name, value in os.environ.items() if not name.startswith("ACCORD_")}
 
 
 def _close(stream: IO[bytes]) -> None:
