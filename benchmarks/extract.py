@@ -43,7 +43,8 @@ from accord.services.plane import _write
 from accord.settings import load_settings
 
 COLUMNS = """
-    'A' || chr(65 + (i % 3)::INT) || lpad((i % 1000000)::VARCHAR, 6, '0') || chr(65 + (i % 4)::INT) AS nino,
+    'A' || chr(65 + (i % 3)::INT) || lpad((i % 1000000)::VARCHAR, 6, '0')
+        || chr(65 + (i % 4)::INT) AS nino,
     'Forename' || (i % 5000)::VARCHAR AS forename,
     'Surname' || (i % 20000)::VARCHAR AS surname,
     DATE '1930-01-01' + (i % 25000)::INT AS date_of_birth,
