@@ -201,3 +201,31 @@ def test_the_checklist_reflects_the_request(sqlite_world: Accord) -> None:
     assert checklist["A lawful basis is identified"]
     assert checklist["A legal power or gateway is identified"]
     assert checklist["A DPIA is done where one is needed"]
+
+
+@pytest.mark.parametrize(
+    "cohort",
+    [
+        "benefit = 'IS'; drop table datasets",
+        "shoe_size > 3",
+        "benefit = 'IS' or 1=1 --",
+        "weekly_amount = 'lots'",
+    ],
+)
+def test_an_invalid_or_malicious_cohort_blocks(sqlite_world: Accord, cohort: str) -> None:
+    request = with_fields(
+        example("employment-research"),
+        "dwp/benefit_claimants",
+        [{"name": "benefit", "justification": "outcome"}],
+    )
+    document = request.model_dump(mode="json")
+    document["datasets"][0]["cohort"] = cohort
+    blocked = {
+        f.code: f for f in sqlite_world.requests.assess(SharingRequest.parse(document)).blocking
+    }
+    assert "COHORT_INVALID" in blocked
+    assert "not a valid filter" in blocked["COHORT_INVALID"].reason
+
+
+def test_a_valid_cohort_passes(sqlite_world: Accord) -> None:
+    assert "COHORT_INVALID" not in codes(assess(sqlite_world, "lone-parents-outreach"))

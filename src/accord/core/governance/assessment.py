@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from accord.core.catalogue import Dataset, FieldSpec
+from accord.core.expressions import ExpressionError, check, parse
 from accord.core.governance.findings import Finding, Severity
 from accord.core.governance.gateways import gateway as find_gateway
 from accord.core.governance.request import (
@@ -157,6 +158,44 @@ def _items(request: SharingRequest, ctx: AssessmentContext, out: list[Finding]) 
                 continue
             items.append(_Item(dataset, field_request, spec))
     return items
+
+
+def _expressions(request: SharingRequest, ctx: AssessmentContext) -> list[Finding]:
+    """Cohort filters and flag conditions must parse and type-check against the schema."""
+    out = []
+    for wanted in request.datasets:
+        dataset = ctx.datasets.get(wanted.dataset)
+        if dataset is None:
+            continue
+        schema = {f.name: f.data_type for f in dataset.fields}
+        checks = [("COHORT_INVALID", "cohort", wanted.cohort, wanted.dataset)]
+        checks += [
+            (
+                "FLAG_INVALID",
+                f"flag on {f.name}",
+                f.transform.argument,
+                f"{wanted.dataset}.{f.name}",
+            )
+            for f in wanted.fields
+            if f.transform.kind is TransformKind.FLAG
+        ]
+        for code, what, text, subject in checks:
+            if not text.strip():
+                continue
+            try:
+                check(parse(text), schema, source=text)
+            except ExpressionError as exc:
+                out.append(
+                    Finding(
+                        code,
+                        Severity.BLOCK,
+                        f"the {what} is not a valid filter: {exc.message}",
+                        "Write it in Accord's filter language (docs/expressions.md), over "
+                        "the dataset's own fields.",
+                        subject,
+                    )
+                )
+    return out
 
 
 def _is_published(dataset: Dataset) -> bool:
@@ -693,6 +732,7 @@ def assess(request: SharingRequest, ctx: AssessmentContext) -> Assessment:
                     "Drop or pseudonymise them, or declare the form as identifiable.",
                 )
             )
+    findings.extend(_expressions(request, ctx))
     findings.extend(_minimisation(request, items))
     findings.extend(_legal(request, items, tier, alternatives, ctx))
     dpia_reasons, dpia_findings = _dpia(request, items, tier, ctx)
