@@ -94,7 +94,7 @@ def main() -> None:
     sql = hmac_sha256_sql(exp.column("nino"), KEY, "duckdb").sql("duckdb")
     with duckdb.connect() as conn:
         conn.register("people", table)
-        threads = conn.execute("SELECT current_setting('threads')").fetchone()
+        (threads,) = conn.sql("SELECT current_setting('threads')").fetchall()
         duck_s, duck = best(
             args.repeat, lambda: conn.sql(f"SELECT {sql} AS p FROM people").to_arrow_table()
         )
@@ -123,7 +123,7 @@ def main() -> None:
             {
                 "rows": args.rows,
                 "cores": default_processes(),
-                "duckdb_threads": None if threads is None else int(threads[0]),
+                "duckdb_threads": int(threads[0]),
                 "rows_per_s": rate,
                 "seconds": {
                     "vectorised_1": round(one_s, 3),
