@@ -28,6 +28,10 @@ OPT_OUT_TABLE = "accord_opt_outs"
 
 def source_table(kind: SourceKind, location: str) -> exp.Table:
     """The table a plan reads: a registered view for files, the table itself in place."""
+    if kind is SourceKind.POSTGRES:
+        table = location.rsplit("#", 1)[-1]
+        schema, _, name = table.rpartition(".")
+        return exp.table_(name, db=schema or None, quoted=True)
     if kind is SourceKind.DUCKDB:
         table = location.rsplit("#", 1)[-1]
         parts = table.split(".")

@@ -39,6 +39,7 @@ from accord.core.plan.query import check_query
 from accord.core.plan.transforms import normalise_identifier
 from accord.core.vocabulary import SemanticType
 from accord.engine.duckdb_engine import OPT_OUT_TABLE, DuckDBSource, source_table
+from accord.engine.postgres_engine import PostgresSource
 from accord.errors import NotFoundError, ValidationError
 from accord.fsutil import atomic_path, fsync_directory, write_atomic
 from accord.keys import KeyStore
@@ -219,9 +220,10 @@ class PlaneService:
         self, plan: Plan, dataset: Dataset, version: DatasetVersion
     ) -> Iterator[pa.RecordBatch]:
         if dataset.source_kind is SourceKind.POSTGRES:
-            raise ValidationError("governed extracts from PostgreSQL sources are not available yet")
-        source = DuckDBSource(version, dataset.source_kind)
-        batches = source.batches(plan.sql("duckdb"), self._opt_outs(dataset))
+            batches = PostgresSource(version).batches(plan.sql("postgres"), self._opt_outs(dataset))
+        else:
+            source = DuckDBSource(version, dataset.source_kind)
+            batches = source.batches(plan.sql("duckdb"), self._opt_outs(dataset))
         keys = {column: self._domain_key(domain) for column, domain in plan.pseudonymised.items()}
         return pseudonymise_batches(batches, keys) if keys else batches
 
@@ -415,20 +417,25 @@ class PlaneService:
         where = plan.query.args.get("where")
         if where is not None:
             condition = exp.and_(where.this.copy(), condition)
-        sql = (
+        matched = (
             exp.select(exp.alias_(identifier, "identifier", quoted=True))
             .distinct()
             .from_(source_table(dataset.source_kind, version.location))
             .where(condition)
-            .sql(dialect="duckdb")
         )
-        source = DuckDBSource(version, dataset.source_kind)
-        with source.connect(self._opt_outs(dataset)) as con:
-            con.register(
-                SUPPLIED_TABLE,
-                pa.table({"identifier": pa.array(sorted(set(supplied.values())), pa.string())}),
+        wanted = sorted(set(supplied.values()))
+        if dataset.source_kind is SourceKind.POSTGRES:
+            batches = PostgresSource(version).batches(
+                matched.sql(dialect="postgres"), self._opt_outs(dataset), {SUPPLIED_TABLE: wanted}
             )
-            found = {row[0] for row in con.sql(sql).fetchall()}
+            found = {v for batch in batches for v in batch.column(0).to_pylist()}
+        else:
+            source = DuckDBSource(version, dataset.source_kind)
+            with source.connect(self._opt_outs(dataset)) as con:
+                con.register(
+                    SUPPLIED_TABLE, pa.table({"identifier": pa.array(wanted, pa.string())})
+                )
+                found = {row[0] for row in con.sql(matched.sql(dialect="duckdb")).fetchall()}
         answers = {value: norm in found for value, norm in supplied.items()}
         self.store.record(
             AuditEvent(
