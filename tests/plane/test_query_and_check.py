@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.core.governance.records import AgreementRecord
-from accord.errors import PermissionDenied
+from accord.errors import NotFoundError, PermissionDenied
 from accord.services.app import Accord
 from accord.store import AuditFilter
 from tests.plane.conftest import agreement_request, approve
@@ -146,5 +146,5 @@ def test_per_record_checks_answer_yes_or_no(plane_world: World) -> None:
     assert world.plane.check(officer, agreement.id, "dwp/benefit_claimants", ["CE654321A"]) == {
         "CE654321A": False
     }
-    with pytest.raises(Exception, match="not found|no agreement"):
+    with pytest.raises(NotFoundError, match="no agreement"):
         world.plane.check(analyst_, agreement.id, "dwp/benefit_claimants", ["AB123456C"])
