@@ -15,12 +15,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 
 from accord.services.app import Accord
 from accord.settings import load_settings
 from tests.pgserver import find_pg_bin, throwaway_cluster
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+# Shared machines are noisy: a timing deadline would fail tests for the machine's sake.
+settings.register_profile("accord", deadline=None)
+settings.load_profile("accord")
 
 
 def _require_postgres() -> bool:

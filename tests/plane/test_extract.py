@@ -119,3 +119,53 @@ def test_no_audit_no_release(plane_world: World, tmp_path: Path) -> None:
     with pytest.raises(AuditError):
         world.plane.extract(analyst(world), agreement.id, "dwp/carers_allowance", out)
     assert list(out.iterdir()) == []
+
+
+def test_pseudonyms_link_within_a_domain_and_not_across(plane_world: World, tmp_path: Path) -> None:
+    """The same person pseudonymised from two datasets in one domain gets one pseudonym;
+    in another domain, a different one."""
+    from tests.plane.conftest import agreement_request, approve
+
+    world, first = plane_world
+    second_request = agreement_request(title="Claimants, same domain")
+    document = second_request.model_dump(mode="json")
+    document["datasets"] = [
+        {
+            "dataset": "dwp/benefit_claimants",
+            "fields": [
+                {
+                    "name": "nino",
+                    "justification": "link",
+                    "transform": {"kind": "pseudonymise", "argument": "carers-2021"},
+                },
+            ],
+        }
+    ]
+    same = approve(world, type(second_request).model_validate(document))
+    document["datasets"][0]["fields"][0]["transform"]["argument"] = "another-domain"
+    document["title"] = "Claimants, another domain"
+    other = approve(world, type(second_request).model_validate(document))
+    extract = world.plane.extract
+    carers = set(
+        pq.read_table(
+            extract(analyst(world), first.id, "dwp/carers_allowance", tmp_path / "a").path
+        )
+        .column("nino")
+        .to_pylist()
+    )
+    linked = set(
+        pq.read_table(
+            extract(analyst(world), same.id, "dwp/benefit_claimants", tmp_path / "b").path
+        )
+        .column("nino")
+        .to_pylist()
+    )
+    unlinked = set(
+        pq.read_table(
+            extract(analyst(world), other.id, "dwp/benefit_claimants", tmp_path / "c").path
+        )
+        .column("nino")
+        .to_pylist()
+    )
+    assert carers == linked
+    assert not carers & unlinked

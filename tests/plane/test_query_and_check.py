@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.core.governance.records import AgreementRecord
-from accord.errors import NotFoundError, PermissionDenied
+from accord.errors import NotFoundError, PermissionDenied, ValidationError
 from accord.services.app import Accord
 from accord.store import AuditFilter
 from tests.plane.conftest import agreement_request, approve
@@ -148,3 +148,20 @@ def test_per_record_checks_answer_yes_or_no(plane_world: World) -> None:
     }
     with pytest.raises(NotFoundError, match="no agreement"):
         world.plane.check(analyst_, agreement.id, "dwp/benefit_claimants", ["AB123456C"])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tail=st.text(min_size=1, max_size=40))
+def test_arbitrary_text_after_a_query_is_refused_or_harmless(query_world: World, tail: str) -> None:
+    """Whatever follows, the query either is refused or stays a SELECT over the views."""
+    world, agreement = query_world
+    try:
+        result = world.plane.query(
+            analyst(world), agreement.id, f"select postcode from {VIEW} {tail}"
+        )
+    except (PermissionDenied, ValidationError):
+        return
+    assert result.views == (VIEW,)
+    assert result.table.num_rows <= 2

@@ -228,8 +228,7 @@ class PlaneService:
         return pseudonymise_batches(batches, keys) if keys else batches
 
     def _domain_key(self, domain: str) -> bytes:
-        if not self.domains.exists(domain):
-            self.domains.create(domain)
+        self.domains.ensure(domain)
         return self.domains.key(domain).material
 
     # -- channels ------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
 
 from accord.errors import ValidationError
 
@@ -118,9 +118,12 @@ def check_query(sql: str, views: Mapping[str, frozenset[str]]) -> CheckedQuery:
     try:
         statements = sqlglot.parse(sql, read="duckdb")
     except ParseError as exc:
-        raise _refuse(
-            f"it does not parse: {exc.errors[0]['description'] if exc.errors else exc}"
-        ) from exc
+        detail = exc.errors[0]["description"] if exc.errors else str(exc)
+        raise _refuse(f"it does not parse: {detail}") from exc
+    except (SqlglotError, ValueError, IndexError, RecursionError) as exc:
+        # The tokenizer can fail in more ways than ParseError (an unterminated quote, a
+        # stray '$'); whatever the parser cannot read is refused, never run.
+        raise _refuse(f"it does not parse: {exc}") from exc
     statements = [s for s in statements if s is not None]
     if len(statements) != 1:
         raise _refuse("send exactly one statement")
