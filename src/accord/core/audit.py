@@ -52,10 +52,16 @@ def canonical_details(details: Mapping[str, Any]) -> str:
     return json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _clean(name: str, value: str) -> str:
-    if any(ord(ch) < 0x20 for ch in value):
-        raise ValueError(f"audit field {name!r} may not contain control characters: {value!r}")
-    return value
+def _clean(value: str) -> str:
+    """Control characters written visibly as ``\\xNN``.
+
+    Reasons and objects can quote what a caller sent, and a caller can send anything;
+    escaping keeps every event writable (a refusal must never go unrecorded) while the
+    separator the hash relies on can never appear in a field.
+    """
+    if not any(ord(ch) < 0x20 for ch in value):
+        return value
+    return "".join(f"\\x{ord(ch):02x}" if ord(ch) < 0x20 else ch for ch in value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +82,7 @@ class AuditEvent:
 
     def __post_init__(self) -> None:
         for name in ("actor", "action", "object", "organisation", "reason"):
-            _clean(name, getattr(self, name))
+            object.__setattr__(self, name, _clean(getattr(self, name)))
 
     def with_details(self, **extra: Any) -> AuditEvent:
         return AuditEvent(
