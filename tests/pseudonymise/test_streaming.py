@@ -41,8 +41,9 @@ def _batches(count: int, rows: int) -> list[pa.RecordBatch]:
     return out
 
 
+@pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("processes", [1, 2])
-def test_order_and_other_columns_kept_with_a_key_per_column(processes: int) -> None:
+def test_order_and_other_columns_kept_with_a_key_per_column(processes: int, native: bool) -> None:
     batches = _batches(6, 50)
     out = list(
         pseudonymise_batches(
@@ -51,6 +52,7 @@ def test_order_and_other_columns_kept_with_a_key_per_column(processes: int) -> N
             processes=processes,
             task_rows=16,
             parallel_from=0 if processes > 1 else 10**9,
+            native=native,
         )
     )
     assert len(out) == len(batches)
@@ -122,7 +124,7 @@ def test_an_all_null_column_stays_null() -> None:
 
 
 def test_workers_start_only_past_the_threshold() -> None:
-    with HmacPool(2, task_rows=10, parallel_from=25) as lazy:
+    with HmacPool(2, task_rows=10, parallel_from=25, native=False) as lazy:
         small = list(lazy.batches(_batches(2, 10), {"nino": KEY_A}))
         assert not lazy.started
         large = list(lazy.batches(_batches(3, 10), {"nino": KEY_A}))
