@@ -68,6 +68,7 @@ __all__ = [
     "BatchValidationService",
     "ProtectedTable",
     "Protection",
+    "PublishedTable",
     "SubmittedOutput",
     "TableService",
 ]
@@ -98,6 +99,8 @@ class ProtectedTable:
     flags: list[list[int]]
     protection: Protection
     rules: dict[str, Any] = field(default_factory=dict)
+    value: str | None = None
+    """The summed field, or None for a table of counts."""
 
     def to_csv(self) -> bytes:
         out = io.StringIO()
@@ -107,6 +110,35 @@ class ProtectedTable:
         for label, row in zip(labels, self.values, strict=True):
             writer.writerow([*label, *("c" if v is None else f"{v:g}" for v in row)])
         return out.getvalue().encode("utf-8")
+
+    def to_long_csv(self) -> bytes:
+        """One line per cell (margins labelled ``Total``), the value blank where suppressed.
+
+        The shape a catalogue dataset needs: a fixed set of named fields whatever the
+        labels, so a published product can be searched, assessed and read like any other.
+        """
+        measure = "count" if self.value is None else self.value
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([*self.rows, *self.columns, measure])
+        row_labels = [*self.row_labels, tuple("Total" for _ in self.rows)]
+        column_labels = [*self.column_labels, tuple("Total" for _ in self.columns)]
+        for r, row_label in enumerate(row_labels):
+            for c, column_label in enumerate(column_labels):
+                v = self.values[r][c]
+                writer.writerow([*row_label, *column_label, "" if v is None else f"{v:g}"])
+        return out.getvalue().encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTable:
+    """A protected table registered in the catalogue as a tier-1 product."""
+
+    dataset_id: str
+    version: int
+    source: str
+    table: ProtectedTable
+    tags: tuple[str, ...]
 
 
 def _parquet_of(store: Store, dataset_id: str, version: int | None) -> tuple[str, int, int]:
@@ -218,7 +250,76 @@ class TableService:
             flags=[[int(x) for x in row] for row in all_flags],
             protection=protection,
             rules=rules.as_dict(),
+            value=value,
         )
+
+    def publish(
+        self,
+        caller: Caller,
+        dataset_id: str,
+        rows: Sequence[str],
+        columns: Sequence[str],
+        value: str | None = None,
+        *,
+        name: str,
+        description: str = "",
+        tags: Sequence[str] = (),
+        protection: Protection = Protection.SUPPRESS,
+        rules: DisclosureRules | None = None,
+        version: int | None = None,
+    ) -> PublishedTable:
+        """Protect a table and register it as a published dataset of the owner's organisation.
+
+        Only the protected figures ever reach the catalogue: the table is computed by
+        :meth:`tabulate` (so the owner's authority and the disclosure rules both apply),
+        then registered through the catalogue like any dataset, tagged ``published``
+        and with the source's tags so the assessment can point matching requests at it.
+        """
+        from accord.core.governance.assessment import PUBLISHED_TAG
+        from accord.services.catalogue import CatalogueService
+
+        source = self.store.get_dataset(dataset_id)
+        table = self.tabulate(
+            caller,
+            dataset_id,
+            rows,
+            columns,
+            value,
+            protection=protection,
+            rules=rules,
+            version=version,
+        )
+        all_tags = tuple(dict.fromkeys((PUBLISHED_TAG, *source.tags, *tags)))
+        staging = self.data_dir / "publishing"
+        staging.mkdir(parents=True, exist_ok=True)
+        path = staging / f"{secrets.token_hex(8)}.csv"
+        write_atomic(path, table.to_long_csv())
+        try:
+            report = CatalogueService(self.store, data_dir=self.data_dir).register(
+                caller,
+                source.organisation_id,
+                name,
+                str(path),
+                description=description
+                or f"Published {'/'.join(rows)} by {'/'.join(columns)} from {dataset_id}",
+                tags=all_tags,
+            )
+        finally:
+            path.unlink(missing_ok=True)
+        self.store.record(
+            authorise(
+                self.store,
+                caller,
+                can_tabulate(caller, source.organisation_id),
+                action="disclosure.publish",
+                obj=f"dataset:{report.dataset.id}",
+                organisation=source.organisation_id,
+                source=dataset_id,
+                protection=protection.value,
+                version=report.version.number,
+            )
+        )
+        return PublishedTable(report.dataset.id, report.version.number, dataset_id, table, all_tags)
 
     def _record_keys(
         self, caller: Caller, dataset_id: str, version: int, rows: int, org: str
