@@ -9,6 +9,7 @@ import typer
 from accord.cli.audit import audit_app
 from accord.cli.catalogue import dataset_app
 from accord.cli.common import console, handles_errors, table
+from accord.cli.disclosure import airlock_app, batch_app, stats_app
 from accord.cli.governance import (
     agreement_app,
     governance_app,
@@ -17,6 +18,7 @@ from accord.cli.governance import (
     review_app,
 )
 from accord.cli.identity import org_app, principal_app, token_app
+from accord.cli.link import link_command
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.synth import synth_command
 from accord.settings import SETTINGS, load_settings
@@ -42,6 +44,10 @@ app.add_typer(optout_app, name="optout")
 app.command("extract")(extract_command)
 app.command("query")(query_command)
 app.command("check")(check_command)
+app.add_typer(stats_app, name="stats")
+app.add_typer(batch_app, name="batch")
+app.add_typer(airlock_app, name="airlock")
+app.command("link")(link_command)
 
 
 @app.command("init")
