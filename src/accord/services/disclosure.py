@@ -449,6 +449,26 @@ class BatchValidationService:
         finally:
             con.close()
 
+    def requester_organisation(self, caller: Caller, check_id: str) -> str:
+        """The organisation a caller submits for: theirs, among those the check is offered to.
+
+        Lets the CLI and API leave it out when it is unambiguous; the verdict in
+        :meth:`validate` still decides whether the caller may submit at all.
+        """
+        from accord.core.identity import Role
+
+        check = self.store.get_batch_check(check_id)
+        mine = caller.principal.organisations_with(Role.REQUESTER) if caller.principal else set()
+        offered = sorted(set(check.requesters) & mine)
+        if len(offered) == 1:
+            return offered[0]
+        if offered:
+            raise ValidationError(
+                f"you are a requester of {', '.join(offered)}: say which organisation submits"
+            )
+        # Nothing matches: name the first organisation offered so the refusal is recorded.
+        return (sorted(mine) or list(check.requesters) or [""])[0]
+
     def validate(
         self, caller: Caller, check_id: str, requester_org: str, identifiers: Sequence[str]
     ) -> BatchAnswer:
