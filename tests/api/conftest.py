@@ -14,7 +14,9 @@ from sqlalchemy import update
 from accord.api.app import create_app
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
+from accord.disclosure.airlock import Decision
 from accord.services.app import Accord
+from accord.services.disclosure import SubmittedOutput
 from accord.store.models import TokenRow
 
 CSV_BODY = (
@@ -33,6 +35,7 @@ class World:
     draft_request: str = ""
     submitted_request: str = ""
     agreement: str = ""
+    output_request: str = ""
 
     def headers(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"} if who != "none" else {}
@@ -53,6 +56,9 @@ def world(sqlite_accord: Accord, tmp_path: Path) -> Iterator[World]:
         "roleless": (Membership("nhse", Role.REQUESTER),),
         "expired": (Membership("dwp", Role.DATA_OWNER),),
         "revoked": (Membership("dwp", Role.DATA_OWNER),),
+        "analyst": (Membership("nhse", Role.ANALYST),),
+        "checker1": (Membership("nhse", Role.AUDITOR),),
+        "checker2": (Membership("nhse", Role.AUDITOR),),
     }
     for pid, roles in people.items():
         accord.identity.create_principal(op, pid, pid.title(), PrincipalKind.PERSON, roles)
@@ -72,8 +78,11 @@ def world(sqlite_accord: Accord, tmp_path: Path) -> Iterator[World]:
             .values(expires_at=accord.store.clock() - timedelta(seconds=1))
         )
     draft, submitted, agreement = governance(accord)
+    output_request = disclosure(accord)
     with TestClient(create_app(accord)) as client:
-        yield World(accord, client, tokens, alice_token.id, draft, submitted, agreement)
+        yield World(
+            accord, client, tokens, alice_token.id, draft, submitted, agreement, output_request
+        )
 
 
 def request_body(**changes: object) -> dict[str, object]:
@@ -114,3 +123,28 @@ def governance(accord: Accord) -> tuple[str, str, str]:
     outcome = accord.requests.approve(alice, aggregate)
     assert outcome.agreement is not None
     return draft, submitted, outcome.agreement.id
+
+
+def disclosure(accord: Accord) -> str:
+    """A batch check offered to nhse, and an output request: one file approved, one pending."""
+    op, alice = accord.operator("test"), accord.acting_as("alice", "test")
+    accord.batches.define(
+        alice, "dwp", "carers", "dwp/carers", "nino", {"postcode": ["M1 1AE"]}, ["nhse"]
+    )
+    for checker in ("checker1", "checker2"):
+        accord.airlock.designate_checker(op, "nhse", checker)
+    table = b"benefit,count\nUC,120\n"
+    request = accord.airlock.submit(
+        accord.acting_as("analyst", "test"),
+        "nhse",
+        "Caseload",
+        [
+            SubmittedOutput(n, table, "select 1", ("count",))
+            for n in ("approved.csv", "pending.csv")
+        ],
+    )
+    for checker in ("checker1", "checker2"):
+        accord.airlock.review(
+            accord.acting_as(checker, "test"), request.id, "approved.csv", Decision.APPROVE
+        )
+    return request.id

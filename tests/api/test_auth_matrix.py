@@ -112,6 +112,59 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {"json": {"identifier_type": "nino", "identifiers": ["AB123456C"]}},
         "bob",
     ),
+    ("POST", "/stats/tables/{org_id}/{name}"): (
+        "/stats/tables/dwp/carers",
+        {"json": {"rows": ["postcode"], "columns": ["forename"]}},
+        "bob",
+    ),
+    ("POST", "/stats/published/{org_id}/{name}"): (
+        "/stats/published/dwp/carers",
+        {"json": {"rows": ["postcode"], "columns": ["forename"], "name": "carers_by_area"}},
+        "bob",
+    ),
+    ("POST", "/batch-checks"): (
+        "/batch-checks",
+        {
+            "json": {
+                "name": "mine",
+                "dataset": "dwp/carers",
+                "key_field": "nino",
+                "criterion": {"postcode": ["M1 1AE"]},
+                "requesters": ["nhse"],
+            }
+        },
+        "bob",
+    ),
+    ("POST", "/batch-checks/{org_id}/{name}/batches"): (
+        "/batch-checks/dwp/carers/batches",
+        {"json": {"identifiers": ["AB123456C"]}},
+        "alice",
+    ),
+    ("POST", "/airlock/checkers/{org_id}"): (
+        "/airlock/checkers/nhse",
+        {"json": {"principal": "bob"}},
+        "bob",
+    ),
+    ("POST", "/airlock/requests/{org_id}"): (
+        "/airlock/requests/nhse",
+        {"json": {"title": "t", "outputs": [{"name": "a.csv", "content": "a\n1\n", "query": "q"}]}},
+        "bob",
+    ),
+    ("POST", "/airlock/requests/{request_id}/files/{file_name}/reviews"): (
+        "/airlock/requests/{output}/files/pending.csv/reviews",
+        {"json": {"decision": "approve"}},
+        "bob",
+    ),
+    ("GET", "/airlock/requests/{request_id}/files/{file_name}"): (
+        "/airlock/requests/{output}/files/approved.csv",
+        {},
+        "bob",
+    ),
+    ("POST", "/airlock/requests/{request_id}/release"): (
+        "/airlock/requests/{output}/release",
+        {},
+        "bob",
+    ),
     ("GET", "/gateways"): ("/gateways", {}, "roleless"),
     ("GET", "/audit/events"): ("/audit/events?organisation=dwp", {}, "bob"),
     ("GET", "/audit/verify"): ("/audit/verify", {}, "alice"),
@@ -137,6 +190,7 @@ def _call(world: World, key: tuple[str, str], who: str) -> Any:
         .replace("{draft}", world.draft_request)
         .replace("{submitted}", world.submitted_request)
         .replace("{agreement}", world.agreement)
+        .replace("{output}", world.output_request)
     )
     headers = {**kwargs.get("headers", {}), **world.headers(who)}
     rest = {k: v for k, v in kwargs.items() if k != "headers"}

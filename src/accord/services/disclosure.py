@@ -112,17 +112,19 @@ class ProtectedTable:
         return out.getvalue().encode("utf-8")
 
     def to_long_csv(self) -> bytes:
-        """One line per cell (margins labelled ``Total``), the value blank where suppressed.
+        """One line per cell, the value blank where suppressed; a blank label is a total.
 
         The shape a catalogue dataset needs: a fixed set of named fields whatever the
         labels, so a published product can be searched, assessed and read like any other.
+        Margins leave their labels blank rather than writing ``Total``, which would not
+        pass the field's own validation (a postcode column holds postcodes).
         """
         measure = "count" if self.value is None else self.value
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([*self.rows, *self.columns, measure])
-        row_labels = [*self.row_labels, tuple("Total" for _ in self.rows)]
-        column_labels = [*self.column_labels, tuple("Total" for _ in self.columns)]
+        row_labels = [*self.row_labels, tuple("" for _ in self.rows)]
+        column_labels = [*self.column_labels, tuple("" for _ in self.columns)]
         for r, row_label in enumerate(row_labels):
             for c, column_label in enumerate(column_labels):
                 v = self.values[r][c]
@@ -690,6 +692,9 @@ class AirlockService:
         """Write the approved files, results.json and checksums/ (ACRO's layout)."""
         request = self.store.get_output_request(request_id)
         approved = [f for f in request.files if f.status is FileStatus.APPROVED]
+        if not approved:
+            # Each file's download authorises and audits; with none there would be no check.
+            raise ConflictError(f"output request {request_id!r} has no approved file to release")
         contents = {f.name: self.download(caller, request_id, f.name) for f in approved}
         document, checksums = results_json(request, contents)
         import json
