@@ -8,7 +8,7 @@ import typer
 
 from accord.cli.audit import audit_app
 from accord.cli.catalogue import dataset_app
-from accord.cli.common import console, handles_errors, table
+from accord.cli.common import console, fail, handles_errors, table
 from accord.cli.disclosure import airlock_app, batch_app, stats_app
 from accord.cli.governance import (
     agreement_app,
@@ -95,15 +95,25 @@ def serve(
 @app.command("demo")
 @handles_errors
 def demo(
+    scenario: Annotated[
+        str, typer.Argument(help="foundation (the default) or worklessness (seed 001).")
+    ] = "foundation",
     keep: Annotated[
         bool, typer.Option(help="Keep the temporary home and print where it is.")
     ] = False,
 ) -> None:
-    """Run the foundation demo in a fresh temporary home: organisations, a dataset, the catalogue
-    and the audit verification."""
+    """Run a demo in a fresh temporary home: by default the foundation (organisations, a
+    dataset, the catalogue and the audit verification); `worklessness` runs seed 001."""
     from accord.demo import run_foundation_demo
 
-    run_foundation_demo(keep=keep)
+    if scenario == "worklessness":
+        from accord.demo.worklessness import run_worklessness_demo
+
+        run_worklessness_demo(keep=keep)
+    elif scenario == "foundation":
+        run_foundation_demo(keep=keep)
+    else:
+        fail(f"unknown demo {scenario!r}: choose foundation or worklessness")
 
 
 app.command("synth")(synth_command)
