@@ -219,3 +219,23 @@ def test_parallel_verification_names_the_same_event(accord: Accord) -> None:
         audit_service.PARALLEL_FROM = old
     assert not report.ok
     assert report.first_bad_seq == 25
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_both_verifiers_name_the_same_events(
+    accord: Accord, native: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled fast path and the exact Python verifier agree, sound or tampered."""
+    from accord.services import audit as audit_service
+
+    if not native:
+        monkeypatch.setattr(audit_service, "load_native", lambda: None)
+    elif audit_service.load_native() is None:
+        pytest.skip("no C compiler on this machine")
+    _fill(accord, 30)
+    assert accord.audit.verify(workers=1).ok
+    _tamper(accord, ("DELETE FROM audit_events WHERE seq = :seq", {"seq": 17}))
+    report = accord.audit.verify(workers=1)
+    assert not report.ok
+    assert report.first_bad_seq == 17
+    assert report.events == 16

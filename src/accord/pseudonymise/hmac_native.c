@@ -7,8 +7,41 @@
  * Pure C with no library, so it builds wherever a C compiler does. The loader in
  * native.py compiles it on first use and falls back to the Python kernel otherwise.
  */
+#include <dlfcn.h>
 #include <stdint.h>
 #include <string.h>
+
+/*
+ * Where the process has OpenSSL's libcrypto loaded (CPython's hashlib loads it), its
+ * SHA-256 block code is used for long messages: it runs on the CPU's SHA extensions.
+ * The low-level SHA256_Init/Update/Final calls avoid the EVP layer's per-call cost. The
+ * context is opaque here (OpenSSL's is 112 bytes); nothing else of OpenSSL is assumed.
+ */
+typedef int (*sha_init_fn)(void *);
+typedef int (*sha_update_fn)(void *, const void *, size_t);
+typedef int (*sha_final_fn)(unsigned char *, void *);
+static sha_init_fn ssl_init;
+static sha_update_fn ssl_update;
+static sha_final_fn ssl_final;
+static int ssl_tried;
+
+static void find_openssl(void) {
+    if (ssl_tried) return;
+    ssl_tried = 1;
+    void *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_NOLOAD);
+    if (!lib) lib = dlopen("libcrypto.so.3", RTLD_NOW);
+    if (!lib) return;
+    ssl_init = (sha_init_fn)dlsym(lib, "SHA256_Init");
+    ssl_update = (sha_update_fn)dlsym(lib, "SHA256_Update");
+    ssl_final = (sha_final_fn)dlsym(lib, "SHA256_Final");
+    if (!ssl_init || !ssl_update || !ssl_final) ssl_init = 0;
+}
+
+/* Whether this build found OpenSSL's SHA-256, for the loader's tests and reports. */
+int accord_uses_openssl(void) {
+    find_openssl();
+    return ssl_init != 0;
+}
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -84,4 +117,72 @@ void accord_hmac_sha256_many(const uint8_t ipad[64], const uint8_t opad[64], con
         finish(inner, data + offsets[i], offsets[i + 1] - offsets[i], digest);
         finish(outer, digest, 32, out + 32 * i);
     }
+}
+
+static const char HEX[] = "0123456789abcdef";
+
+/* SHA-256 of a whole message, by OpenSSL where it was found, else by compress(). */
+static void sha256(const uint32_t iv[8], const uint8_t *p, int64_t len, uint8_t digest[32]) {
+    if (ssl_init) {
+        unsigned char context[256];
+        ssl_init(context);
+        ssl_update(context, p, (size_t)len);
+        ssl_final(digest, context);
+        return;
+    }
+    uint32_t s[8];
+    uint8_t block[64];
+    memcpy(s, iv, sizeof s);
+    int64_t k = 0;
+    for (; k + 64 <= len; k += 64) compress(s, p + k);
+    int64_t rest = len - k;
+    memset(block, 0, 64);
+    memcpy(block, p + k, (size_t)rest);
+    block[rest] = 0x80;
+    if (rest >= 56) {
+        compress(s, block);
+        memset(block, 0, 64);
+    }
+    uint64_t bits = (uint64_t)len * 8;
+    for (int j = 0; j < 8; j++) block[63 - j] = (uint8_t)(bits >> (8 * j));
+    compress(s, block);
+    for (int j = 0; j < 8; j++) {
+        digest[4 * j] = (uint8_t)(s[j] >> 24);
+        digest[4 * j + 1] = (uint8_t)(s[j] >> 16);
+        digest[4 * j + 2] = (uint8_t)(s[j] >> 8);
+        digest[4 * j + 3] = (uint8_t)s[j];
+    }
+}
+
+/*
+ * Check a run of the audit chain (see accord.core.audit). Record i is
+ * payload[offsets[i] .. offsets[i + 1]); its stored hash is hashes[64 i .. 64 i + 64)
+ * in lowercase hex. A record is sound when its payload holds exactly `separators`
+ * unit separators (0x1f), ends with the previous record's hash (`prev` for the first),
+ * and hashes to its stored hash. Returns the index of the first unsound record, or -1.
+ */
+int64_t accord_verify_chain(const uint8_t *payloads, const int64_t *offsets, int64_t n,
+                            const uint8_t *hashes, const uint8_t prev[64], int64_t separators) {
+    uint32_t iv[8];
+    memcpy(iv, IV, sizeof iv);
+    find_openssl();
+    uint8_t digest[32];
+    const uint8_t *link = prev;
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t *p = payloads + offsets[i];
+        int64_t len = offsets[i + 1] - offsets[i];
+        if (len < 64 || memcmp(p + len - 64, link, 64) != 0) return i;
+        int64_t count = 0;
+        for (int64_t j = 0; j < len; j++) count += (p[j] == 0x1f);
+        if (count != separators) return i;
+        sha256(iv, p, len, digest);
+        const uint8_t *stored = hashes + 64 * i;
+        for (int j = 0; j < 32; j++) {
+            if (stored[2 * j] != (uint8_t)HEX[digest[j] >> 4] ||
+                stored[2 * j + 1] != (uint8_t)HEX[digest[j] & 15])
+                return i;
+        }
+        link = stored;
+    }
+    return -1;
 }

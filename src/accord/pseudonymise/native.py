@@ -44,6 +44,31 @@ class NativeHmac:
             ctypes.c_void_p,
         ]
         self._function = function
+        verify = library.accord_verify_chain
+        verify.restype = ctypes.c_int64
+        verify.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_int64,
+        ]
+        self._verify = verify
+
+    def first_unsound(
+        self, payloads: bytes, offsets: np.ndarray, hashes: bytes, prev: bytes, separators: int
+    ) -> int:
+        """Index of the first record of an audit run that fails its checks, or -1.
+
+        See ``accord_verify_chain`` in hmac_native.c and :func:`accord.core.audit.verify_chain`,
+        whose exact checks this repeats without Python in the loop.
+        """
+        positions = np.ascontiguousarray(offsets, dtype=np.int64)
+        count = len(positions) - 1
+        if len(hashes) != 64 * count or len(prev) != 64:
+            return 0
+        return int(self._verify(payloads, positions.ctypes.data, count, hashes, prev, separators))
 
     def digests(self, key: bytes, data: bytes, offsets: np.ndarray) -> bytes:
         """The 32-byte HMACs of ``data[offsets[i]:offsets[i + 1]]``, concatenated."""

@@ -31,15 +31,30 @@ class AuditFilter:
 
 
 _HASHED = "seq, ts, actor, organisation, action, object, decision, reason, details, prev_hash"
-_PAYLOAD_SQL = {
-    # The text :func:`accord.core.audit.chain_payload` builds, built by the database in
-    # one call (SQLite's printf, PostgreSQL's concat_ws) rather than a chain of ``||``.
-    "sqlite": "SELECT CAST(printf('%d' || char(31) || '%s' || char(31) || '%s' || char(31) || "
+# The text :func:`accord.core.audit.chain_payload` builds, built by the database in one
+# call (SQLite's printf, PostgreSQL's concat_ws) rather than a chain of ``||``.
+_SQLITE_PAYLOAD = (
+    "printf('%d' || char(31) || '%s' || char(31) || '%s' || char(31) || '%s' || char(31) || "
     "'%s' || char(31) || '%s' || char(31) || '%s' || char(31) || '%s' || char(31) || '%s' || "
-    f"char(31) || '%s' || char(31) || '%s', {_HASHED}) AS BLOB), CAST(hash AS BLOB) "
-    "FROM audit_events WHERE seq BETWEEN ? AND ? ORDER BY seq",
-    "postgresql": f"SELECT convert_to(concat_ws(chr(31), {_HASHED}), 'UTF8'), "
-    "convert_to(hash, 'UTF8') FROM audit_events WHERE seq BETWEEN %s AND %s ORDER BY seq",
+    f"char(31) || '%s', {_HASHED})"
+)
+_PG_PAYLOAD = f"concat_ws(chr(31), {_HASHED})"
+_PAYLOAD_SQL = {
+    "sqlite": f"SELECT CAST({_SQLITE_PAYLOAD} AS BLOB), CAST(hash AS BLOB) FROM audit_events "
+    "WHERE seq BETWEEN ? AND ? ORDER BY seq",
+    "postgresql": f"SELECT convert_to({_PG_PAYLOAD}, 'UTF8'), convert_to(hash, 'UTF8') "
+    "FROM audit_events WHERE seq BETWEEN %s AND %s ORDER BY seq",
+}
+_BLOB_SQL = {
+    # Whole ranges as two blobs: payloads joined by 0x1e, hashes end to end, so that
+    # compiled code verifies them without a Python object per event.
+    "sqlite": "SELECT count(*), CAST(group_concat(p, char(30)) AS BLOB), "
+    "CAST(group_concat(h, '') AS BLOB) FROM ("
+    f"SELECT {_SQLITE_PAYLOAD} AS p, hash AS h FROM audit_events "
+    "WHERE seq BETWEEN ? AND ? ORDER BY seq)",
+    "postgresql": f"SELECT count(*), convert_to(string_agg({_PG_PAYLOAD}, chr(30) ORDER BY seq), "
+    "'UTF8'), convert_to(string_agg(hash, '' ORDER BY seq), 'UTF8') FROM audit_events "
+    "WHERE seq BETWEEN %s AND %s",
 }
 
 
@@ -131,6 +146,22 @@ class AuditStore(StoreBase):
                     if dialect == "postgresql":
                         rows = [(bytes(p), bytes(h)) for p, h in rows]
                     yield low, high, rows
+            finally:
+                cursor.close()
+
+    def audit_blobs(
+        self, first_seq: int, last_seq: int, batch: int = 20_000
+    ) -> Iterator[tuple[int, int, int, bytes, bytes]]:
+        """``(low, high, count, payloads, hashes)`` per range: payloads joined by 0x1e."""
+        sql = _BLOB_SQL[self.engine.dialect.name]
+        with self._read() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for low in range(first_seq, last_seq + 1, batch):
+                    high = min(low + batch - 1, last_seq)
+                    cursor.execute(sql, (low, high))
+                    count, payloads, hashes = cursor.fetchone()
+                    yield low, high, int(count), bytes(payloads or b""), bytes(hashes or b"")
             finally:
                 cursor.close()
 

@@ -38,6 +38,7 @@ READ_METHODS = (
             "audit_head",
             "audit_events",
             "audit_payloads",
+            "audit_blobs",
             "audit_hashes_at",
             "audit_bounds",
             "checkpoints",
