@@ -160,7 +160,8 @@ class AuditStore(StoreBase):
                 for low in range(first_seq, last_seq + 1, batch):
                     high = min(low + batch - 1, last_seq)
                     cursor.execute(sql, (low, high))
-                    count, payloads, hashes = cursor.fetchone()
+                    row = cursor.fetchone()
+                    count, payloads, hashes = row if row is not None else (0, b"", b"")
                     yield low, high, int(count), bytes(payloads or b""), bytes(hashes or b"")
             finally:
                 cursor.close()
