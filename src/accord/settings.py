@@ -54,6 +54,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Default lifetime of a new API token, in days.",
     ),
     Setting(
+        "ACCORD_NATIVE",
+        "1",
+        "1 to build and use the compiled HMAC and audit-verification kernels where a C "
+        "compiler is available (built once into $XDG_CACHE_HOME/accord); 0 to use the "
+        "pure-Python paths only.",
+    ),
+    Setting(
         "ACCORD_MASTER_KEY",
         "",
         "Base64 of 32 bytes that encrypts private keys at rest. Empty means a key file "
