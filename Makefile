@@ -18,9 +18,10 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-## demo: a fresh home in a temporary directory, the demo organisations, a dataset, the catalogue and the audit verification
+## demo: the foundation demo, then seed 000 (carers for vaccination) end to end, each in a fresh temporary home
 demo: $(VENV)/.synced
 	$(RUN) accord demo
+	$(RUN) accord demo carers --scale 0.002
 
 ## test: the whole suite, store tests on SQLite and on a real PostgreSQL
 test: $(VENV)/.synced postgres

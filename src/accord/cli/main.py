@@ -92,28 +92,48 @@ def serve(
     uvicorn.run(create_app(Accord.open()), host=host, port=port, log_level="info")
 
 
+DEMOS = ("foundation", "carers", "worklessness")
+
+
 @app.command("demo")
 @handles_errors
 def demo(
     scenario: Annotated[
-        str, typer.Argument(help="foundation (the default) or worklessness (seed 001).")
+        str,
+        typer.Argument(
+            help="foundation (the default), carers (seed 000) or worklessness (seed 001)."
+        ),
     ] = "foundation",
+    scale: Annotated[
+        float, typer.Option(min=0.0001, max=1.0, help="carers: the population scale.")
+    ] = 0.002,
+    seed: Annotated[int, typer.Option(help="carers: the synthetic population's seed.")] = 2021,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="carers: print the report as JSON.")
+    ] = False,
     keep: Annotated[
         bool, typer.Option(help="Keep the temporary home and print where it is.")
     ] = False,
 ) -> None:
     """Run a demo in a fresh temporary home: by default the foundation (organisations, a
-    dataset, the catalogue and the audit verification); `worklessness` runs seed 001."""
-    from accord.demo import run_foundation_demo
+    dataset, the catalogue, governance and the audit verification); `carers` runs seed 000
+    end to end with timings and linkage quality; `worklessness` runs seed 001."""
+    if scenario == "carers":
+        from accord.demo.carers import run_carers_demo
 
-    if scenario == "worklessness":
+        report = run_carers_demo(scale=scale, seed=seed, as_json=as_json, keep=keep)
+        if not report.audit_ok:
+            raise typer.Exit(1)
+    elif scenario == "worklessness":
         from accord.demo.worklessness import run_worklessness_demo
 
         run_worklessness_demo(keep=keep)
     elif scenario == "foundation":
+        from accord.demo import run_foundation_demo
+
         run_foundation_demo(keep=keep)
     else:
-        fail(f"unknown demo {scenario!r}: choose foundation or worklessness")
+        fail(f"unknown demo {scenario!r}: choose one of {', '.join(DEMOS)}")
 
 
 app.command("synth")(synth_command)
