@@ -41,4 +41,5 @@ def test_the_worklessness_scenario_runs_end_to_end() -> None:
 def test_an_unknown_demo_is_named() -> None:
     result = CliRunner().invoke(app, ["demo", "carers-and-more"])
     assert result.exit_code == 1
-    assert "foundation or worklessness" in result.output
+    assert "unknown demo 'carers-and-more'" in result.output
+    assert "worklessness" in result.output
