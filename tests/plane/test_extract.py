@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 from pathlib import Path
@@ -37,6 +38,7 @@ def test_the_extract_releases_exactly_the_agreed_fields(plane_world: World, tmp_
     assert rows["SW1A"]["nino"] == hmac.new(key, b"AB123456C", "sha256").hexdigest()
     manifest = json.loads(result.manifest_path.read_text())
     assert manifest["rows"] == result.rows == 2
+    assert hashlib.sha256(result.path.read_bytes()).hexdigest() == result.sha256
     assert manifest["sha256"] == result.sha256
     [event] = world.store.audit_events(AuditFilter(action="extract.release"))
     assert event.details_dict["output_sha256"] == result.sha256

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -257,8 +258,7 @@ class PlaneService:
         os.close(fd)
         temporary = Path(temporary_name)
         try:
-            rows = _write(self._rows(plan, dataset, version), temporary, fmt)
-            digest = _sha256(temporary)
+            rows, digest = _write(self._rows(plan, dataset, version), temporary, fmt)
             event = AuditEvent(
                 actor=caller.actor,
                 action="extract.release",
@@ -454,35 +454,88 @@ class PlaneService:
         return answers
 
 
-def _write(batches: Iterator[pa.RecordBatch], path: Path, fmt: str) -> int:
+class _HashingFile:
+    """A write-only file that hashes what passes through it, so the output's SHA-256 is
+    known when the last byte is written, without reading the file back."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = path.open("wb")
+        self.digest = hashlib.sha256()
+        self.closed = False
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.digest.update(data)
+        return self._handle.write(data)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def writable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self.closed = True
+
+
+_DONE = object()
+
+
+def _write(batches: Iterator[pa.RecordBatch], path: Path, fmt: str) -> tuple[int, str]:
+    """Write the batches; return the row count and the file's SHA-256.
+
+    Writing runs in its own thread (Arrow's writers release the GIL), so encoding and
+    compressing one batch overlaps producing and pseudonymising the next.
+    """
+    sink = _HashingFile(path)
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=4)
+    failure: list[BaseException] = []
     rows = 0
-    writer: Any = None
+
+    def consume() -> None:
+        writer: Any = None
+        try:
+            while (batch := chunks.get()) is not _DONE:
+                if writer is None:
+                    stream = pa.PythonFile(sink, mode="w")
+                    writer = (
+                        pq.ParquetWriter(stream, batch.schema, compression="zstd")
+                        if fmt == "parquet"
+                        else pacsv.CSVWriter(stream, batch.schema)
+                    )
+                writer.write_batch(batch)
+            if writer is not None:
+                writer.close()
+        except BaseException as exc:  # reported to the producer below
+            failure.append(exc)
+            while chunks.get() is not _DONE:
+                pass
+
+    thread = threading.Thread(target=consume, name="extract-writer", daemon=True)
+    thread.start()
+    produced = False
     try:
         for batch in batches:
-            if writer is None:
-                writer = (
-                    pq.ParquetWriter(path, batch.schema, compression="zstd")
-                    if fmt == "parquet"
-                    else pacsv.CSVWriter(path, batch.schema)
-                )
-            writer.write_batch(batch)
+            produced = True
             rows += batch.num_rows
+            chunks.put(batch)
+            if failure:
+                break
     finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:
+        chunks.put(_DONE)
+        thread.join()
+        sink.close()
+    if failure:
+        raise failure[0]
+    if not produced:
         raise ValidationError("the plan produced no output batches")
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())
-    return rows
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return rows, sink.digest.hexdigest()
 
 
 def _manifest(
