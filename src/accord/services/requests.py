@@ -274,46 +274,32 @@ class RequestService:
                     return org, role.value
         return "", ""
 
-    def start_review(self, caller: Caller, request_id: str, note: str = "") -> RequestRecord:
-        request, transition, event, _ = self._review_step(
-            caller, request_id, RequestAction.START_REVIEW, note
-        )
+    def _move_on(
+        self, caller: Caller, request_id: str, action: RequestAction, note: str, *, final: bool
+    ) -> RequestRecord:
+        """A reviewer's transition, recorded as a review; ``final`` marks the decision time."""
+        request, transition, event, _ = self._review_step(caller, request_id, action, note)
         org, role = self._reviewer_org_role(caller, request, transition)
         return self.store.update_request(
             request,
             state=RequestState(transition.target),
+            decided_at=self.store.clock() if final else None,
             review=self._review(caller, request, transition.action, role, org, note),
             audit=event,
         )
+
+    def start_review(self, caller: Caller, request_id: str, note: str = "") -> RequestRecord:
+        return self._move_on(caller, request_id, RequestAction.START_REVIEW, note, final=False)
 
     def request_changes(self, caller: Caller, request_id: str, note: str) -> RequestRecord:
         if not note.strip():
             raise ValidationError("say what needs to change (--note)")
-        request, transition, event, _ = self._review_step(
-            caller, request_id, RequestAction.REQUEST_CHANGES, note
-        )
-        org, role = self._reviewer_org_role(caller, request, transition)
-        return self.store.update_request(
-            request,
-            state=RequestState(transition.target),
-            review=self._review(caller, request, transition.action, role, org, note),
-            audit=event,
-        )
+        return self._move_on(caller, request_id, RequestAction.REQUEST_CHANGES, note, final=False)
 
     def reject(self, caller: Caller, request_id: str, note: str) -> RequestRecord:
         if not note.strip():
             raise ValidationError("a rejection needs its reasons (--note)")
-        request, transition, event, _ = self._review_step(
-            caller, request_id, RequestAction.REJECT, note
-        )
-        org, role = self._reviewer_org_role(caller, request, transition)
-        return self.store.update_request(
-            request,
-            state=RequestState(transition.target),
-            decided_at=self.store.clock(),
-            review=self._review(caller, request, transition.action, role, org, note),
-            audit=event,
-        )
+        return self._move_on(caller, request_id, RequestAction.REJECT, note, final=True)
 
     def override(self, caller: Caller, request_id: str, finding: str, reason: str) -> Override:
         """Legal accepts a blocking finding, with the reason on the record."""
