@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -51,11 +52,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     try:
         deadline = time.monotonic() + 30
         while True:
-            try:
+            with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
-                pass
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start:\n{log.read_text()}")
             time.sleep(0.2)

@@ -514,8 +514,9 @@ def _write(batches: Iterator[pa.RecordBatch], path: Path, fmt: str) -> tuple[int
                 writer.close()
         except BaseException as exc:  # reported to the producer below
             failure.append(exc)
+            # Drain what is queued so the producer never blocks on a full queue.
             while chunks.get() is not _DONE:
-                pass
+                continue
 
     thread = threading.Thread(target=consume, name="extract-writer", daemon=True)
     thread.start()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    pass
+    """The metadata every table of the store registers with (Alembic reads it)."""
 
 
 class OrganisationRow(Base):
