@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, String, and_, cast, func, insert, or_, select, update
@@ -23,17 +22,13 @@ from accord.store.models import DatasetRow, DatasetVersionRow, FieldRow
 __all__ = ["CatalogueStore"]
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _version(row: Row[Any]) -> DatasetVersion:
     return DatasetVersion(
         dataset_id=row.dataset_id,
         number=row.number,
         row_count=row.row_count,
         content_hash=row.content_hash,
-        created_at=_utc(row.created_at),
+        created_at=row.created_at,
         location=row.location,
         quarantined_rows=row.quarantined_rows,
     )
@@ -75,7 +70,7 @@ class CatalogueStore(StoreBase):
             update_frequency=UpdateFrequency(row.update_frequency),
             retention=row.retention,
             owner_id=row.owner_id,
-            created_at=_utc(row.created_at),
+            created_at=row.created_at,
             latest_version=row.latest_version,
         )
 

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord.store.models import Base
+from accord.store.models import Base, UTCDateTime
 
 
 class RecordKeysRow(Base):
@@ -36,7 +35,7 @@ class RecordKeysRow(Base):
     rows: Mapped[int] = mapped_column(BigInteger)
     path: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class BatchCheckRow(Base):
@@ -50,7 +49,7 @@ class BatchCheckRow(Base):
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
     requesters: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class BatchRow(Base):
@@ -67,7 +66,7 @@ class BatchRow(Base):
     band_high: Mapped[float | None] = mapped_column(Float, nullable=True)
     epsilon: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class BatchMemberRow(Base):
@@ -96,7 +95,7 @@ class OutputCheckerRow(Base):
 
     principal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OutputRequestRow(Base):
@@ -106,7 +105,7 @@ class OutputRequestRow(Base):
     organisation_id: Mapped[str] = mapped_column(String(64), index=True)
     author: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OutputFileRow(Base):
@@ -133,4 +132,4 @@ class OutputReviewRow(Base):
     reviewer: Mapped[str] = mapped_column(String(64))
     decision: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

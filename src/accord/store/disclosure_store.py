@@ -9,7 +9,6 @@ the loser's answer is never released.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -53,10 +52,6 @@ DISCLOSURE_READ_METHODS = frozenset(
 _CHUNK = 500
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 class DisclosureStore(StoreBase):
     # -- record keys ----------------------------------------------------------------
 
@@ -69,7 +64,7 @@ class DisclosureStore(StoreBase):
         if row is None:
             return None
         return RecordKeysRef(
-            row.dataset_id, row.version, row.rows, row.path, row.sha256, _utc(row.created_at)
+            row.dataset_id, row.version, row.rows, row.path, row.sha256, row.created_at
         )
 
     def add_record_keys(self, ref: RecordKeysRef, *, audit: AuditEvent) -> RecordKeysRef:
@@ -101,7 +96,7 @@ class DisclosureStore(StoreBase):
             criterion=dict(row.criterion),
             policy=BatchPolicy.from_dict(dict(row.policy)),
             requesters=tuple(row.requesters),
-            created_at=_utc(row.created_at),
+            created_at=row.created_at,
             description=row.description,
         )
 
@@ -249,7 +244,7 @@ class DisclosureStore(StoreBase):
                     r.proportion,
                     (r.band_low, r.band_high) if r.band_low is not None else None,
                 ),
-                created_at=_utc(r.created_at),
+                created_at=r.created_at,
             )
             for r in rows
         ]
@@ -309,7 +304,7 @@ class DisclosureStore(StoreBase):
                 organisation_id=row.organisation_id,
                 author=row.author,
                 title=row.title,
-                created_at=_utc(row.created_at),
+                created_at=row.created_at,
                 files=tuple(
                     OutputFile(
                         f.name, f.sha256, f.path, f.query, dict(f.checks), FileStatus(f.status)
@@ -317,9 +312,7 @@ class DisclosureStore(StoreBase):
                     for f in files
                 ),
                 reviews=tuple(
-                    Review(
-                        r.file_name, r.reviewer, Decision(r.decision), r.comment, _utc(r.created_at)
-                    )
+                    Review(r.file_name, r.reviewer, Decision(r.decision), r.comment, r.created_at)
                     for r in reviews
                 ),
             )

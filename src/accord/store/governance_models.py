@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord.store.models import Base
+from accord.store.models import Base, UTCDateTime
 
 
 class RequestRow(Base):
@@ -21,10 +21,10 @@ class RequestRow(Base):
     requester: Mapped[str] = mapped_column(ForeignKey("principals.id"))
     document: Mapped[str] = mapped_column(Text)
     tier: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ReviewRow(Base):
@@ -38,7 +38,7 @@ class ReviewRow(Base):
     organisation_id: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OverrideRow(Base):
@@ -51,7 +51,7 @@ class OverrideRow(Base):
     finding: Mapped[str] = mapped_column(String(200))
     principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
     reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AgreementRow(Base):
@@ -68,5 +68,5 @@ class AgreementRow(Base):
     signature: Mapped[str] = mapped_column(String(200))
     key_fingerprint: Mapped[str] = mapped_column(String(64))
     signed_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -7,7 +7,7 @@ reviewers acting at once cannot both move a request on from the same state.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
@@ -36,12 +36,6 @@ GOVERNANCE_READ_METHODS = frozenset(
 )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _request(row: Row[Any]) -> RequestRecord:
     return RequestRecord(
         id=row.id,
@@ -49,10 +43,10 @@ def _request(row: Row[Any]) -> RequestRecord:
         state=RequestState(row.state),
         document=SharingRequest.model_validate_json(row.document),
         requester=row.requester,
-        created_at=_utc(row.created_at) or row.created_at,
-        updated_at=_utc(row.updated_at) or row.updated_at,
-        submitted_at=_utc(row.submitted_at),
-        decided_at=_utc(row.decided_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        submitted_at=row.submitted_at,
+        decided_at=row.decided_at,
         tier=row.tier,
     )
 
@@ -68,8 +62,8 @@ def _agreement(row: Row[Any]) -> AgreementRecord:
         signature=row.signature,
         key_fingerprint=row.key_fingerprint,
         signed_by=row.signed_by,
-        created_at=_utc(row.created_at) or row.created_at,
-        updated_at=_utc(row.updated_at) or row.updated_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -200,7 +194,7 @@ class GovernanceStore(StoreBase):
                     r.organisation_id,
                     r.role,
                     r.note,
-                    _utc(r.at) or r.at,
+                    r.at,
                 )
                 for r in conn.execute(query)
             ]
@@ -233,7 +227,7 @@ class GovernanceStore(StoreBase):
                     r.finding,
                     r.principal_id,
                     r.reason,
-                    _utc(r.at) or r.at,
+                    r.at,
                 )
                 for r in conn.execute(query.order_by(OverrideRow.id))
             ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
@@ -32,22 +32,15 @@ from accord.store.models import (
 __all__ = ["IdentityStore"]
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every time Accord stores is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _token(row: Row[Any]) -> Token:
     return Token(
         id=row.id,
         principal_id=row.principal_id,
         prefix=row.prefix,
-        created_at=_aware(row.created_at) or row.created_at,
-        expires_at=_aware(row.expires_at) or row.expires_at,
-        revoked_at=_aware(row.revoked_at),
-        last_used_at=_aware(row.last_used_at),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
         description=row.description,
     )
 
@@ -71,7 +64,7 @@ class IdentityStore(StoreBase):
             assurances=tuple(
                 Assurance(AssuranceScheme(a.scheme), a.reference, a.expires_on) for a in assurances
             ),
-            created_at=_aware(row.created_at),
+            created_at=row.created_at,
         )
 
     def get_organisation(self, org_id: str) -> Organisation:
