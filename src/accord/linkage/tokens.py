@@ -30,10 +30,11 @@ then a Fellegi-Sunter model whose comparisons are agreement on each token.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from accord.errors import ValidationError
 from accord.linkage.deterministic import (
@@ -60,10 +61,10 @@ from accord.linkage.standardise import (
     standardise_sql,
     uk_postcode_share_sql,
 )
+from accord.pseudonymise.hmac_sql import hmac_sha256_sql
 
 __all__ = ["TOKEN_KEYS", "hmac_sql", "link_tokens", "tokenise"]
 
-_BLOCK = 64
 _SEPARATOR = "chr(31)"
 
 TOKEN_KEYS: dict[str, tuple[str, ...]] = {
@@ -91,12 +92,12 @@ def hmac_sql(expression: str, key: bytes) -> str:
     """
     if not isinstance(key, bytes) or not key:
         raise ValidationError("the linkage-domain key must be non-empty bytes")
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    padded = key.ljust(_BLOCK, b"\0")
-    inner = bytes(b ^ 0x36 for b in padded).hex()
-    outer = bytes(b ^ 0x5C for b in padded).hex()
-    return f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode({expression}))))"
+    # The one HMAC construction Accord has (see accord.pseudonymise.hmac_sql); the
+    # expression is linkage's own SQL over its standard columns, never caller text.
+    value = sqlglot.parse_one(expression, read="duckdb")
+    if not isinstance(value, exp.Expression):
+        raise ValidationError(f"not an SQL expression: {expression!r}")
+    return hmac_sha256_sql(value, key, "duckdb").sql(dialect="duckdb")
 
 
 def _components(available: set[str], uk_postcodes: bool) -> dict[str, str]:
