@@ -153,7 +153,9 @@ def raw_run(app: Accord, agreement_id: str, out: Path) -> int:
     plan, dataset, version = app.plane.plan(agreement, "dwp/claimants")
     batches = DuckDBSource(version, dataset.source_kind).batches(plan.sql("duckdb"))
     key = app.plane.domains.key("bench").material
-    rows, _ = _write(pseudonymise_batches(batches, {"nino": key}), out, "parquet")
+    rows, _ = _write(
+        pseudonymise_batches(batches, {"nino": key}), out, "parquet", plan.pseudonymised
+    )
     return rows
 
 

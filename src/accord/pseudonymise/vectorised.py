@@ -30,7 +30,7 @@ from __future__ import annotations
 import binascii
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -84,9 +84,12 @@ def hmac_hex(values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array | pa.Ch
     pieces = _pieces(values, DEFAULT_TASK_ROWS)
     native = load_native()
     if native is not None:
-        return _assemble(values, [native.digests(key, data, offsets) for data, offsets in pieces])
+        return _assemble(
+            values, [native.hex_digests(key, data, offsets) for data, offsets in pieces]
+        )
     return _assemble(
-        values, [hmac_digests(key, data, offsets.tolist()) for data, offsets in pieces]
+        values,
+        [binascii.hexlify(hmac_digests(key, data, offsets.tolist())) for data, offsets in pieces],
     )
 
 
@@ -215,13 +218,14 @@ class HmacPool:
             tasks += len(work)
         return _PendingBatch(batch, columns, max(tasks, 1))
 
-    def _run(self, key: bytes, data: bytes, offsets: np.ndarray) -> Future[bytes] | bytes:
+    def _run(self, key: bytes, data: bytes, offsets: np.ndarray) -> _Work:
+        """Hex pseudonyms from the compiled kernel; raw digests from the Python one."""
         if self._native is not None:
             if self.processes == 1:
-                return self._native.digests(key, data, offsets)
+                return self._native.hex_digests(key, data, offsets)
             if self._threads is None:
                 self._threads = ThreadPoolExecutor(self.processes, thread_name_prefix="hmac")
-            return self._threads.submit(self._native.digests, key, data, offsets)
+            return self._threads.submit(self._native.hex_digests, key, data, offsets)
         if self._executor is None and self._inline_rows >= self.parallel_from:
             self.start()
         if self._executor is None:
@@ -232,8 +236,12 @@ class HmacPool:
     def _finish(self, job: _PendingBatch) -> pa.RecordBatch:
         batch = job.batch
         for name, pending in job.columns.items():
-            digests = [w if isinstance(w, bytes) else w.result() for w in pending.work]
-            hashed = _assemble(pending.source, digests)
+            done: list[bytes | memoryview] = [
+                w.result() if isinstance(w, Future) else w for w in pending.work
+            ]
+            if self._native is None:
+                done = [binascii.hexlify(d) for d in done]
+            hashed = _assemble(pending.source, done)
             if pending.source is not pending.column:
                 hashed = _with_dictionary(pending.column, hashed)
             index = batch.schema.get_field_index(name)
@@ -269,11 +277,15 @@ def pseudonymise_batches(
         yield from pool.batches(batches, keys)
 
 
+_Work = Future[Any] | bytes | memoryview
+"""One task's result, or its future: hex (compiled kernel) or raw digests (Python)."""
+
+
 @dataclass
 class _PendingColumn:
     column: pa.Array
     source: pa.Array
-    work: list[Future[bytes] | bytes]
+    work: list[_Work]
 
 
 @dataclass
@@ -324,15 +336,15 @@ def _pieces(values: pa.Array, rows: int) -> list[tuple[bytes, np.ndarray]]:
     return pieces
 
 
-def _assemble(values: pa.Array, digests: list[bytes]) -> pa.Array:
-    """A pa.string() array of hex digests, with the validity of ``values``."""
+def _assemble(values: pa.Array, hexed: Sequence[bytes | memoryview]) -> pa.Array:
+    """A pa.string() array of the hex pseudonyms, in pieces, with the validity of ``values``."""
     count = len(values)
     if count > _MAX_ROWS_PER_ARRAY:
         raise ValidationError(
             f"an array of {count} values is too long for one string array of pseudonyms; "
             "pass a chunked array or record batches"
         )
-    hex_bytes = binascii.hexlify(b"".join(digests))
+    hex_bytes = hexed[0] if len(hexed) == 1 else b"".join(hexed)
     offsets = np.arange(0, HEX_LENGTH * (count + 1), HEX_LENGTH, dtype=np.int32)
     validity: Any = None
     if values.null_count:

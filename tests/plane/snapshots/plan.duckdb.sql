@@ -2,17 +2,18 @@ SELECT
   UPPER(REPLACE(REPLACE(CAST("nino" AS TEXT), '-', ''), ' ', '')) AS "nino",
   CAST(EXTRACT(YEAR FROM "date_of_birth") AS INT) AS "date_of_birth",
   CASE
-    WHEN LENGTH(UPPER(REPLACE(CAST("postcode" AS TEXT), ' ', ''))) < 5
+    WHEN LENGTH("accord__shared_1") < 5
     THEN NULL
-    ELSE SUBSTRING(
-      UPPER(REPLACE(CAST("postcode" AS TEXT), ' ', '')),
-      1,
-      LENGTH(UPPER(REPLACE(CAST("postcode" AS TEXT), ' ', ''))) - 3
-    )
+    ELSE SUBSTRING("accord__shared_1", 1, LENGTH("accord__shared_1") - 3)
   END AS "postcode",
   COALESCE("weekly_amount" > 70, FALSE) AS "weekly_amount",
   SUBSTRING(CAST("notes" AS TEXT), 1, 10) AS "notes"
-FROM "accord_source"
+FROM (
+  SELECT
+    *,
+    UPPER(REPLACE(CAST("postcode" AS TEXT), ' ', '')) AS "accord__shared_1"
+  FROM "accord_source"
+) AS "accord_rows"
 WHERE
   (
     "weekly_amount" > 50

@@ -2,13 +2,18 @@ SELECT
   UPPER(REPLACE(REPLACE(CAST("nino" AS VARCHAR), '-', ''), ' ', '')) AS "nino",
   CAST(EXTRACT(YEAR FROM "date_of_birth") AS INT) AS "date_of_birth",
   CASE
-    WHEN LENGTH(UPPER(REPLACE(CAST("postcode" AS VARCHAR), ' ', ''))) < 5
+    WHEN LENGTH("accord__shared_1") < 5
     THEN NULL
-    ELSE SUBSTRING(UPPER(REPLACE(CAST("postcode" AS VARCHAR), ' ', '')) FROM 1 FOR LENGTH(UPPER(REPLACE(CAST("postcode" AS VARCHAR), ' ', ''))) - 3)
+    ELSE SUBSTRING("accord__shared_1" FROM 1 FOR LENGTH("accord__shared_1") - 3)
   END AS "postcode",
   COALESCE("weekly_amount" > 70, FALSE) AS "weekly_amount",
   SUBSTRING(CAST("notes" AS VARCHAR) FROM 1 FOR 10) AS "notes"
-FROM "accord_source"
+FROM (
+  SELECT
+    *,
+    UPPER(REPLACE(CAST("postcode" AS VARCHAR), ' ', '')) AS "accord__shared_1"
+  FROM "accord_source"
+) AS "accord_rows"
 WHERE
   (
     "weekly_amount" > 50

@@ -76,12 +76,46 @@ class Plan:
         return (self.agreement_id, self.agreement_version, self.dataset_id, self.dataset_version)
 
 
+class _Shared:
+    """Subexpressions that a transform uses several times, computed once per row.
+
+    A postcode generalisation needs the compacted postcode three times and an age band
+    needs the age seven times; engines do not reliably share them inside CASE, and
+    normalising text is most of the cost of a governed extract. Each distinct one
+    becomes a column of an inner SELECT, and the outer SELECT refers to it by name.
+    Only the projections use them: the WHERE clause stays on the source's own columns,
+    so it can be reused against the source as it is (the eligibility check does).
+    """
+
+    def __init__(self) -> None:
+        self.columns: dict[exp.Expression, str] = {}
+
+    def __call__(self, expression: exp.Expression) -> exp.Expression:
+        name = self.columns.setdefault(expression, f"accord__shared_{len(self.columns) + 1}")
+        return quoted(name)
+
+    def source(self, table: exp.Table) -> exp.Expression:
+        """What the outer SELECT reads: the table, or the table with the shared columns."""
+        if not self.columns:
+            return table.copy()
+        computed = [
+            exp.Alias(this=expression, alias=exp.to_identifier(name, quoted=True))
+            for expression, name in self.columns.items()
+        ]
+        inner = exp.select(exp.Star(), *computed).from_(table.copy())
+        return inner.subquery(alias=exp.to_identifier(SHARED_ALIAS, quoted=True))
+
+
+SHARED_ALIAS = "accord_rows"
+
+
 def _transform(
     spec: FieldSpec,
     kind: TransformKind,
     argument: str,
     flags: Mapping[str, exp.Expression],
     reference: date,
+    share: transforms.Share,
 ) -> tuple[exp.Expression | None, str]:
     column = quoted(spec.name)
     if kind is TransformKind.KEEP:
@@ -89,9 +123,9 @@ def _transform(
     if kind is TransformKind.DROP:
         return None, ""
     if kind is TransformKind.PSEUDONYMISE:
-        return transforms.normalise_identifier(column, spec.semantic_type), argument
+        return transforms.normalise_identifier(column, spec.semantic_type, share), argument
     if kind is TransformKind.GENERALISE:
-        return transforms.generalise(column, argument, spec.data_type, reference), ""
+        return transforms.generalise(column, argument, spec.data_type, reference, share), ""
     if kind is TransformKind.FLAG:
         if spec.name not in flags:
             raise ValidationError(f"flag({argument}) on {spec.name} has no compiled condition")
@@ -129,6 +163,7 @@ def compile_plan(
         ) from None
     outputs: list[OutputColumn] = []
     projections: list[exp.Expression] = []
+    shared = _Shared()
     for field_policy in agreed.fields:
         try:
             spec = dataset.field(field_policy.name)
@@ -143,6 +178,7 @@ def compile_plan(
             field_policy.transform.argument,
             flags or {},
             reference_date,
+            shared,
         )
         if expression is None:
             continue
@@ -152,7 +188,7 @@ def compile_plan(
         outputs.append(OutputColumn(spec.name, spec.name, field_policy.transform.label(), domain))
     if not projections:
         raise ValidationError(f"agreement {policy.id} releases no field of {dataset.id}")
-    query = exp.select(*projections).from_(source.copy())
+    query = exp.select(*projections).from_(shared.source(source))
     conditions: list[exp.Expression] = []
     if cohort is not None:
         conditions.append(exp.Paren(this=cohort.copy()))

@@ -9,6 +9,7 @@ the data path, so key material never appears in SQL text or query logs.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import date
 
 from sqlglot import exp
@@ -18,6 +19,7 @@ from accord.errors import ValidationError
 
 __all__ = [
     "AGE_BANDS",
+    "Share",
     "age_at",
     "band",
     "flag",
@@ -29,6 +31,16 @@ __all__ = [
 
 AGE_BANDS = ((0, 15), (16, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, None))
 """ONS-style age bands; the last is open."""
+
+
+Share = Callable[[exp.Expression], exp.Expression]
+"""Given a subexpression a transform needs more than once, returns what to use in its
+place: the expression itself (:func:`inline`), or a reference to a column the compiler
+computes once per row (see :mod:`accord.core.plan.compiler`)."""
+
+
+def inline(expression: exp.Expression) -> exp.Expression:
+    return expression
 
 
 def _int(value: int) -> exp.Expression:
@@ -47,21 +59,23 @@ def _compact_upper(column: exp.Expression) -> exp.Expression:
     return exp.Upper(this=exp.Replace(this=column, expression=_str(" "), replacement=_str("")))
 
 
-def normalise_identifier(column: exp.Expression, semantic: SemanticType) -> exp.Expression:
+def normalise_identifier(
+    column: exp.Expression, semantic: SemanticType, share: Share = inline
+) -> exp.Expression:
     """The canonical text an identifier is pseudonymised from, so that the same person
     gets the same pseudonym whichever way a dataset happened to write it."""
     text = exp.cast(column, exp.DataType.build("VARCHAR"))
     if semantic in (SemanticType.NINO, SemanticType.NHS_NUMBER):
         return _compact_upper(exp.Replace(this=text, expression=_str("-"), replacement=_str("")))
     if semantic is SemanticType.POSTCODE:
-        return _postcode(text, "full")
+        return _postcode(text, "full", share)
     if semantic in (SemanticType.GIVEN_NAME, SemanticType.FAMILY_NAME, SemanticType.FULL_NAME):
         return exp.Upper(this=exp.Trim(this=text))
     return text
 
 
-def _postcode(column: exp.Expression, level: str) -> exp.Expression:
-    compact = _compact_upper(column)
+def _postcode(column: exp.Expression, level: str, share: Share) -> exp.Expression:
+    compact = share(_compact_upper(column))
     length = exp.Length(this=compact)
     outward_length = exp.Sub(this=length, expression=_int(3))
     outward = exp.Substring(this=compact, start=_int(1), length=outward_length)
@@ -109,7 +123,11 @@ def age_at(column: exp.Expression, reference: date) -> exp.Expression:
 
 
 def generalise(
-    column: exp.Expression, level: str, data_type: DataType, reference: date
+    column: exp.Expression,
+    level: str,
+    data_type: DataType,
+    reference: date,
+    share: Share = inline,
 ) -> exp.Expression:
     """``year``, ``year_month`` or ``age_band`` for dates; ``area``, ``district`` or
     ``sector`` for postcodes."""
@@ -132,7 +150,7 @@ def generalise(
                 ),
                 expression=month_text,
             )
-        age = age_at(column, reference)
+        age = share(age_at(column, reference))
         ifs = []
         for low, high in AGE_BANDS:
             label = f"{low}+" if high is None else f"{low}-{high}"
@@ -144,7 +162,7 @@ def generalise(
             ifs.append(exp.If(this=test, true=_str(label)))
         return exp.Case(ifs=ifs, default=exp.Null())
     if level in ("area", "district", "sector"):
-        return _postcode(exp.cast(column, exp.DataType.build("VARCHAR")), level)
+        return _postcode(exp.cast(column, exp.DataType.build("VARCHAR")), level, share)
     raise ValidationError(
         f"generalise({level}) is not a generalisation Accord has: year, year_month, "
         "age_band, area, district or sector"
