@@ -94,3 +94,37 @@ def sqlite_accord(tmp_path: Path) -> Iterator[Accord]:
         yield app
     finally:
         app.close()
+
+
+def _require_spark() -> bool:
+    return os.environ.get("ACCORD_REQUIRE_SPARK") == "1"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session for the whole run: a JVM takes seconds to start.
+
+    Needs Java (``scripts/ensure-java`` installs it). Without it the Spark cases fail
+    under ``ACCORD_REQUIRE_SPARK=1`` (CI sets it) and are skipped elsewhere.
+    """
+    import shutil
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        message = "Spark needs Java: run scripts/ensure-java (as root) or set JAVA_HOME"
+        if _require_spark():
+            pytest.fail(message)
+        pytest.skip(message)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("accord-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
