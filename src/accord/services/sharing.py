@@ -274,10 +274,11 @@ class SharingService:
     # -- the share tree --------------------------------------------------------------
 
     def _open_share(
-        self, recipient: Recipient, share: str, action: str, **details: Any
+        self, recipient: Recipient, share: str, action: str, *, record: bool = True, **details: Any
     ) -> AgreementRecord:
         """The agreement behind ``share`` if this credential may read it now, recording the
-        access; another share answers as not found, as another organisation's agreement does."""
+        access (unless the caller records its own event for it); another share answers as
+        not found, as another organisation's agreement does. A refusal is always recorded."""
         caller = recipient.caller
         if share != recipient.token.agreement_id:
             raise self._not_found(
@@ -294,7 +295,8 @@ class SharingService:
             organisation=agreement.policy.recipient,
             **details,
         )
-        self.store.record(event)
+        if record:
+            self.store.record(event)
         return agreement
 
     def _not_found(
@@ -367,9 +369,18 @@ class SharingService:
         return paginate(items, max_results, page_token)
 
     def _table(
-        self, recipient: Recipient, share: str, schema: str, table: str, action: str
+        self,
+        recipient: Recipient,
+        share: str,
+        schema: str,
+        table: str,
+        action: str,
+        *,
+        record: bool = True,
     ) -> tuple[AgreementRecord, Dataset]:
-        agreement = self._open_share(recipient, share, action, table=f"{schema}.{table}")
+        agreement = self._open_share(
+            recipient, share, action, record=record, table=f"{schema}.{table}"
+        )
         for dataset in self._datasets(agreement):
             if schema == SCHEMA and view_name(dataset) == table:
                 return agreement, dataset
@@ -421,7 +432,9 @@ class SharingService:
         file_url: Callable[[SignedURL], str],
     ) -> TableAnswer:
         """The table's current snapshot as one signed, short-lived file URL."""
-        agreement, dataset = self._table(recipient, share, schema, table, "sharing.query.open")
+        agreement, dataset = self._table(
+            recipient, share, schema, table, "sharing.query", record=False
+        )
         path, version = self._materialised(agreement, dataset)
         caller, obj = recipient.caller, f"agreement:{agreement.id}:v{agreement.version}"
         unsupported = ""
