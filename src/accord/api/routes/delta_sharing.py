@@ -156,16 +156,26 @@ def query_table(
     return _table_response(answer)
 
 
-@router.api_route(
+_FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}},
+    206: {"description": "The byte range asked for"},
+    416: {"description": "The byte range is outside the file"},
+}
+
+
+@router.head(
     "/files/{token}",
-    methods=["GET", "HEAD"],
-    name="delta_sharing_file",
+    name="delta_sharing_file_head",
+    operation_id="delta_sharing_file_head",
     response_class=Response,
-    responses={
-        200: {"content": {"application/octet-stream": {}}},
-        206: {"description": "The byte range asked for"},
-        416: {"description": "The byte range is outside the file"},
-    },
+    responses=_FILE_RESPONSES,
+)
+@router.get(
+    "/files/{token}",
+    name="delta_sharing_file",
+    operation_id="delta_sharing_file",
+    response_class=Response,
+    responses=_FILE_RESPONSES,
 )
 def read_file(
     token: str,
