@@ -1,6 +1,6 @@
 """Reading a governed view over Delta Sharing against reading its Parquet file locally.
 
-A 1,000,000-row view (NINO pseudonymised, date of birth generalised to a year, seven more
+A 1,000,000-row view (NINO pseudonymised, date of birth generalised to a year, five more
 columns) is served by a live Accord server on a loopback port; the official
 ``delta-sharing`` client reads it with ``load_as_pandas`` (metadata and query calls, then
 the file by HEAD and byte ranges from its signed URL, every call authorised and audited).
