@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,11 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from accord.api.app import create_app
+from accord.core.audit import AuditEvent
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
+from accord.core.sharing.access import SHARE_TOKEN_PREFIX, ShareToken
 from accord.disclosure.airlock import Decision
 from accord.services.app import Accord
 from accord.services.disclosure import SubmittedOutput
+from accord.services.identity import hash_secret
 from accord.store.models import TokenRow
 
 CSV_BODY = (
@@ -36,9 +39,13 @@ class World:
     submitted_request: str = ""
     agreement: str = ""
     output_request: str = ""
+    share_tokens: dict[str, str] = field(default_factory=dict)
 
-    def headers(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[who]}"} if who != "none" else {}
+    def headers(self, who: str, *, share: bool = False) -> dict[str, str]:
+        if who == "none":
+            return {}
+        secret = self.share_tokens[who] if share and who in self.share_tokens else self.tokens[who]
+        return {"Authorization": f"Bearer {secret}"}
 
 
 @pytest.fixture
@@ -79,10 +86,36 @@ def world(sqlite_accord: Accord, tmp_path: Path) -> Iterator[World]:
         )
     draft, submitted, agreement = governance(accord)
     output_request = disclosure(accord)
+    share_tokens = {"bob": share_token(accord, agreement, "bob")}
     with TestClient(create_app(accord)) as client:
         yield World(
-            accord, client, tokens, alice_token.id, draft, submitted, agreement, output_request
+            accord,
+            client,
+            tokens,
+            alice_token.id,
+            draft,
+            submitted,
+            agreement,
+            output_request,
+            share_tokens,
         )
+
+
+def share_token(accord: Accord, agreement: str, principal: str) -> str:
+    """A Delta Sharing credential for an agreement that does not (or no longer does) allow
+    the channel, as after an amendment that dropped it; written straight to the store,
+    since issuing one for such an agreement is refused."""
+    secret = f"{SHARE_TOKEN_PREFIX}{principal}-{agreement}"
+    now = accord.store.clock()
+    token = ShareToken(
+        f"dst_{principal}", agreement, principal, secret[:16], now, now + timedelta(days=1)
+    )
+    accord.store.add_share_token(
+        token,
+        hash_secret(secret),
+        audit=AuditEvent(actor="operator:test", action="share.token.issue"),
+    )
+    return secret
 
 
 def request_body(**changes: object) -> dict[str, object]:

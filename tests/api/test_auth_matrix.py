@@ -169,8 +169,49 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
     ("GET", "/audit/events"): ("/audit/events?organisation=dwp", {}, "bob"),
     ("GET", "/audit/verify"): ("/audit/verify", {}, "alice"),
     ("POST", "/audit/checkpoints"): ("/audit/checkpoints", {}, "bob"),
+    # Delta Sharing: a recipient's share token, refused because the agreement behind it
+    # does not allow the channel.
+    ("GET", "/delta-sharing/shares"): ("/delta-sharing/shares", {}, "bob"),
+    ("GET", "/delta-sharing/shares/{share}"): ("/delta-sharing/shares/{agreement}", {}, "bob"),
+    ("GET", "/delta-sharing/shares/{share}/schemas"): (
+        "/delta-sharing/shares/{agreement}/schemas",
+        {},
+        "bob",
+    ),
+    ("GET", "/delta-sharing/shares/{share}/schemas/{schema}/tables"): (
+        "/delta-sharing/shares/{agreement}/schemas/governed/tables",
+        {},
+        "bob",
+    ),
+    ("GET", "/delta-sharing/shares/{share}/all-tables"): (
+        "/delta-sharing/shares/{agreement}/all-tables",
+        {},
+        "bob",
+    ),
+    ("GET", "/delta-sharing/shares/{share}/schemas/{schema}/tables/{table}/version"): (
+        "/delta-sharing/shares/{agreement}/schemas/governed/tables/dwp_carers/version",
+        {},
+        "bob",
+    ),
+    ("GET", "/delta-sharing/shares/{share}/schemas/{schema}/tables/{table}/metadata"): (
+        "/delta-sharing/shares/{agreement}/schemas/governed/tables/dwp_carers/metadata",
+        {},
+        "bob",
+    ),
+    ("POST", "/delta-sharing/shares/{share}/schemas/{schema}/tables/{table}/query"): (
+        "/delta-sharing/shares/{agreement}/schemas/governed/tables/dwp_carers/query",
+        {"json": {}},
+        "bob",
+    ),
 }
-OPEN = {("GET", "/health"), ("GET", "/register")}
+# Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
+# tests/sharing covers their refusals: tampered, expired, revoked.
+OPEN = {
+    ("GET", "/health"),
+    ("GET", "/register"),
+    ("GET", "/delta-sharing/files/{token}"),
+    ("HEAD", "/delta-sharing/files/{token}"),
+}
 
 
 def api_routes(world: World) -> set[tuple[str, str]]:
@@ -192,7 +233,8 @@ def _call(world: World, key: tuple[str, str], who: str) -> Any:
         .replace("{agreement}", world.agreement)
         .replace("{output}", world.output_request)
     )
-    headers = {**kwargs.get("headers", {}), **world.headers(who)}
+    share = path.startswith("/delta-sharing")
+    headers = {**kwargs.get("headers", {}), **world.headers(who, share=share)}
     rest = {k: v for k, v in kwargs.items() if k != "headers"}
     return world.client.request(key[0], path, headers=headers, **rest)
 

@@ -6,7 +6,15 @@ from fastapi import FastAPI
 
 from accord import __version__
 from accord.api.errors import ErrorEnvelope, install_error_handlers
-from accord.api.routes import audit, catalogue, disclosure, governance, identity, plane
+from accord.api.routes import (
+    audit,
+    catalogue,
+    delta_sharing,
+    disclosure,
+    governance,
+    identity,
+    plane,
+)
 from accord.services.app import Accord
 
 __all__ = ["create_app"]
@@ -38,6 +46,7 @@ def create_app(accord: Accord) -> FastAPI:
     for module in (identity, catalogue, plane, disclosure, governance, audit):
         app.include_router(module.router)
     app.include_router(governance.public)
+    app.include_router(delta_sharing.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

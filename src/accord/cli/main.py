@@ -20,6 +20,7 @@ from accord.cli.governance import (
 from accord.cli.identity import org_app, principal_app, token_app
 from accord.cli.link import link_command
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
+from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
 from accord.settings import SETTINGS, load_settings
 
@@ -48,6 +49,7 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(batch_app, name="batch")
 app.add_typer(airlock_app, name="airlock")
 app.command("link")(link_command)
+app.add_typer(share_app, name="share")
 
 
 @app.command("init")
@@ -92,7 +94,7 @@ def serve(
     uvicorn.run(create_app(Accord.open()), host=host, port=port, log_level="info")
 
 
-DEMOS = ("foundation", "carers", "worklessness")
+DEMOS = ("foundation", "carers", "worklessness", "trust")
 
 
 @app.command("demo")
@@ -101,15 +103,21 @@ def demo(
     scenario: Annotated[
         str,
         typer.Argument(
-            help="foundation (the default), carers (seed 000) or worklessness (seed 001)."
+            help="foundation (the default), carers (seed 000), worklessness (seed 001) or "
+            "trust (seed 002)."
         ),
     ] = "foundation",
     scale: Annotated[
-        float, typer.Option(min=0.0001, max=1.0, help="carers: the population scale.")
-    ] = 0.002,
-    seed: Annotated[int, typer.Option(help="carers: the synthetic population's seed.")] = 2021,
+        float | None,
+        typer.Option(
+            min=0.0001, max=1.0, help="carers, trust: the population scale (0.002, 0.0005)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="carers, trust: the synthetic population's seed.")
+    ] = 2021,
     as_json: Annotated[
-        bool, typer.Option("--json", help="carers: print the report as JSON.")
+        bool, typer.Option("--json", help="carers, trust: print the report as JSON.")
     ] = False,
     keep: Annotated[
         bool, typer.Option(help="Keep the temporary home and print where it is.")
@@ -117,12 +125,23 @@ def demo(
 ) -> None:
     """Run a demo in a fresh temporary home: by default the foundation (organisations, a
     dataset, the catalogue, governance and the audit verification); `carers` runs seed 000
-    end to end with timings and linkage quality; `worklessness` runs seed 001."""
+    end to end with timings and linkage quality; `worklessness` runs seed 001; `trust` runs
+    seed 002, departments reading each other's data in place over Delta Sharing."""
     if scenario == "carers":
         from accord.demo.carers import run_carers_demo
 
-        report = run_carers_demo(scale=scale, seed=seed, as_json=as_json, keep=keep)
+        report = run_carers_demo(
+            scale=0.002 if scale is None else scale, seed=seed, as_json=as_json, keep=keep
+        )
         if not report.audit_ok:
+            raise typer.Exit(1)
+    elif scenario == "trust":
+        from accord.demo.trust import run_trust_demo
+
+        trust = run_trust_demo(
+            scale=0.0005 if scale is None else scale, seed=seed, as_json=as_json, keep=keep
+        )
+        if not trust.audit_ok:
             raise typer.Exit(1)
     elif scenario == "worklessness":
         from accord.demo.worklessness import run_worklessness_demo

@@ -26,12 +26,14 @@ class PlaneChannel(StrEnum):
     EXTRACT = "extract"
     QUERY = "query"
     CHECK = "check"
+    DELTA_SHARING = "delta_sharing"
 
 
 _ALLOWED_BY = {
     PlaneChannel.EXTRACT: (Channel.BULK_PACKAGE, Channel.DELTA_SHARING),
     PlaneChannel.QUERY: (Channel.IN_PLACE_QUERY,),
     PlaneChannel.CHECK: (Channel.ELIGIBILITY_CHECK,),
+    PlaneChannel.DELTA_SHARING: (Channel.DELTA_SHARING,),
 }
 
 
