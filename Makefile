@@ -18,10 +18,11 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-## demo: the foundation demo, then seed 000 (carers for vaccination) end to end, each in a fresh temporary home
+## demo: the foundation demo, then seed 000 (carers for vaccination) and seed 002 (a data trust) end to end, each in a fresh temporary home
 demo: $(VENV)/.synced
 	$(RUN) accord demo
 	$(RUN) accord demo carers --scale 0.002
+	$(RUN) accord demo trust
 
 ## test: the whole suite, store tests on SQLite and on a real PostgreSQL
 test: $(VENV)/.synced postgres
