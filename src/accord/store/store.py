@@ -13,6 +13,7 @@ from accord.store.disclosure_store import DISCLOSURE_READ_METHODS, DisclosureSto
 from accord.store.governance_store import GOVERNANCE_READ_METHODS, GovernanceStore
 from accord.store.identity_store import IdentityStore
 from accord.store.plane_store import PLANE_READ_METHODS, PlaneStore
+from accord.store.transfer_store import TRANSFER_READ_METHODS, TransferStore
 
 __all__ = ["READ_METHODS", "AuditFilter", "Store"]
 
@@ -20,6 +21,7 @@ READ_METHODS = (
     GOVERNANCE_READ_METHODS
     | PLANE_READ_METHODS
     | DISCLOSURE_READ_METHODS
+    | TRANSFER_READ_METHODS
     | frozenset(
         {
             "get_organisation",
@@ -49,6 +51,12 @@ READ_METHODS = (
 
 
 class Store(
-    IdentityStore, CatalogueStore, GovernanceStore, PlaneStore, DisclosureStore, AuditStore
+    IdentityStore,
+    CatalogueStore,
+    GovernanceStore,
+    PlaneStore,
+    DisclosureStore,
+    TransferStore,
+    AuditStore,
 ):
     """SQLite or PostgreSQL behind one interface; see the module docstring for the contract."""

@@ -8,6 +8,7 @@ from accord.store import (  # noqa: F401 - registers their tables
     disclosure_models,
     governance_models,
     plane_models,
+    transfer_models,
 )
 from accord.store.models import Base
 
