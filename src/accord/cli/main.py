@@ -21,6 +21,7 @@ from accord.cli.identity import org_app, principal_app, token_app
 from accord.cli.link import link_command
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.synth import synth_command
+from accord.cli.transfer import org_keys_command, org_rotate_keys_command, package_app
 from accord.settings import SETTINGS, load_settings
 
 app = typer.Typer(
@@ -48,6 +49,9 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(batch_app, name="batch")
 app.add_typer(airlock_app, name="airlock")
 app.command("link")(link_command)
+org_app.command("keys")(org_keys_command)
+org_app.command("rotate-keys")(org_rotate_keys_command)
+app.add_typer(package_app, name="package")
 
 
 @app.command("init")
