@@ -39,8 +39,11 @@ class StagedFile:
 
     @property
     def path(self) -> str:
-        """A path that opens this file, for libraries that take paths (pyrage, Arrow)."""
-        return str(self._named) if self._named is not None else f"/proc/self/fd/{self._fd}"
+        """A path that opens this file, for libraries that take paths (pyrage, Arrow), in
+        this process or a child it starts."""
+        if self._named is not None:
+            return str(self._named)
+        return f"/proc/{os.getpid()}/fd/{self._fd}"
 
     def publish(self) -> None:
         """fsync, then give the file its final name (refusing to replace an existing one)."""
