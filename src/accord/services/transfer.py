@@ -343,10 +343,9 @@ class TransferService:
         self.keys.ring.signer(self.keys.current(manifest.recipient, KeyPurpose.SIGNING))
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / f"{manifest.transfer_id}.parquet"
-        if target.exists():
-            raise self._refused(
-                caller, label, manifest.recipient, f"{target} exists already", ConflictError
-            )
+        # Not received (checked above), yet named: a load killed between naming the file
+        # and committing its record. The record decides, so the orphan goes.
+        target.unlink(missing_ok=True)
         with staged(target) as loaded:
             # (1, continued) the ciphertext is checked before any of it is decrypted; (2)
             try:

@@ -124,14 +124,22 @@ def decrypt_payload(
     A ciphertext that is not byte-for-byte the one the sender hashed and signed is
     refused before any of it reaches the decryptor.
     """
-    found = digest(ciphertext)
-    if found.size != expected.size:
-        raise ValidationError(
-            f"payload.age is {found.size:,} bytes, the manifest says {expected.size:,}: "
-            "truncated or padded in transit"
-        )
-    if found.sha256 != expected.sha256:
-        raise ValidationError(
-            "payload.age does not match the manifest's ciphertext_sha256: altered in transit"
-        )
-    return _age("decrypt", ciphertext, str(identity), plaintext)
+    # Hash and decrypt through one open file, so the file checked is the file decrypted
+    # even if the name is pointed elsewhere in between.
+    fd = os.open(ciphertext, os.O_RDONLY)
+    try:
+        held = f"/proc/{os.getpid()}/fd/{fd}"
+        source = held if os.path.exists(held) else ciphertext
+        found = digest(source)
+        if found.size != expected.size:
+            raise ValidationError(
+                f"payload.age is {found.size:,} bytes, the manifest says {expected.size:,}: "
+                "truncated or padded in transit"
+            )
+        if found.sha256 != expected.sha256:
+            raise ValidationError(
+                "payload.age does not match the manifest's ciphertext_sha256: altered in transit"
+            )
+        return _age("decrypt", source, str(identity), plaintext)
+    finally:
+        os.close(fd)
