@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from accord.core.governance.records import AgreementRecord
+from accord.core.permissions import Caller
 from accord.services.app import Accord
+from accord.services.transfer import ReceiveResult, SendResult
 from tests.governance.conftest import build_world
 from tests.plane.conftest import agreement_request, approve
 
@@ -23,19 +26,19 @@ class Exchange:
     inbox: Path
 
     @property
-    def sender(self):  # type: ignore[no-untyped-def]
+    def sender(self) -> Caller:
         return self.accord.acting_as("dwp.data", "test")
 
     @property
-    def receiver(self):  # type: ignore[no-untyped-def]
+    def receiver(self) -> Caller:
         return self.accord.acting_as("nhse.analyst", "test")
 
-    def send(self, *, test: bool = False, **options: object):  # type: ignore[no-untyped-def]
+    def send(self, *, test: bool = False, **options: Any) -> SendResult:
         return self.accord.transfer.send(
             self.sender, self.agreement.id, "nhse", self.outbox, test=test, **options
         )
 
-    def receive(self, path: Path):  # type: ignore[no-untyped-def]
+    def receive(self, path: Path) -> ReceiveResult:
         return self.accord.transfer.receive(self.receiver, path, self.inbox)
 
     def loaded(self) -> list[str]:
