@@ -20,6 +20,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         "alice",
     ),
     ("GET", "/organisations/{org_id}"): ("/organisations/dwp", {}, "roleless"),
+    ("GET", "/organisations/{org_id}/keys"): ("/organisations/dwp/keys", {}, "roleless"),
     ("POST", "/organisations/{org_id}/assurances"): (
         "/organisations/dwp/assurances",
         {"json": {"scheme": "iso_27001", "reference": "IS-9", "expires_on": "2030-01-01"}},

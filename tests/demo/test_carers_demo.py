@@ -13,6 +13,11 @@ def test_the_carers_scenario_runs_end_to_end() -> None:
     assert names.index("delivery: carers_allowance") < names.index(
         "delivery: other_caring_benefits"
     )
+    # Bulk data only after a receipted test exchange of each dataset; every package receipted.
+    assert names.index("test exchange") < names.index("delivery: carers_allowance")
+    assert len(report.test_exchanges) == 2
+    assert len(report.deliveries) == 2
+    assert report.receipts == 4
     assert report.linkage["precision"] >= 0.99
     assert report.linkage["recall"] >= 0.95
     # Carers not yet offered a vaccine, found through linkage, against the ground truth.

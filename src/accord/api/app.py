@@ -14,6 +14,7 @@ from accord.api.routes import (
     governance,
     identity,
     plane,
+    transfer,
 )
 from accord.services.app import Accord
 
@@ -43,7 +44,7 @@ def create_app(accord: Accord) -> FastAPI:
     app.state.accord = accord
     install_error_handlers(app)
     # The data plane first: its fixed paths must win over the governance routes' {action}.
-    for module in (identity, catalogue, plane, disclosure, governance, audit):
+    for module in (identity, catalogue, plane, transfer, disclosure, governance, audit):
         app.include_router(module.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)

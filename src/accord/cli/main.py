@@ -22,6 +22,7 @@ from accord.cli.link import link_command
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
+from accord.cli.transfer import org_keys_command, org_rotate_keys_command, package_app
 from accord.settings import SETTINGS, load_settings
 
 app = typer.Typer(
@@ -50,6 +51,9 @@ app.add_typer(batch_app, name="batch")
 app.add_typer(airlock_app, name="airlock")
 app.command("link")(link_command)
 app.add_typer(share_app, name="share")
+org_app.command("keys")(org_keys_command)
+org_app.command("rotate-keys")(org_rotate_keys_command)
+app.add_typer(package_app, name="package")
 
 
 @app.command("init")

@@ -2,10 +2,12 @@
 
 A benefits department (DWP) and the national health body (NHS England) on synthetic
 data at a chosen scale: the catalogue, NHS England's request, its assessment, three
-approvals and the executable agreement; the two deliveries (Carer's Allowance, then
-other caring benefits) as governed extracts; linkage to the patient register; the
-cohort of carers not yet offered a vaccine; and the audit verification. Every step is
-timed and counted, and linkage is scored against the synthetic ground truth.
+approvals and the executable agreement; organisation keys; a test exchange of
+synthetic rows in the agreed schema, receipted; the two deliveries (Carer's Allowance,
+then other caring benefits) as signed, encrypted packages, each loaded and receipted;
+linkage to the patient register; the cohort of carers not yet offered a vaccine; and
+the audit verification. Every step is timed and counted, and linkage is scored against
+the synthetic ground truth.
 """
 
 from __future__ import annotations
@@ -66,6 +68,11 @@ class CarersReport:
     not_offered_truth: int = 0
     audit_ok: bool = False
     audit_events: int = 0
+    test_exchanges: list[str] = field(default_factory=list)
+    """Transfer ids of the receipted test packages, one per dataset."""
+    deliveries: list[str] = field(default_factory=list)
+    """Transfer ids of the live packages, in the order they were sent."""
+    receipts: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -239,6 +246,43 @@ def _not_offered(matches: pa.Table, register: str) -> int:
     return int(row[0]) if row else 0
 
 
+def _deliver(
+    app: Accord, agreement: AgreementRecord, home: Path, report: CarersReport
+) -> list[Path]:
+    """DWP sends each dataset as a package after a receipted test exchange; NHS England
+    verifies, decrypts and loads each one and signs a receipt."""
+    owner = app.acting_as("dwp.data", "demo")
+    analyst = app.acting_as("nhse.analyst", "demo")
+    outbox, inbox = home / "outbox", home / "received"
+    with _step(report, "organisation keys") as counts:
+        for org in ("dwp", "nhse"):
+            keys = app.org_keys.rotate(app.operator("demo"), org)
+            counts[org] = ", ".join(f"{k.purpose.value} {k.fingerprint[:12]}" for k in keys)
+    with _step(report, "test exchange") as counts:
+        for name in DATASETS:
+            sent = app.transfer.send(
+                owner, agreement.id, "nhse", outbox, dataset_id=f"dwp/{name}", test=True
+            )
+            received = app.transfer.receive(analyst, sent.path, inbox)
+            report.test_exchanges.append(received.receipt.receipt.transfer_id)
+            counts[name] = f"{sent.manifest.rows} synthetic rows receipted"
+    delivered = []
+    for name in DATASETS:
+        with _step(report, f"delivery: {name}") as counts:
+            sent = app.transfer.send(owner, agreement.id, "nhse", outbox, dataset_id=f"dwp/{name}")
+            received = app.transfer.receive(analyst, sent.path, inbox)
+            delivered.append(received.path)
+            report.deliveries.append(sent.manifest.transfer_id)
+            counts.update(
+                rows=sent.manifest.rows,
+                encrypted_bytes=sent.manifest.ciphertext_bytes,
+                sha256=sent.manifest.plaintext_sha256[:16],
+                receipt=received.receipt.signing_key[:12],
+            )
+    report.receipts = len(app.transfer.receipts(app.operator("demo"), agreement_id=agreement.id))
+    return delivered
+
+
 def run_carers_demo(
     *, scale: float = 0.002, seed: int = 2021, as_json: bool = False, keep: bool = False
 ) -> CarersReport:
@@ -260,13 +304,7 @@ def run_carers_demo(
             _publish(app, synthetic, counts)
         with _step(report, "request, assessment and approvals") as counts:
             agreement = _approved_agreement(app, report, counts)
-        analyst = app.acting_as("nhse.analyst", "demo")
-        delivered = []
-        for name in DATASETS:
-            with _step(report, f"delivery: {name}") as counts:
-                extract = app.plane.extract(analyst, agreement.id, f"dwp/{name}", home / "received")
-                delivered.append(extract.path)
-                counts.update(rows=extract.rows, sha256=extract.sha256[:16])
+        delivered = _deliver(app, agreement, home, report)
         with _step(report, "link to the patient register") as counts:
             truth = synthetic / "ground_truth" / "identity.parquet"
             matches = _link(app, agreement, delivered, truth, report, counts)

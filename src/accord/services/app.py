@@ -20,9 +20,11 @@ from accord.services.audit import AuditService
 from accord.services.catalogue import CatalogueService
 from accord.services.disclosure import AirlockService, BatchValidationService, TableService
 from accord.services.identity import IdentityService
+from accord.services.org_keys import OrgKeyService
 from accord.services.plane import PlaneService
 from accord.services.requests import RequestService
 from accord.services.sharing import SharingService
+from accord.services.transfer import TransferService
 from accord.settings import Settings, load_settings
 from accord.store import Store, connect_engine
 from accord.store.migrate import current_heads, head_revisions, migrate
@@ -50,6 +52,8 @@ class Accord:
     batches: BatchValidationService
     airlock: AirlockService
     platform_org: str
+    org_keys: OrgKeyService
+    transfer: TransferService
 
     @classmethod
     def init(cls, settings: Settings | None = None, *, operator: str | None = None) -> Accord:
@@ -96,6 +100,7 @@ class Accord:
         identity = IdentityService(store, token_ttl_days=settings.token_ttl_days)
         platform = identity.platform_organisation()
         plane = PlaneService(store, keys, home=settings.home)
+        org_keys = OrgKeyService(store, keys)
         return cls(
             settings=settings,
             store=store,
@@ -113,6 +118,8 @@ class Accord:
             ),
             airlock=AirlockService(store, data_dir=settings.home / "data"),
             platform_org=platform.id if platform else PLATFORM_ORG,
+            org_keys=org_keys,
+            transfer=TransferService(store, org_keys, plane),
         )
 
     def operator(self, user: str | None = None) -> Caller:

@@ -16,7 +16,7 @@ import queue
 import tempfile
 import threading
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -308,6 +308,34 @@ class PlaneService:
             with atomic_path(target, mode=0o600) as temporary:
                 _write(self._rows(plan, dataset, version), temporary, "parquet", plan.pseudonymised)
         return target
+
+    def governed_schema(self, agreement: AgreementRecord, dataset_id: str) -> pa.Schema:
+        """The Arrow schema of the governed view, from the same pipeline with no rows.
+
+        Test packages are made in exactly this schema without reading a single row.
+        """
+        plan, dataset, version = self.plan(agreement, dataset_id)
+        empty = replace(plan, query=plan.query.limit(0))
+        schema: pa.Schema | None = None
+        for batch in self._rows(empty, dataset, version):
+            schema = batch.schema
+        if schema is None:
+            raise ValidationError(f"the plan for {dataset_id} produced no schema")
+        return schema
+
+    def write_governed(
+        self, agreement: AgreementRecord, dataset_id: str, path: Path
+    ) -> tuple[Plan, DatasetVersion, int, str]:
+        """The governed view as Parquet at ``path``: plan, dataset version, rows, SHA-256.
+
+        For a caller that has authorised and will audit the release itself (a package
+        is sent by the data owner, not pulled by the recipient as an extract is).
+        """
+        plan, dataset, version = self.plan(agreement, dataset_id)
+        rows, digest = _write(
+            self._rows(plan, dataset, version), path, "parquet", plan.pseudonymised
+        )
+        return plan, version, rows, digest
 
     def query(
         self,

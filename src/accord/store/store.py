@@ -14,6 +14,7 @@ from accord.store.governance_store import GOVERNANCE_READ_METHODS, GovernanceSto
 from accord.store.identity_store import IdentityStore
 from accord.store.plane_store import PLANE_READ_METHODS, PlaneStore
 from accord.store.sharing_store import SHARING_READ_METHODS, SharingStore
+from accord.store.transfer_store import TRANSFER_READ_METHODS, TransferStore
 
 __all__ = ["READ_METHODS", "AuditFilter", "Store"]
 
@@ -22,6 +23,7 @@ READ_METHODS = (
     | PLANE_READ_METHODS
     | DISCLOSURE_READ_METHODS
     | SHARING_READ_METHODS
+    | TRANSFER_READ_METHODS
     | frozenset(
         {
             "get_organisation",
@@ -57,6 +59,7 @@ class Store(
     PlaneStore,
     DisclosureStore,
     SharingStore,
+    TransferStore,
     AuditStore,
 ):
     """SQLite or PostgreSQL behind one interface; see the module docstring for the contract."""

@@ -9,6 +9,7 @@ from accord.store import (  # noqa: F401 - registers their tables
     governance_models,
     plane_models,
     sharing_models,
+    transfer_models,
 )
 from accord.store.models import Base
 
