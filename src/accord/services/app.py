@@ -20,6 +20,7 @@ from accord.services.audit import AuditService
 from accord.services.catalogue import CatalogueService
 from accord.services.disclosure import AirlockService, BatchValidationService, TableService
 from accord.services.identity import IdentityService
+from accord.services.linkage import LinkageService
 from accord.services.plane import PlaneService
 from accord.services.requests import RequestService
 from accord.settings import Settings, load_settings
@@ -44,6 +45,7 @@ class Accord:
     requests: RequestService
     agreements: AgreementService
     plane: PlaneService
+    linkage: LinkageService
     tables: TableService
     batches: BatchValidationService
     airlock: AirlockService
@@ -93,6 +95,7 @@ class Accord:
         )
         identity = IdentityService(store, token_ttl_days=settings.token_ttl_days)
         platform = identity.platform_organisation()
+        plane = PlaneService(store, keys, home=settings.home)
         return cls(
             settings=settings,
             store=store,
@@ -102,7 +105,8 @@ class Accord:
             audit=AuditService(store, keys.public_key("audit-checkpoint")),
             requests=RequestService(store, keys),
             agreements=AgreementService(store, keys),
-            plane=PlaneService(store, keys, home=settings.home),
+            plane=plane,
+            linkage=LinkageService(store, plane, engine=settings.engine),
             tables=TableService(store, data_dir=settings.home / "data"),
             batches=BatchValidationService(
                 store, overlap_key=keys.secret(BATCH_OVERLAP_SECRET, create=True)

@@ -26,12 +26,17 @@ class PlaneChannel(StrEnum):
     EXTRACT = "extract"
     QUERY = "query"
     CHECK = "check"
+    LINK = "link"
 
 
 _ALLOWED_BY = {
     PlaneChannel.EXTRACT: (Channel.BULK_PACKAGE, Channel.DELTA_SHARING),
     PlaneChannel.QUERY: (Channel.IN_PLACE_QUERY,),
     PlaneChannel.CHECK: (Channel.ELIGIBILITY_CHECK,),
+    # A match table says, record by record, which of the recipient's people are in the
+    # governed view: per-record release, so only channels that already release the
+    # view's rows to the recipient allow it (never aggregate or yes/no-only channels).
+    PlaneChannel.LINK: (Channel.IN_PLACE_QUERY, Channel.BULK_PACKAGE, Channel.DELTA_SHARING),
 }
 
 
