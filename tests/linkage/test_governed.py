@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import delete
@@ -283,6 +284,52 @@ def test_two_governed_views_link_inside_a_trust(governed: Governed, tmp_path: Pa
     assert table.column("left_id").to_pylist() == table.column("right_id").to_pylist()
     events = world.store.audit_events(AuditFilter(action="link.release", limit=2))
     assert {e.object.split(":")[1] for e in events} == {governed.agreement.id, second.id}
+
+
+def test_the_api_releases_the_match_table_of_an_own_dataset(governed: Governed) -> None:
+    from fastapi.testclient import TestClient
+
+    from accord.api.app import create_app
+
+    world = governed.world
+    if "nhse/register" not in {d.id for d in world.store.list_datasets()}:
+        world.catalogue.register(world.operator("test"), "nhse", "register", str(governed.register))
+    token = world.identity.issue_token(world.operator("test"), "nhse.analyst", ttl_days=1)[1]
+    client = TestClient(create_app(world))
+    response = client.post(
+        f"/agreements/{governed.agreement.id}/links/dwp/ca_synth",
+        json={"recipient_dataset": "nhse/register", "recipient_id": "nhs_number"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Accord-Sha256"] == hashlib.sha256(response.content).hexdigest()
+    table = pq.read_table(pa.BufferReader(response.content))
+    precision, recall = precision_recall(pairs(table), governed.truth)
+    assert precision >= 0.99
+    assert recall >= 0.95
+
+
+def test_the_cli_links_a_supplied_file(
+    governed: Governed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from accord.cli.main import app
+
+    monkeypatch.setenv("ACCORD_HOME", str(governed.world.home))
+    args = ["link-agreement", governed.agreement.id, DATASET, "--as", "nhse.analyst"]
+    result = CliRunner().invoke(
+        app,
+        [*args, "--id", "nhs_number", "--file", str(governed.register), "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    [matches] = tmp_path.glob("*.matches.parquet")
+    precision, recall = precision_recall(pairs(pq.read_table(matches)), governed.truth)
+    assert precision >= 0.99
+    assert recall >= 0.95
+    refused = CliRunner().invoke(app, [*args, "--id", "nhs_number", "--out", str(tmp_path)])
+    assert refused.exit_code != 0
+    assert "exactly one of --own" in refused.output
 
 
 def test_no_audit_no_release(governed: Governed, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from accord import __version__
 from accord.api.errors import ErrorEnvelope, install_error_handlers
-from accord.api.routes import audit, catalogue, disclosure, governance, identity, plane
+from accord.api.routes import audit, catalogue, disclosure, governance, identity, linkage, plane
 from accord.services.app import Accord
 
 __all__ = ["create_app"]
@@ -35,7 +35,7 @@ def create_app(accord: Accord) -> FastAPI:
     app.state.accord = accord
     install_error_handlers(app)
     # The data plane first: its fixed paths must win over the governance routes' {action}.
-    for module in (identity, catalogue, plane, disclosure, governance, audit):
+    for module in (identity, catalogue, plane, linkage, disclosure, governance, audit):
         app.include_router(module.router)
     app.include_router(governance.public)
 

@@ -19,6 +19,7 @@ from accord.cli.governance import (
 )
 from accord.cli.identity import org_app, principal_app, token_app
 from accord.cli.link import link_command
+from accord.cli.link_agreement import link_agreement_command
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.synth import synth_command
 from accord.settings import SETTINGS, load_settings
@@ -48,6 +49,7 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(batch_app, name="batch")
 app.add_typer(airlock_app, name="airlock")
 app.command("link")(link_command)
+app.command("link-agreement")(link_agreement_command)
 
 
 @app.command("init")
