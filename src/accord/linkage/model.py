@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from accord.linkage.engine import DuckDBEngine
+from accord.linkage.engine import Engine
 from accord.linkage.plan import BlockingRule
 
 __all__ = ["SCORED_TABLE", "FittedModel", "fit_and_score"]
@@ -59,7 +59,7 @@ def _training_rules(blocking: tuple[BlockingRule, ...]) -> list[BlockingRule]:
 
 
 def fit_and_score(
-    engine: DuckDBEngine,
+    engine: Engine,
     left: str,
     right: str,
     *,

@@ -42,7 +42,7 @@ from accord.linkage.deterministic import (
     create_matches_table,
     deterministic_pass,
 )
-from accord.linkage.engine import DuckDBEngine, open_engine
+from accord.linkage.engine import Engine, open_engine
 from accord.linkage.inputs import LinkSource, check_ids, load_side, register_source
 from accord.linkage.model import fit_and_score
 from accord.linkage.plan import choose_blocking
@@ -88,7 +88,7 @@ def hmac_sql(expression: str, key: bytes) -> str:
 
     Equal to ``hmac.new(key, value.encode(), hashlib.sha256).hexdigest()``. The key
     appears in the SQL text as its two padded forms, so the statement must not be
-    logged; :class:`DuckDBEngine` logs failing SQL only at debug level.
+    logged; the engines log failing SQL only at debug level.
     """
     if not isinstance(key, bytes) or not key:
         raise ValidationError("the linkage-domain key must be non-empty bytes")
@@ -144,33 +144,45 @@ def tokenise(
     key: bytes,
     roles: Mapping[str, Role | None] | None = None,
     memory_limit: str | None = "2GB",
+    engine: str = "duckdb",
 ) -> pa.Table:
     """One party's token table: its id column and a ``tok_<key>`` column per key it can make.
 
     A key is null for a record missing one of its parts. Only this table leaves the
     party; ``key`` is the linkage domain's secret and stays with the key store.
+    ``engine`` is where the standardising and hashing run (``duckdb`` or ``spark``).
     """
-    engine = open_engine(memory_limit=memory_limit)
+    runner = open_engine(engine, memory_limit=memory_limit)
     try:
-        side = load_side(engine, source, label="left", id_column=id_column, overrides=roles)
-        share = 0.0
-        if side.roles.has(Role.POSTCODE):
-            column = side.roles.columns(Role.POSTCODE)[0]
-            share = float(engine.fetch(uk_postcode_share_sql(side.table, column), step="pc")[0][0])
-        features = plan_features(side, side, uk_postcodes=share >= 0.5)
-        engine.execute(
-            f"CREATE TABLE std AS {standardise_sql(side, features, index=0)}", step="standardise"
-        )
-        select, names = _token_select(set(features.names), features.uk_postcodes, key)
-        if not names:
-            raise ValidationError(
-                "no linkage key can be built: the input needs names with a date of birth "
-                "or postcode, or a NINO or NHS number"
-            )
-        table = engine.arrow(f"SELECT {select} FROM std", step="tokens")
-        return table.rename_columns([id_column, *table.column_names[1:]])
+        return _tokenise(runner, source, id_column, key, roles)
     finally:
-        engine.close()
+        runner.close()
+
+
+def _tokenise(
+    engine: Engine,
+    source: LinkSource,
+    id_column: str,
+    key: bytes,
+    roles: Mapping[str, Role | None] | None,
+) -> pa.Table:
+    side = load_side(engine, source, label="left", id_column=id_column, overrides=roles)
+    share = 0.0
+    if side.roles.has(Role.POSTCODE):
+        column = side.roles.columns(Role.POSTCODE)[0]
+        share = float(engine.fetch(uk_postcode_share_sql(side.table, column), step="pc")[0][0])
+    features = plan_features(side, side, uk_postcodes=share >= 0.5)
+    engine.execute(
+        f"CREATE TABLE std AS {standardise_sql(side, features, index=0)}", step="standardise"
+    )
+    select, names = _token_select(set(features.names), features.uk_postcodes, key)
+    if not names:
+        raise ValidationError(
+            "no linkage key can be built: the input needs names with a date of birth "
+            "or postcode, or a NINO or NHS number"
+        )
+    table = engine.arrow(f"SELECT {select} FROM std", step="tokens")
+    return table.rename_columns([id_column, *table.column_names[1:]])
 
 
 def link_tokens(
@@ -192,7 +204,7 @@ def link_tokens(
 
 
 def _link(
-    engine: DuckDBEngine,
+    engine: Engine,
     left_source: LinkSource,
     right_source: LinkSource,
     left_id: str,
@@ -279,7 +291,7 @@ def _link(
 
 
 def _model(
-    engine: DuckDBEngine, shared: list[str], options: LinkageOptions, clock: _Clock
+    engine: Engine, shared: list[str], options: LinkageOptions, clock: _Clock
 ) -> tuple[int, int, float, float, float, tuple[str, ...]]:
     """Fellegi-Sunter on token agreement for the records the exact passes left.
 
