@@ -18,9 +18,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pytest
+from sqlglot import exp
 
 from accord.linkage import LinkageOptions, link
 from accord.linkage.tokens import hmac_sql, link_tokens, tokenise
+from accord.pseudonymise.hmac_sql import hmac_sha256_sql
 from accord.synth import generate
 from tests.linkage.conftest import pairs, precision_recall
 
@@ -96,9 +98,14 @@ def test_hmac_tokens_on_spark_equal_pythons_hmac(spark: Any) -> None:
             rows = engine.fetch(
                 f"SELECT v, {hmac_sql('v', key)} FROM hmac_values", step="hmac on spark"
             )
-            assert dict(rows) == {
-                v: hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in values
-            }
+            expected = {v: hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in values}
+            assert dict(rows) == expected
+            # The plan compiler's own Spark rendering, run as Spark SQL as it stands.
+            native = hmac_sha256_sql(exp.column("v"), key, "spark").sql(dialect="spark")
+            assert {
+                row[0]: row[1]
+                for row in spark.sql(f"SELECT v, {native} FROM hmac_values").collect()
+            } == expected
     finally:
         engine.close()
 
