@@ -16,7 +16,7 @@ from accord.errors import ConfigurationError
 
 __all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ACCORD_ENGINE",
         "duckdb",
-        "Data engine that runs governed plans. One of: " + ", ".join(ENGINES) + ".",
+        "Data engine for linkage: duckdb in process, or spark (PySpark; the active "
+        "SparkSession, else local mode) for the scale that outgrows one machine. Governed "
+        "plans run where each dataset lives (DuckDB or PostgreSQL). One of: "
+        + ", ".join(ENGINES)
+        + ".",
     ),
     Setting(
         "ACCORD_CHECKPOINT_EVERY",

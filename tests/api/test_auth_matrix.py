@@ -103,6 +103,11 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {"json": {"sql": "select 1"}},
         "nhse_dpo",
     ),
+    ("POST", "/agreements/{agreement_id}/links/{org_id}/{name}"): (
+        "/agreements/{agreement}/links/dwp/carers",
+        {"json": {"recipient_dataset": "nhse/register", "recipient_id": "nhs_number"}},
+        "nhse_dpo",
+    ),
     ("POST", "/agreements/{agreement_id}/check"): (
         "/agreements/{agreement}/check",
         {"json": {"dataset": "dwp/carers", "identifiers": ["AB123456C"]}},

@@ -63,13 +63,17 @@ def test_tokens_link_the_carers_without_names_leaving_either_side(carers: Carers
     left = tokenise(carers.carers, id_column="nino", key=KEY)
     right = tokenise(carers.register, id_column="nhs_number", key=KEY)
     assert left.column_names[0] == "nino"
-    assert {"tok_name_dob", "tok_phonetic_dob", "tok_swapped_dob"} <= set(left.column_names)
+    assert {"tok_name_dob", "tok_phonetic_dob", "tok_swapped_dob", "tok_dob_postcode"} <= set(
+        left.column_names
+    )
     tokens = left.column("tok_name_dob").drop_null().to_pylist()
     assert all(len(token) == 64 for token in tokens)
     result = link_tokens(left, right, left_id="nino", right_id="nhs_number")
     precision, recall = precision_recall(pairs(result.matches), carers.truth)
     assert precision >= 0.99
-    assert recall >= 0.75
+    assert recall >= 0.93
+    # Close to plain linkage on the same records (0.97 or more, see test_link).
+    assert result.summary.matched_by_pass["probabilistic"] > 0
 
 
 def test_tokens_under_different_keys_never_meet(carers: Carers) -> None:

@@ -13,6 +13,7 @@ from accord.api.routes import (
     disclosure,
     governance,
     identity,
+    linkage,
     plane,
     transfer,
 )
@@ -44,7 +45,7 @@ def create_app(accord: Accord) -> FastAPI:
     app.state.accord = accord
     install_error_handlers(app)
     # The data plane first: its fixed paths must win over the governance routes' {action}.
-    for module in (identity, catalogue, plane, transfer, disclosure, governance, audit):
+    for module in (identity, catalogue, plane, linkage, transfer, disclosure, governance, audit):
         app.include_router(module.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)

@@ -19,6 +19,7 @@ from accord.cli.governance import (
 )
 from accord.cli.identity import org_app, principal_app, token_app
 from accord.cli.link import link_command
+from accord.cli.link_agreement import link_agreement_command
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
@@ -54,6 +55,7 @@ app.add_typer(share_app, name="share")
 org_app.command("keys")(org_keys_command)
 org_app.command("rotate-keys")(org_rotate_keys_command)
 app.add_typer(package_app, name="package")
+app.command("link-agreement")(link_agreement_command)
 
 
 @app.command("init")

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from accord.linkage.engine import DuckDBEngine
+from accord.linkage.engine import Engine
 
 __all__ = ["MATCHES_TABLE", "create_matches_table", "deterministic_pass", "match_key"]
 
 MATCHES_TABLE = "linkage_matches"
 
 
-def create_matches_table(engine: DuckDBEngine, id_type: str) -> None:
+def create_matches_table(engine: Engine, id_type: str) -> None:
     engine.execute(
         f"CREATE OR REPLACE TABLE {MATCHES_TABLE} (left_id {id_type}, right_id {id_type}, "
         "match_probability DOUBLE, match_pass VARCHAR)",
@@ -51,7 +51,7 @@ def match_key(features: Sequence[str]) -> tuple[str, ...] | None:
 
 
 def deterministic_pass(
-    engine: DuckDBEngine, left: str, right: str, keys: Sequence[str], name: str
+    engine: Engine, left: str, right: str, keys: Sequence[str], name: str
 ) -> int:
     """Match unmatched records agreeing exactly on ``keys`` (unique on both sides)."""
 
@@ -73,5 +73,5 @@ def deterministic_pass(
     return _count(engine) - before
 
 
-def _count(engine: DuckDBEngine) -> int:
+def _count(engine: Engine) -> int:
     return int(engine.fetch(f"SELECT count(*) FROM {MATCHES_TABLE}", step="count matches")[0][0])

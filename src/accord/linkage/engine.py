@@ -7,10 +7,10 @@ a place to run that SQL and the matching Splink backend. DuckDB is the default a
 runs in process with a memory limit, so a linkage of millions of records stays
 within a bounded footprint, spilling to a temporary directory when it must.
 
-A Spark engine belongs here too (``ACCORD_ENGINE=spark``, for the scale that
-outgrows one machine): it would transpile the same SQL with sqlglot and hand Splink
-a ``SparkAPI``. PySpark is not a dependency of this installation, so asking for it
-fails with a message saying so rather than pretending.
+Spark (``ACCORD_ENGINE=spark``, for the scale that outgrows one machine) is the
+other engine, in :mod:`accord.linkage.spark_engine`: it runs the same DuckDB-dialect
+SQL transpiled by sqlglot and hands Splink a ``SparkAPI``. PySpark is imported only
+when that engine is opened, so ``import accord`` works without it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from accord.errors import AccordError, ConfigurationError
 
-__all__ = ["DuckDBEngine", "Engine", "LinkageError", "open_engine"]
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "LinkageError", "open_engine"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ class Engine(Protocol):
     """Where a linkage's SQL runs, and the Splink backend that runs the model there."""
 
     name: str
+    dialect: str
+    """The SQL dialect the engine runs natively (statements arrive in DuckDB's)."""
 
     def execute(self, sql: str, *, step: str) -> None:
         """Run a statement; failures become :class:`LinkageError` naming ``step``."""
@@ -57,11 +59,17 @@ class Engine(Protocol):
     def register_arrow(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table queryable as ``name``."""
 
+    def register_file(self, name: str, path: Path, kind: str) -> None:
+        """Make a ``parquet`` or ``csv`` file (with a header row) queryable as ``name``."""
+
     def columns(self, table: str) -> list[tuple[str, str]]:
         """Name and engine type of each column of ``table``."""
 
     def splink_api(self) -> Any:
         """A Splink ``DatabaseAPI`` over the same connection."""
+
+    def close(self) -> None:
+        """Release what the engine holds (connections, temporary tables, spill files)."""
 
 
 class DuckDBEngine:
@@ -72,6 +80,7 @@ class DuckDBEngine:
     """
 
     name = "duckdb"
+    dialect = "duckdb"
 
     def __init__(
         self,
@@ -108,6 +117,17 @@ class DuckDBEngine:
     def register_arrow(self, name: str, table: pa.Table) -> None:
         self.connection.register(name, table)
 
+    def register_file(self, name: str, path: Path, kind: str) -> None:
+        literal = "'" + str(path).replace("'", "''") + "'"
+        reader = (
+            f"read_parquet({literal})"
+            if kind == "parquet"
+            else f"read_csv({literal}, header = true, all_varchar = false)"
+        )
+        self.execute(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {reader}", step=f"read {name}"
+        )
+
     def columns(self, table: str) -> list[tuple[str, str]]:
         rows = self.fetch(f"DESCRIBE {table}", step="describe input")
         return [(str(row[0]), str(row[1])) for row in rows]
@@ -135,18 +155,26 @@ def _wrapped(step: str, sql: str) -> Iterator[None]:
         raise LinkageError(f"linkage failed at {step}: {exc}") from exc
 
 
+ENGINES = ("duckdb", "spark")
+
+
 def open_engine(
     name: str = "duckdb", *, memory_limit: str | None = "2GB", threads: int | None = None
-) -> DuckDBEngine:
-    """The engine called ``name``; ``duckdb`` is the only one this installation can run."""
+) -> Engine:
+    """The engine called ``name``: ``duckdb`` in process, or ``spark``.
+
+    Spark joins the active SparkSession when there is one (a cluster's, or a test's),
+    else starts a local one; it needs PySpark and Java, and says so when either is missing.
+    """
     if name == "duckdb":
         return DuckDBEngine(memory_limit=memory_limit, threads=threads)
     if name == "spark":
-        installed = importlib.util.find_spec("pyspark") is not None
-        detail = (
-            "PySpark is installed but Accord's Spark linkage engine is not yet available"
-            if installed
-            else "it needs PySpark, which is not installed (add the pyspark dependency)"
-        )
-        raise ConfigurationError(f"engine 'spark' cannot run here: {detail}; use engine 'duckdb'")
-    raise ConfigurationError(f"unknown linkage engine {name!r}; choose 'duckdb'")
+        if importlib.util.find_spec("pyspark") is None:
+            raise ConfigurationError(
+                "engine 'spark' needs PySpark, which is not installed (install the pyspark "
+                "package, or use engine 'duckdb')"
+            )
+        from accord.linkage.spark_engine import SparkEngine
+
+        return SparkEngine(memory_limit=memory_limit, threads=threads)
+    raise ConfigurationError(f"unknown linkage engine {name!r}; choose one of {', '.join(ENGINES)}")

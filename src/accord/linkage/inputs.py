@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from accord.core.vocabulary import DataType
 from accord.errors import ValidationError
-from accord.linkage.engine import DuckDBEngine
+from accord.linkage.engine import Engine
 from accord.linkage.roles import ColumnRoles, Role, recognise_column
 
 __all__ = ["LinkSource", "Side", "check_ids", "load_side", "register_source"]
@@ -52,7 +52,7 @@ class Side:
 
 
 def load_side(
-    engine: DuckDBEngine,
+    engine: Engine,
     source: LinkSource,
     *,
     label: str,
@@ -88,7 +88,7 @@ def load_side(
 
 
 def check_ids(
-    engine: DuckDBEngine, table: str, column_types: Mapping[str, str], id_column: str, label: str
+    engine: Engine, table: str, column_types: Mapping[str, str], id_column: str, label: str
 ) -> int:
     """The number of rows, once the id column is known to exist, be filled and be unique."""
     parameter = f"--{label}-id"
@@ -114,7 +114,7 @@ def check_ids(
     return int(rows)
 
 
-def register_source(engine: DuckDBEngine, source: LinkSource, table: str, label: str) -> None:
+def register_source(engine: Engine, source: LinkSource, table: str, label: str) -> None:
     """Make ``source`` queryable as view ``table``; a bad path is an error naming the side."""
     if isinstance(source, pa.Table):
         engine.register_arrow(f"{table}_arrow", source)
@@ -128,18 +128,14 @@ def register_source(engine: DuckDBEngine, source: LinkSource, table: str, label:
     if not path.exists():
         raise ValidationError(f"{label.upper()}: file {str(path)!r} does not exist")
     suffix = path.suffix.lower()
-    literal = "'" + str(path).replace("'", "''") + "'"
     if suffix == ".parquet" or path.is_dir():
-        reader = f"read_parquet({literal})"
+        engine.register_file(table, path, "parquet")
     elif suffix in (".csv", ".tsv", ".txt"):
-        reader = f"read_csv({literal}, header = true, all_varchar = false)"
+        engine.register_file(table, path, "csv")
     else:
         raise ValidationError(
             f"{label.upper()}: {str(path)!r} is neither CSV (.csv) nor Parquet (.parquet)"
         )
-    engine.execute(
-        f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {reader}", step=f"read {label}"
-    )
 
 
 def _relation_to_arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
@@ -152,7 +148,7 @@ def _relation_to_arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
 
 
 def _recognise(
-    engine: DuckDBEngine,
+    engine: Engine,
     table: str,
     column_types: Mapping[str, str],
     id_column: str,
@@ -186,13 +182,14 @@ def _recognise(
     )
 
 
-def _date_format(engine: DuckDBEngine, table: str, column: str) -> str:
+def _date_format(engine: Engine, table: str, column: str) -> str:
     """The strptime format most of a text date-of-birth column's sample parses with."""
     best, best_count = "%Y-%m-%d", -1
     for fmt in ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y"):
         count = engine.fetch(
             f"SELECT count(try_strptime(v, '{fmt}')) FROM (SELECT CAST({_quote(column)} AS "
-            f"VARCHAR) AS v FROM {table} WHERE {_quote(column)} IS NOT NULL LIMIT {SAMPLE_ROWS})",
+            f"VARCHAR) AS v FROM {table} WHERE {_quote(column)} IS NOT NULL LIMIT {SAMPLE_ROWS}) "
+            "AS sample",
             step=f"date format of {column}",
         )[0][0]
         if count > best_count:

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from accord.linkage.engine import DuckDBEngine
+from accord.linkage.engine import Engine
 from accord.linkage.plan import BlockingRule
 
 __all__ = ["SCORED_TABLE", "FittedModel", "fit_and_score"]
@@ -59,7 +59,7 @@ def _training_rules(blocking: tuple[BlockingRule, ...]) -> list[BlockingRule]:
 
 
 def fit_and_score(
-    engine: DuckDBEngine,
+    engine: Engine,
     left: str,
     right: str,
     *,
@@ -71,11 +71,13 @@ def fit_and_score(
     u_max_pairs: int,
     em_max_pairs: int,
     seed: int,
+    train: bool = True,
 ) -> FittedModel:
     """Train on ``left`` x ``right`` and write the scored pairs to :data:`SCORED_TABLE`.
 
     ``SCORED_TABLE`` has ``left_id``, ``right_id`` and ``log2_bayes_factor`` (the
-    evidence for a match, before any prior).
+    evidence for a match, before any prior). With ``train=False`` the comparisons'
+    own m and u probabilities are used as they are (the caller measured them).
     """
     from splink import Linker, SettingsCreator, block_on
 
@@ -97,10 +99,11 @@ def fit_and_score(
         log_level=logging.ERROR,
     )
     u_pairs = min(u_max_pairs, U_PAIRS_PER_RECORD * max(left_rows, right_rows))
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=float(u_pairs), seed=seed, num_chunks=1
-    )
-    for rule in _training_rules(blocking):
+    if train:
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=float(u_pairs), seed=seed, num_chunks=1
+        )
+    for rule in _training_rules(blocking) if train else []:
         pairs = pair_counts.get("+".join(rule.columns), 0)
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on(*rule.columns),

@@ -11,11 +11,12 @@ for 5,000 records and on date of birth plus a surname initial for a million.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.linkage.engine import DuckDBEngine
+from accord.linkage.engine import Engine
 from accord.linkage.standardise import Features
 
 __all__ = [
@@ -65,7 +66,7 @@ CANDIDATES: Candidates = (
 )
 
 
-def count_pairs(engine: DuckDBEngine, left: str, right: str, columns: Sequence[str]) -> int:
+def count_pairs(engine: Engine, left: str, right: str, columns: Sequence[str]) -> int:
     """Pairs an equi-join blocking rule proposes: sum over shared keys of left x right."""
     keys = ", ".join(columns)
     filled = " AND ".join(f"{c} IS NOT NULL" for c in columns)
@@ -79,7 +80,7 @@ def count_pairs(engine: DuckDBEngine, left: str, right: str, columns: Sequence[s
 
 
 def choose_blocking(
-    engine: DuckDBEngine,
+    engine: Engine,
     left: str,
     right: str,
     available: Sequence[str],
@@ -132,6 +133,30 @@ the address is independent evidence and keeps its own comparison.
 """
 
 
+def _level(sql: str, label: str) -> Any:
+    """A custom comparison level in portable SQL, its similarity functions named per engine.
+
+    ``{jaro_winkler}`` and ``{damerau_levenshtein}`` in ``sql`` become the function
+    names of the engine Splink runs on (DuckDB's built-ins, or the UDFs Splink
+    registers on Spark); the rest of the condition is SQL both engines read alike.
+    """
+    return _portable_level()(sql, label)
+
+
+@functools.cache
+def _portable_level() -> type[Any]:
+    from splink.comparison_level_library import CustomLevel
+
+    class PortableLevel(CustomLevel):
+        def create_sql(self, sql_dialect: Any) -> str:
+            return str(self.sql_condition).format(
+                jaro_winkler=sql_dialect.jaro_winkler_function_name,
+                damerau_levenshtein=sql_dialect.damerau_levenshtein_function_name,
+            )
+
+    return PortableLevel
+
+
 def comparisons_for(features: Features, *, exclude: Sequence[str] = ()) -> tuple[Any, ...]:
     """One Splink comparison per feature, levels from exact to different, nulls apart.
 
@@ -155,10 +180,10 @@ def comparisons_for(features: Features, *, exclude: Sequence[str] = ()) -> tuple
         ]
         if name == "given_name" and "family_name" in features:
             swapped = (
-                "jaro_winkler_similarity(given_name_l, family_name_r) >= 0.92 AND "
-                "jaro_winkler_similarity(family_name_l, given_name_r) >= 0.92"
+                "{jaro_winkler}(given_name_l, family_name_r) >= 0.92 AND "
+                "{jaro_winkler}(family_name_l, given_name_r) >= 0.92"
             )
-            levels.insert(1, cll.CustomLevel(swapped, "given and family names swapped"))
+            levels.insert(1, _level(swapped, "given and family names swapped"))
         return levels
 
     built: list[Any] = []
@@ -182,9 +207,9 @@ def comparisons_for(features: Features, *, exclude: Sequence[str] = ()) -> tuple
                     "dob",
                     [
                         cll.ExactMatchLevel("dob"),
-                        cll.CustomLevel(swapped, "day and month swapped"),
+                        _level(swapped, "day and month swapped"),
                         cll.DamerauLevenshteinLevel("dob", 1),
-                        cll.CustomLevel("substr(dob_l, 1, 7) = substr(dob_r, 1, 7)", "same month"),
+                        _level("substr(dob_l, 1, 7) = substr(dob_r, 1, 7)", "same month"),
                     ],
                 )
             )
@@ -194,10 +219,8 @@ def comparisons_for(features: Features, *, exclude: Sequence[str] = ()) -> tuple
                     "postcode",
                     [
                         cll.ExactMatchLevel("postcode"),
-                        cll.CustomLevel("postcode_sector_l = postcode_sector_r", "same sector"),
-                        cll.CustomLevel(
-                            "postcode_district_l = postcode_district_r", "same district"
-                        ),
+                        _level("postcode_sector_l = postcode_sector_r", "same sector"),
+                        _level("postcode_district_l = postcode_district_r", "same district"),
                     ],
                 )
             )
@@ -236,43 +259,37 @@ def _place_comparison(place: Sequence[str], *, uk: bool) -> Any:
         return f"{name}_l = {name}_r"
 
     null = " AND ".join(f"({name}_l IS NULL OR {name}_r IS NULL)" for name in place)
-    levels: list[Any] = [
-        cll.CustomLevel(null, "no place on one side").configure(is_null_level=True)
-    ]
+    levels: list[Any] = [_level(null, "no place on one side").configure(is_null_level=True)]
     has_postcode = "postcode" in place
     has_address = "address" in place
     has_number = "house_number" in place
-    near_address = "jaro_winkler_similarity(address_l, address_r) >= 0.9"
+    near_address = "{jaro_winkler}(address_l, address_r) >= 0.9"
     if has_postcode and has_address:
-        levels.append(
-            cll.CustomLevel(f"{equal('postcode')} AND {equal('address')}", "same address")
-        )
+        levels.append(_level(f"{equal('postcode')} AND {equal('address')}", "same address"))
         near = [near_address]
         if has_number:
             near.append(equal("house_number"))
         levels.append(
-            cll.CustomLevel(
+            _level(
                 f"{equal('postcode')} AND ({' OR '.join(near)})", "same postcode, similar address"
             )
         )
-        levels.append(cll.CustomLevel(f"{both('address')} AND {near_address}", "similar address"))
+        levels.append(_level(f"{both('address')} AND {near_address}", "similar address"))
     elif has_address:
-        levels.append(cll.CustomLevel(equal("address"), "same address"))
-        levels.append(cll.CustomLevel(near_address, "similar address"))
+        levels.append(_level(equal("address"), "same address"))
+        levels.append(_level(near_address, "similar address"))
     elif has_number and has_postcode:
-        levels.append(
-            cll.CustomLevel(f"{equal('postcode')} AND {equal('house_number')}", "same number")
-        )
+        levels.append(_level(f"{equal('postcode')} AND {equal('house_number')}", "same number"))
     if has_postcode:
-        levels.append(cll.CustomLevel(equal("postcode"), "same postcode"))
+        levels.append(_level(equal("postcode"), "same postcode"))
         if uk:
-            levels.append(cll.CustomLevel(equal("postcode_sector"), "same sector"))
-            levels.append(cll.CustomLevel(equal("postcode_district"), "same district"))
+            levels.append(_level(equal("postcode_sector"), "same sector"))
+            levels.append(_level(equal("postcode_district"), "same district"))
         else:
             levels.append(
-                cll.CustomLevel("damerau_levenshtein(postcode_l, postcode_r) <= 1", "postcode typo")
+                _level("{damerau_levenshtein}(postcode_l, postcode_r) <= 1", "postcode typo")
             )
     elif has_number and has_address:
-        levels.append(cll.CustomLevel(equal("house_number"), "same number"))
+        levels.append(_level(equal("house_number"), "same number"))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(comparison_levels=levels, output_column_name="place")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accord.linkage.deterministic import MATCHES_TABLE
-from accord.linkage.engine import DuckDBEngine
+from accord.linkage.engine import Engine
 from accord.linkage.model import SCORED_TABLE
 
 __all__ = ["REVIEW_TABLE", "Resolution", "estimate_prior", "resolve"]
@@ -70,7 +70,7 @@ def estimate_prior(log2_bayes_factors: np.ndarray, total_pairs: int, start: floa
 
 
 def resolve(
-    engine: DuckDBEngine,
+    engine: Engine,
     *,
     left_rows: int,
     right_rows: int,
@@ -114,7 +114,7 @@ def resolve(
     to_review = engine.fetch(f"SELECT count(*) FROM {REVIEW_TABLE}", step="count review")[0][0]
     best = engine.fetch(
         f"SELECT coalesce(sum(best), 0) FROM (SELECT max({probability}) AS best "
-        f"FROM {SCORED_TABLE} GROUP BY left_id)",
+        f"FROM {SCORED_TABLE} GROUP BY left_id) AS best_each",
         step="expected matches",
     )[0][0]
     return Resolution(
@@ -127,7 +127,7 @@ def resolve(
     )
 
 
-def _one_to_one(engine: DuckDBEngine) -> None:
+def _one_to_one(engine: Engine) -> None:
     """Keep, round by round, pairs that are both records' best remaining candidate."""
     engine.execute(
         f"CREATE OR REPLACE TABLE {_CHOSEN}_kept (left_id {_type(engine)}, right_id "
@@ -139,7 +139,7 @@ def _one_to_one(engine: DuckDBEngine) -> None:
             f"CREATE OR REPLACE TEMP TABLE {_CHOSEN}_round AS SELECT left_id, right_id, p FROM ("
             f"SELECT *, row_number() OVER (PARTITION BY left_id ORDER BY p DESC, right_id) AS bl, "
             f"row_number() OVER (PARTITION BY right_id ORDER BY p DESC, left_id) AS br "
-            f"FROM {_CHOSEN}) WHERE bl = 1 AND br = 1",
+            f"FROM {_CHOSEN}) AS ranked WHERE bl = 1 AND br = 1",
             step="one-to-one round",
         )
         added = engine.fetch(f"SELECT count(*) FROM {_CHOSEN}_round", step="one-to-one")[0][0]
@@ -158,10 +158,5 @@ def _one_to_one(engine: DuckDBEngine) -> None:
     )
 
 
-def _type(engine: DuckDBEngine, column: str = "left_id") -> str:
-    rows = engine.fetch(
-        f"SELECT data_type FROM information_schema.columns WHERE table_name = '{_CHOSEN}' "
-        f"AND column_name = '{column}'",
-        step="column type",
-    )
-    return str(rows[0][0])
+def _type(engine: Engine, column: str = "left_id") -> str:
+    return dict(engine.columns(_CHOSEN))[column]

@@ -35,7 +35,7 @@ from accord.linkage.deterministic import (
     deterministic_pass,
     match_key,
 )
-from accord.linkage.engine import DuckDBEngine, open_engine
+from accord.linkage.engine import Engine, open_engine
 from accord.linkage.inputs import LinkSource, Side, load_side
 from accord.linkage.model import fit_and_score
 from accord.linkage.plan import choose_blocking, comparisons_for
@@ -209,7 +209,7 @@ class _Probabilistic:
 
 
 def _run(
-    engine: DuckDBEngine,
+    engine: Engine,
     left_source: LinkSource,
     right_source: LinkSource,
     left_id: str,
@@ -265,9 +265,7 @@ def _run(
     )
 
 
-def _deterministic(
-    engine: DuckDBEngine, features: Features, options: LinkageOptions
-) -> dict[str, int]:
+def _deterministic(engine: Engine, features: Features, options: LinkageOptions) -> dict[str, int]:
     """Run the deterministic passes and leave the unmatched records in ``rem_*``."""
     by_pass: dict[str, int] = {}
     if options.identifier_passes:
@@ -289,7 +287,7 @@ def _deterministic(
 
 
 def _model_stage(
-    engine: DuckDBEngine, features: Features, options: LinkageOptions, clock: _Clock
+    engine: Engine, features: Features, options: LinkageOptions, clock: _Clock
 ) -> _Probabilistic:
     """Block, train, score and resolve the records the deterministic passes left."""
     rem_left, rem_right = (
@@ -388,7 +386,7 @@ def _derived(features: Features) -> list[str]:
     return derived
 
 
-def _uk_postcodes(engine: DuckDBEngine, left: Side, right: Side) -> bool:
+def _uk_postcodes(engine: Engine, left: Side, right: Side) -> bool:
     shares = []
     for side in (left, right):
         columns = side.roles.columns(Role.POSTCODE)
@@ -399,14 +397,19 @@ def _uk_postcodes(engine: DuckDBEngine, left: Side, right: Side) -> bool:
     return min(shares) >= 0.5
 
 
-def _common_id_type(engine: DuckDBEngine, left: Side, right: Side) -> str:
+def _common_id_type(engine: Engine, left: Side, right: Side) -> str:
     """Both sides' id type if it is the same, else VARCHAR for both (Splink needs one)."""
     if left.id_type == right.id_type:
         return left.id_type
     for side in ("left", "right"):
+        others = [name for name, _ in engine.columns(f"std_{side}") if name != "unique_id"]
         engine.execute(
-            f"CREATE OR REPLACE TABLE std_{side} AS SELECT * REPLACE (CAST(unique_id AS VARCHAR) "
-            f"AS unique_id) FROM std_{side}",
+            f"CREATE OR REPLACE TABLE std_{side}_aligned AS SELECT CAST(unique_id AS VARCHAR) "
+            f"AS unique_id, {', '.join(others)} FROM std_{side}",
+            step="align id types",
+        )
+        engine.execute(
+            f"CREATE OR REPLACE TABLE std_{side} AS SELECT * FROM std_{side}_aligned",
             step="align id types",
         )
     return "VARCHAR"

@@ -26,8 +26,8 @@ __all__ = [
     "standardise_sql",
 ]
 
-UK_POSTCODE_SQL = "[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}"
-"""A compact UK postcode (spaces removed), as RE2 for ``regexp_full_match``."""
+UK_POSTCODE_SQL = "^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+"""A compact UK postcode (spaces removed), anchored, for ``regexp_matches``."""
 
 _STREET_WORDS = {
     "ST": "STREET",
@@ -160,13 +160,15 @@ def _address_words(columns: Sequence[str]) -> str:
 
 
 def _expand_street_words(column: str) -> str:
-    """``HIGH ST`` -> ``HIGH STREET``; only rows holding an abbreviation pay for the lookup."""
+    """``HIGH ST`` -> ``HIGH STREET``; only rows holding an abbreviation pay for the rewrite.
+
+    One whole-word replacement per abbreviation (no expansion is itself an
+    abbreviation, so the order does not matter), which every engine's SQL can say.
+    """
     abbreviations = "|".join(_STREET_WORDS)
-    lookup = "MAP {" + ", ".join(f"'{k}': '{v}'" for k, v in _STREET_WORDS.items()) + "}"
-    expanded = (
-        f"array_to_string(list_transform(string_split({column}, ' '), "
-        f"lambda w: coalesce({lookup}[w], w)), ' ')"
-    )
+    expanded = column
+    for short, full in _STREET_WORDS.items():
+        expanded = f"regexp_replace({expanded}, '\\b{short}\\b', '{full}', 'g')"
     return (
         f"CASE WHEN regexp_matches({column}, '\\b({abbreviations})\\b') "
         f"THEN {expanded} ELSE {column} END"
@@ -252,30 +254,31 @@ def standardise_sql(side: Side, features: Features, *, index: int) -> str:
     column). Derived columns for blocking (initials, year of birth, postcode sector
     and district) are added when their source feature is present.
     """
-    core = [f"{_q(side.id_column)} AS unique_id"]
+    core = [(_q(side.id_column), "unique_id")]
     for feature in features.names:
         if feature == "house_number":
             if side.roles.has(Role.HOUSE_NUMBER):
-                core.append(f"{_house_number(side)} AS house_number")
+                core.append((_house_number(side), "house_number"))
             continue
-        core.append(f"{_expression(side, feature, features, index)} AS {feature}")
+        core.append((_expression(side, feature, features, index), feature))
     borrowed_address = (
         "house_number" in features
         and "address" not in features
         and not side.roles.has(Role.HOUSE_NUMBER)
     )
     if borrowed_address:
-        core.append(f"{_address_words(side.roles.columns(Role.ADDRESS))} AS address")
-    replaced = [
-        f"{_expand_street_words(name)} AS {name}"
-        for name in ("address", "locality")
-        if name in features or (name == "address" and borrowed_address)
+        core.append((_address_words(side.roles.columns(Role.ADDRESS)), "address"))
+    # Column lists are spelled out (no ``* REPLACE``/``* EXCLUDE``) so Spark runs them too.
+    names = [name for _, name in core]
+    expanded_columns = [
+        f"{_expand_street_words(name)} AS {name}" if name in ("address", "locality") else name
+        for name in names
     ]
-    star = "*"
-    if replaced:
-        star += f" REPLACE ({', '.join(replaced)})"
-    expanded = f"SELECT {star} FROM (SELECT {', '.join(core)} FROM {side.table})"
-    derived = ["* EXCLUDE (address)" if borrowed_address else "*"]
+    inner = ", ".join(f"{expression} AS {name}" for expression, name in core)
+    expanded = (
+        f"SELECT {', '.join(expanded_columns)} FROM (SELECT {inner} FROM {side.table}) AS core"
+    )
+    derived = [name for name in names if not (borrowed_address and name == "address")]
     if "house_number" in features and not side.roles.has(Role.HOUSE_NUMBER):
         derived.append(f"{_house_number(side)} AS house_number")
     if "given_name" in features:
@@ -285,20 +288,20 @@ def standardise_sql(side: Side, features: Features, *, index: int) -> str:
     if "dob" in features:
         derived.append("left(dob, 4) AS dob_year")
     if "postcode" in features and features.uk_postcodes:
-        guard = f"regexp_full_match(postcode, '{UK_POSTCODE_SQL}')"
+        guard = f"regexp_matches(postcode, '{UK_POSTCODE_SQL}')"
         derived.append(
             f"CASE WHEN {guard} THEN left(postcode, length(postcode) - 2) END AS postcode_sector"
         )
         derived.append(
             f"CASE WHEN {guard} THEN left(postcode, length(postcode) - 3) END AS postcode_district"
         )
-    return f"SELECT {', '.join(derived)} FROM ({expanded})"
+    return f"SELECT {', '.join(derived)} FROM ({expanded}) AS expanded"
 
 
 def uk_postcode_share_sql(table: str, column: str) -> str:
     """Share of a sample of ``column`` that is a compact UK postcode."""
     value = f"upper(regexp_replace(CAST({_q(column)} AS VARCHAR), '[^A-Za-z0-9]+', '', 'g'))"
     return (
-        f"SELECT avg(CASE WHEN regexp_full_match({value}, '{UK_POSTCODE_SQL}') THEN 1 ELSE 0 END) "
-        f"FROM (SELECT * FROM {table} WHERE {_q(column)} IS NOT NULL LIMIT 2000)"
+        f"SELECT avg(CASE WHEN regexp_matches({value}, '{UK_POSTCODE_SQL}') THEN 1 ELSE 0 END) "
+        f"FROM (SELECT * FROM {table} WHERE {_q(column)} IS NOT NULL LIMIT 2000) AS sample"
     )

@@ -25,8 +25,9 @@ The expression is a sqlglot tree built per dialect, never text spliced with data
 - **Spark SQL**: ``sha2(unhex(opad) || unhex(sha2(unhex(ipad) || encode(v, 'UTF-8'),
   256)), 256)``; ``sha2`` accepts BINARY and returns lowercase hex, ``||`` on two
   BINARY values is binary ``concat`` (NULL if either side is). So HMAC *is*
-  expressible in pure Spark SQL. This rendering is snapshot-tested only: no Spark
-  runtime is installed in the test environment, so it has not been executed here.
+  expressible in pure Spark SQL. Besides its snapshot, this rendering is run on a
+  local Spark session and compared with Python's ``hmac`` by
+  ``tests/linkage/test_spark.py`` wherever Java is installed.
 
 The pads are key material. With :func:`hmac_sha256_sql` they are hex literals in the
 SQL, so that SQL text must be treated like the key: never logged, shown to a caller,

@@ -20,6 +20,7 @@ from accord.services.audit import AuditService
 from accord.services.catalogue import CatalogueService
 from accord.services.disclosure import AirlockService, BatchValidationService, TableService
 from accord.services.identity import IdentityService
+from accord.services.linkage import LinkageService
 from accord.services.org_keys import OrgKeyService
 from accord.services.plane import PlaneService
 from accord.services.requests import RequestService
@@ -48,6 +49,7 @@ class Accord:
     agreements: AgreementService
     plane: PlaneService
     sharing: SharingService
+    linkage: LinkageService
     tables: TableService
     batches: BatchValidationService
     airlock: AirlockService
@@ -112,6 +114,7 @@ class Accord:
             agreements=AgreementService(store, keys),
             plane=plane,
             sharing=SharingService(store, plane, keys, token_ttl_days=settings.token_ttl_days),
+            linkage=LinkageService(store, plane, engine=settings.engine),
             tables=TableService(store, data_dir=settings.home / "data"),
             batches=BatchValidationService(
                 store, overlap_key=keys.secret(BATCH_OVERLAP_SECRET, create=True)

@@ -155,6 +155,12 @@ class PlaneService:
         )
         return agreement
 
+    def authorised_agreement(
+        self, caller: Caller, agreement_id: str, channel: PlaneChannel, action: str
+    ) -> AgreementRecord:
+        """The agreement, once ``caller`` may use it through ``channel`` (refusals audited)."""
+        return self._agreement_for(caller, agreement_id, channel, action)
+
     def _today(self) -> date:
         return self.store.clock().date()
 

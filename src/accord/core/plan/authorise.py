@@ -27,6 +27,7 @@ class PlaneChannel(StrEnum):
     QUERY = "query"
     CHECK = "check"
     DELTA_SHARING = "delta_sharing"
+    LINK = "link"
 
 
 _ALLOWED_BY = {
@@ -34,6 +35,10 @@ _ALLOWED_BY = {
     PlaneChannel.QUERY: (Channel.IN_PLACE_QUERY,),
     PlaneChannel.CHECK: (Channel.ELIGIBILITY_CHECK,),
     PlaneChannel.DELTA_SHARING: (Channel.DELTA_SHARING,),
+    # A match table says, record by record, which of the recipient's people are in the
+    # governed view: per-record release, so only channels that already release the
+    # view's rows to the recipient allow it (never aggregate or yes/no-only channels).
+    PlaneChannel.LINK: (Channel.IN_PLACE_QUERY, Channel.BULK_PACKAGE, Channel.DELTA_SHARING),
 }
 
 
