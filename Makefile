@@ -8,7 +8,7 @@ VENV := .venv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen --no-sync
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test check lint typecheck serve bench clean postgres
+.PHONY: demo test check lint typecheck serve bench clean postgres java
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -25,8 +25,12 @@ demo: $(VENV)/.synced
 	$(RUN) accord demo trust
 
 ## test: the whole suite, store tests on SQLite and on a real PostgreSQL
-test: $(VENV)/.synced postgres
+test: $(VENV)/.synced postgres java
 	$(RUN) pytest -q
+
+## java: a Java runtime for the Spark engine's tests, from Debian's packages when missing (as root)
+java:
+	scripts/ensure-java
 
 ## postgres: PostgreSQL's server binaries, from Debian's packages when missing (as root)
 postgres:

@@ -1,6 +1,7 @@
 """The Spark engine (PySpark in local mode): the same linkage as DuckDB, and the same tokens.
 
-Skipped with a reason when PySpark or Java is missing, unless ``ACCORD_REQUIRE_SPARK=1``
+The ``spark`` session is shared with the rest of the suite (see ``tests/conftest.py``):
+skipped with a reason when PySpark or Java is missing, unless ``ACCORD_REQUIRE_SPARK=1``
 (CI), where missing either fails the run instead of silently testing less.
 """
 
@@ -8,9 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib.util
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,32 +25,6 @@ from accord.synth import generate
 from tests.linkage.conftest import pairs, precision_recall
 
 KEY = b"spark linkage-domain test key"
-
-
-def _missing() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "PySpark is not installed"
-    from accord.linkage.spark_engine import java_available
-
-    if not java_available():
-        return "no Java runtime (scripts/ensure-java installs one)"
-    return None
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    """One local SparkSession for the whole run: two cores, small shuffles, 1 GB driver."""
-    missing = _missing()
-    if missing is not None:
-        if os.environ.get("ACCORD_REQUIRE_SPARK") == "1":
-            pytest.fail(f"ACCORD_REQUIRE_SPARK=1 but the Spark engine cannot run: {missing}")
-        pytest.skip(f"Spark engine tests skipped: {missing}")
-    from accord.linkage.spark_engine import spark_session
-
-    session = spark_session(threads=2, memory="1g", shuffle_partitions=2)
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @dataclass(frozen=True)
