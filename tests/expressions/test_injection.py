@@ -148,7 +148,8 @@ def test_any_string_round_trips_through_duckdb(duck: duckdb.DuckDBPyConnection, 
     assert duck.execute(f"SELECT {sql} FROM (SELECT ? AS s)", [value]).fetchall() == [(True,)]
 
 
-@given(name=text.filter(bool))
+# Any name but the table's own key column, which DuckDB compares case-insensitively.
+@given(name=text.filter(lambda name: bool(name) and name.lower() != "id"))
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_column_name_is_one_quoted_identifier(
     duck: duckdb.DuckDBPyConnection, name: str

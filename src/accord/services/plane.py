@@ -455,7 +455,7 @@ class PlaneService:
         matched = (
             exp.select(exp.alias_(identifier, "identifier", quoted=True))
             .distinct()
-            .from_(source_table(dataset.source_kind, version.location))
+            .from_(plan.rows())
             .where(condition)
         )
         wanted = sorted(set(supplied.values()))
@@ -592,6 +592,8 @@ def _parquet_writer(
         schema,
         compression={name: "none" if name in plain else "zstd" for name in schema.names},
         use_dictionary=[name for name in schema.names if name not in plain],
+        # The minimum and maximum of a page of digests say nothing worth their cost.
+        write_statistics=[name for name in schema.names if name not in plain],
     )
 
 

@@ -1,17 +1,18 @@
 SELECT
-  UPPER(REPLACE(REPLACE(CAST(`nino` AS STRING), '-', ''), ' ', '')) AS `nino`,
+  `accord__shared_1` AS `nino`,
   CAST(EXTRACT(YEAR FROM `date_of_birth`) AS INT) AS `date_of_birth`,
   CASE
-    WHEN LENGTH(`accord__shared_1`) < 5
+    WHEN LENGTH(`accord__shared_2`) < 5
     THEN NULL
-    ELSE SUBSTRING(`accord__shared_1`, 1, LENGTH(`accord__shared_1`) - 3)
+    ELSE SUBSTRING(`accord__shared_2`, 1, LENGTH(`accord__shared_2`) - 3)
   END AS `postcode`,
   COALESCE(`weekly_amount` > 70, FALSE) AS `weekly_amount`,
   SUBSTRING(CAST(`notes` AS STRING), 1, 10) AS `notes`
 FROM (
   SELECT
     *,
-    UPPER(REPLACE(CAST(`postcode` AS STRING), ' ', '')) AS `accord__shared_1`
+    UPPER(REPLACE(REPLACE(CAST(`nino` AS STRING), '-', ''), ' ', '')) AS `accord__shared_1`,
+    UPPER(REPLACE(CAST(`postcode` AS STRING), ' ', '')) AS `accord__shared_2`
   FROM `accord_source`
 ) AS `accord_rows`
 WHERE
@@ -23,5 +24,5 @@ WHERE
       1
     FROM `accord_opt_outs`
     WHERE
-      `identifier` = UPPER(REPLACE(REPLACE(CAST(`nino` AS STRING), '-', ''), ' ', ''))
+      `identifier` = `accord__shared_1`
   )

@@ -66,6 +66,11 @@ class Plan:
     def sql(self, dialect: str = "duckdb") -> str:
         return self.query.sql(dialect=dialect)
 
+    def rows(self) -> exp.Expression:
+        """What the plan reads from: the source, with any shared columns (a copy)."""
+        source: exp.Expression = self.query.args["from_"].this
+        return source.copy()
+
     @property
     def pseudonymised(self) -> dict[str, str]:
         return {c.name: c.pseudonymise_domain for c in self.outputs if c.pseudonymise_domain}
@@ -83,8 +88,9 @@ class _Shared:
     needs the age seven times; engines do not reliably share them inside CASE, and
     normalising text is most of the cost of a governed extract. Each distinct one
     becomes a column of an inner SELECT, and the outer SELECT refers to it by name.
-    Only the projections use them: the WHERE clause stays on the source's own columns,
-    so it can be reused against the source as it is (the eligibility check does).
+    The opt-out filter and a pseudonymised identifier share the normalised identifier
+    the same way. Anything reusing the WHERE clause must read the plan's own FROM
+    (:meth:`Plan.rows`), where the shared columns exist.
     """
 
     def __init__(self) -> None:
@@ -93,6 +99,11 @@ class _Shared:
     def __call__(self, expression: exp.Expression) -> exp.Expression:
         name = self.columns.setdefault(expression, f"accord__shared_{len(self.columns) + 1}")
         return quoted(name)
+
+    def reuse(self, expression: exp.Expression) -> exp.Expression:
+        """The shared column if ``expression`` is already one, else the expression itself."""
+        name = self.columns.get(expression)
+        return expression if name is None else quoted(name)
 
     def source(self, table: exp.Table) -> exp.Expression:
         """What the outer SELECT reads: the table, or the table with the shared columns."""
@@ -115,7 +126,7 @@ def _transform(
     argument: str,
     flags: Mapping[str, exp.Expression],
     reference: date,
-    share: transforms.Share,
+    share: _Shared,
 ) -> tuple[exp.Expression | None, str]:
     column = quoted(spec.name)
     if kind is TransformKind.KEEP:
@@ -123,7 +134,8 @@ def _transform(
     if kind is TransformKind.DROP:
         return None, ""
     if kind is TransformKind.PSEUDONYMISE:
-        return transforms.normalise_identifier(column, spec.semantic_type, share), argument
+        normalised = transforms.normalise_identifier(column, spec.semantic_type, share)
+        return share.reuse(normalised), argument
     if kind is TransformKind.GENERALISE:
         return transforms.generalise(column, argument, spec.data_type, reference, share), ""
     if kind is TransformKind.FLAG:
@@ -164,6 +176,12 @@ def compile_plan(
     outputs: list[OutputColumn] = []
     projections: list[exp.Expression] = []
     shared = _Shared()
+    opted_out: exp.Expression | None = None
+    if opt_out is not None:
+        # Normalised once for both the filter and, when it is released, the pseudonym.
+        opted_out = shared(
+            transforms.normalise_identifier(quoted(opt_out.column), opt_out.semantic_type)
+        )
     for field_policy in agreed.fields:
         try:
             spec = dataset.field(field_policy.name)
@@ -192,12 +210,11 @@ def compile_plan(
     conditions: list[exp.Expression] = []
     if cohort is not None:
         conditions.append(exp.Paren(this=cohort.copy()))
-    if opt_out is not None:
-        identifier = transforms.normalise_identifier(quoted(opt_out.column), opt_out.semantic_type)
+    if opt_out is not None and opted_out is not None:
         opted = (
             exp.select(exp.Literal.number(1))
             .from_(opt_out.table.copy())
-            .where(exp.EQ(this=exp.column("identifier", quoted=True), expression=identifier))
+            .where(exp.EQ(this=exp.column("identifier", quoted=True), expression=opted_out))
         )
         conditions.append(exp.Not(this=exp.Exists(this=opted)))
     for condition in conditions:
