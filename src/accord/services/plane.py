@@ -312,7 +312,9 @@ class PlaneService:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(target, mode=0o600) as temporary:
-                _write(self._rows(plan, dataset, version), temporary, "parquet", plan.pseudonymised)
+                # Written once and read many times (shares, in-place queries): every
+                # column compressed, pseudonyms too, since each read moves the bytes.
+                _write(self._rows(plan, dataset, version), temporary, "parquet")
         return target
 
     def governed_schema(self, agreement: AgreementRecord, dataset_id: str) -> pa.Schema:
