@@ -1,12 +1,15 @@
 """Age-encrypted payloads, streamed, with both sides' SHA-256 computed on the way.
 
-pyrage encrypts and decrypts files natively in constant memory, but holds the GIL while
-it does (and its ``*_io`` variants call back into Python every 8 KiB, at half the speed).
-So the age work runs in a child process (:mod:`accord.transfer.age_worker`) writing to a
+Encryption: pyrage encrypts files natively in constant memory, but holds the GIL while
+it does (and its ``*_io`` variants call back into Python every 8 KiB, at half the
+speed). So it runs in a child process (:mod:`accord.transfer.age_worker`) writing to a
 pipe, and this process hashes and writes that stream as it comes, in 1 MiB reads into
-one reused buffer: encryption or decryption and hashing overlap on two cores.
+one reused buffer: encryption and hashing overlap on two cores.
 
 Decryption is never started on a ciphertext whose size and hash have not been checked.
+That check is a whole pass of SHA-256 before decryption can begin, so decryption itself
+must be quick: :mod:`accord.transfer.age_decrypt` decrypts in this process at several
+GB/s, while a thread hashes and writes the plaintext.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from pyrage import x25519  # type: ignore[import-untyped]
 
 from accord.errors import ValidationError
+from accord.transfer.age_decrypt import AgeError, decrypt_stream
 
 __all__ = ["CHUNK", "Digest", "decrypt_payload", "digest", "encrypt_payload"]
 
@@ -140,6 +145,46 @@ def decrypt_payload(
             raise ValidationError(
                 "payload.age does not match the manifest's ciphertext_sha256: altered in transit"
             )
-        return _age("decrypt", source, str(identity), plaintext)
+        return _decrypt(source, str(identity), plaintext)
     finally:
         os.close(fd)
+
+
+def _decrypt(source: str, identity: str, target: str) -> Digest:
+    """Decrypt ``source`` into ``target``; a thread hashes and writes as runs come."""
+    hasher = hashlib.sha256()
+    runs: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+    failure: list[BaseException] = []
+    out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+
+    def drain() -> None:
+        try:
+            while (plain := runs.get()) is not None:
+                hasher.update(plain)
+                view, written = memoryview(plain), 0
+                while written < len(plain):
+                    written += os.write(out, view[written:])
+        except BaseException as exc:  # reported to the decrypting side below
+            failure.append(exc)
+            while runs.get() is not None:
+                continue
+
+    def sink(plain: bytes) -> None:
+        if failure:
+            raise failure[0]
+        runs.put(plain)
+
+    writer = threading.Thread(target=drain, name="payload-writer", daemon=True)
+    writer.start()
+    try:
+        with open(source, "rb") as ciphertext:
+            size = decrypt_stream(ciphertext, identity, sink)
+    except AgeError as exc:
+        raise ValidationError(f"age could not decrypt the payload: {exc}") from exc
+    finally:
+        runs.put(None)
+        writer.join()
+        os.close(out)
+    if failure:
+        raise failure[0]
+    return Digest(hasher.hexdigest(), size)
