@@ -15,9 +15,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,7 +24,6 @@ import duckdb
 import pyarrow as pa
 import yaml
 from rich.console import Console
-from rich.table import Table
 
 from accord.core.audit import AuditEvent
 from accord.core.governance.records import AgreementRecord
@@ -40,6 +36,7 @@ from accord.core.identity import (
     PrincipalKind,
     Role,
 )
+from accord.demo.steps import Step, steps_table, timed
 from accord.services.app import Accord
 from accord.settings import load_settings
 
@@ -48,13 +45,6 @@ __all__ = ["CarersReport", "Step", "run_carers_demo"]
 REQUESTS = Path(__file__).parent / "requests"
 FIELDS = ("nino", "forename", "surname", "date_of_birth", "postcode", "address_line_1")
 DATASETS = ("carers_allowance", "other_caring_benefits")
-
-
-@dataclass
-class Step:
-    name: str
-    seconds: float
-    counts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,14 +66,6 @@ class CarersReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@contextmanager
-def _step(report: CarersReport, name: str) -> Iterator[dict[str, Any]]:
-    counts: dict[str, Any] = {}
-    started = time.perf_counter()
-    yield counts
-    report.steps.append(Step(name, round(time.perf_counter() - started, 3), counts))
 
 
 def _setup(app: Accord) -> None:
@@ -254,11 +236,11 @@ def _deliver(
     owner = app.acting_as("dwp.data", "demo")
     analyst = app.acting_as("nhse.analyst", "demo")
     outbox, inbox = home / "outbox", home / "received"
-    with _step(report, "organisation keys") as counts:
+    with timed(report.steps, "organisation keys") as counts:
         for org in ("dwp", "nhse"):
             keys = app.org_keys.rotate(app.operator("demo"), org)
             counts[org] = ", ".join(f"{k.purpose.value} {k.fingerprint[:12]}" for k in keys)
-    with _step(report, "test exchange") as counts:
+    with timed(report.steps, "test exchange") as counts:
         for name in DATASETS:
             sent = app.transfer.send(
                 owner, agreement.id, "nhse", outbox, dataset_id=f"dwp/{name}", test=True
@@ -268,7 +250,7 @@ def _deliver(
             counts[name] = f"{sent.manifest.rows} synthetic rows receipted"
     delivered = []
     for name in DATASETS:
-        with _step(report, f"delivery: {name}") as counts:
+        with timed(report.steps, f"delivery: {name}") as counts:
             sent = app.transfer.send(owner, agreement.id, "nhse", outbox, dataset_id=f"dwp/{name}")
             received = app.transfer.receive(analyst, sent.path, inbox)
             delivered.append(received.path)
@@ -293,27 +275,27 @@ def run_carers_demo(
     home = Path(tempfile.mkdtemp(prefix="accord-carers-"))
     synthetic = home / "synthetic"
     try:
-        with _step(report, "set up organisations and people") as counts:
+        with timed(report.steps, "set up organisations and people") as counts:
             app = Accord.init(load_settings({"ACCORD_HOME": str(home / "home")}), operator="demo")
             _setup(app)
             counts["organisations"] = len(app.store.list_organisations())
-        with _step(report, "synthetic population") as counts:
+        with timed(report.steps, "synthetic population") as counts:
             manifest = generate("carers", scale=scale, seed=seed, out=synthetic)
             counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
-        with _step(report, "publish to the catalogue") as counts:
+        with timed(report.steps, "publish to the catalogue") as counts:
             _publish(app, synthetic, counts)
-        with _step(report, "request, assessment and approvals") as counts:
+        with timed(report.steps, "request, assessment and approvals") as counts:
             agreement = _approved_agreement(app, report, counts)
         delivered = _deliver(app, agreement, home, report)
-        with _step(report, "link to the patient register") as counts:
+        with timed(report.steps, "link to the patient register") as counts:
             truth = synthetic / "ground_truth" / "identity.parquet"
             matches = _link(app, agreement, delivered, truth, report, counts)
-        with _step(report, "carers not yet offered a vaccine") as counts:
+        with timed(report.steps, "carers not yet offered a vaccine") as counts:
             register = app.store.get_version("nhse/patient_register").location
             report.not_offered = _not_offered(matches, register)
             report.not_offered_truth = int(manifest.truth["carers_not_offered"])
             counts.update(found=report.not_offered, truth=report.not_offered_truth)
-        with _step(report, "audit verification") as counts:
+        with timed(report.steps, "audit verification") as counts:
             verdict = app.audit.verify()
             report.audit_ok, report.audit_events = verdict.ok, verdict.events
             counts.update(events=verdict.events, ok=verdict.ok)
@@ -332,14 +314,7 @@ def run_carers_demo(
 
 def _print(console: Console, report: CarersReport) -> None:
     console.rule(f"[bold]Carers for vaccination (seed 000), scale {report.scale}")
-    view = Table(header_style="bold")
-    for column in ("step", "seconds", "counts"):
-        view.add_column(column)
-    for step in report.steps:
-        view.add_row(
-            step.name, f"{step.seconds:.2f}", ", ".join(f"{k} {v}" for k, v in step.counts.items())
-        )
-    console.print(view)
+    console.print(steps_table(report.steps))
     linkage = report.linkage
     console.print(
         f"Agreement {report.agreement} (tier {report.tier}). Linkage precision "

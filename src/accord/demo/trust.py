@@ -15,8 +15,6 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,7 +22,6 @@ from typing import Any
 
 import yaml
 from rich.console import Console
-from rich.table import Table
 
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import (
@@ -35,6 +32,7 @@ from accord.core.identity import (
     PrincipalKind,
     Role,
 )
+from accord.demo.steps import Step, steps_table, timed
 from accord.services.app import Accord
 from accord.services.plane import view_name
 from accord.settings import load_settings
@@ -53,13 +51,6 @@ ASKS = {  # recipient -> the request it makes, in seed 002's terms
     "dfe": "trust-dfe-benefit-spells.yaml",
 }
 READS_EACH = 2
-
-
-@dataclass
-class Step:
-    name: str
-    seconds: float
-    counts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,14 +76,6 @@ class TrustReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@contextmanager
-def _step(report: TrustReport, name: str) -> Iterator[dict[str, Any]]:
-    counts: dict[str, Any] = {}
-    started = time.perf_counter()
-    yield counts
-    report.steps.append(Step(name, round(time.perf_counter() - started, 3), counts))
 
 
 def _setup(app: Accord) -> None:
@@ -217,31 +200,31 @@ def run_trust_demo(
     home = Path(tempfile.mkdtemp(prefix="accord-trust-"))
     synthetic = home / "synthetic"
     try:
-        with _step(report, "set up departments and people") as counts:
+        with timed(report.steps, "set up departments and people") as counts:
             app = Accord.init(load_settings({"ACCORD_HOME": str(home / "home")}), operator="demo")
             _setup(app)
             counts["departments"] = len(DEPARTMENTS)
-        with _step(report, "synthetic population") as counts:
+        with timed(report.steps, "synthetic population") as counts:
             manifest = generate("trust", scale=scale, seed=seed, out=synthetic)
             counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
-        with _step(report, "each department registers its dataset") as counts:
+        with timed(report.steps, "each department registers its dataset") as counts:
             operator = app.operator("demo")
             for org_id, (_, name) in DEPARTMENTS.items():
                 published = app.catalogue.register(
                     operator, org_id, name, str(synthetic / f"{name}.parquet"), tags=("trust",)
                 )
                 counts[f"{org_id}/{name}"] = published.version.row_count
-        with _step(report, "discovery in one catalogue") as counts:
+        with timed(report.steps, "discovery in one catalogue") as counts:
             for org_id in DEPARTMENTS:
                 found = app.catalogue.search(app.acting_as(f"{org_id}.analyst", "demo"), "trust")
                 counts[org_id] = sum(1 for d in found if d.organisation_id != org_id)
-        with _step(report, "requests, assessments and approvals") as counts:
+        with timed(report.steps, "requests, assessments and approvals") as counts:
             for recipient in ASKS:
                 report.agreements[recipient] = _approve(app, recipient)
             counts.update(report.agreements)
         with running_server(app) as base:
             for recipient, agreement_id in report.agreements.items():
-                with _step(report, f"{recipient} reads in place") as counts:
+                with timed(report.steps, f"{recipient} reads in place") as counts:
                     reads = _read(app, base, home, recipient, agreement_id)
                     report.reads.extend(reads)
                     counts.update(
@@ -250,7 +233,7 @@ def run_trust_demo(
                         rows=reads[-1].rows,
                         matches_governed_view=all(r.rows == r.governed_rows for r in reads),
                     )
-            with _step(report, "hmrc's share revoked by dfe") as counts:
+            with timed(report.steps, "hmrc's share revoked by dfe") as counts:
                 report.refused_after_revocation = _revoke(
                     app, base, home, report.agreements["hmrc"], "hmrc"
                 )
@@ -263,7 +246,7 @@ def run_trust_demo(
                 AuditFilter(action="sharing.file", decision="allow", limit=100_000)
             )
         )
-        with _step(report, "audit verification") as counts:
+        with timed(report.steps, "audit verification") as counts:
             verdict = app.audit.verify()
             report.audit_ok, report.audit_events = verdict.ok, verdict.events
             counts.update(events=verdict.events, ok=verdict.ok)
@@ -282,14 +265,7 @@ def run_trust_demo(
 
 def _print(console: Console, report: TrustReport) -> None:
     console.rule(f"[bold]Labour-market data trust (seed 002), scale {report.scale}")
-    view = Table(header_style="bold")
-    for column in ("step", "seconds", "counts"):
-        view.add_column(column)
-    for step in report.steps:
-        view.add_row(
-            step.name, f"{step.seconds:.2f}", ", ".join(f"{k} {v}" for k, v in step.counts.items())
-        )
-    console.print(view)
+    console.print(steps_table(report.steps))
     console.print(
         f"{len(report.reads)} reads of {len(report.agreements)} shares over Delta Sharing, "
         f"served from {report.materialised_files} governed files (one per view; nothing "
