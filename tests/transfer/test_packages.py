@@ -19,6 +19,7 @@ from accord.core.transfer.records import SignedReceipt
 from accord.errors import ConflictError, PermissionDenied, ValidationError
 from accord.store import AuditFilter
 from accord.transfer.package import Signature
+from tests.plane.conftest import agreement_request, approve
 from tests.transfer.conftest import Exchange
 
 
@@ -281,3 +282,25 @@ def test_a_manifest_field_that_is_wrong_is_named(exchange: Exchange) -> None:
         PackageManifest.parse(json.dumps(document).encode(), "manifest")
     assert "rows" in caught.value.message
     assert "expires_at" in caught.value.message
+
+
+def test_an_amendment_that_changes_the_schema_needs_a_new_test_exchange(
+    exchange: Exchange,
+) -> None:
+    exchange.receive(exchange.send(test=True).path)
+    assert not exchange.send().manifest.test
+
+    request = agreement_request(title="Carers, without the postcode", amends=exchange.agreement.id)
+    document = request.model_dump(mode="json")
+    document["datasets"][0]["fields"] = [
+        f for f in document["datasets"][0]["fields"] if f["name"] != "postcode"
+    ]
+    amended = approve(exchange.accord, type(request).parse(document))
+    assert (amended.id, amended.version) == (exchange.agreement.id, 2)
+
+    with pytest.raises(PermissionDenied, match="requires a test exchange"):
+        exchange.send()
+    test = exchange.send(test=True)
+    assert "postcode" not in pq.read_schema(exchange.receive(test.path).path).names
+    live = exchange.send()
+    assert (live.manifest.agreement_version, live.manifest.test) == (2, False)
