@@ -13,8 +13,6 @@ the synthetic ground truth.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,6 +34,7 @@ from accord.core.identity import (
     PrincipalKind,
     Role,
 )
+from accord.demo.home import temporary_home
 from accord.demo.steps import Step, steps_table, timed
 from accord.services.app import Accord
 from accord.settings import load_settings
@@ -272,9 +271,8 @@ def run_carers_demo(
 
     console = Console(soft_wrap=True)
     report = CarersReport(scale=scale)
-    home = Path(tempfile.mkdtemp(prefix="accord-carers-"))
-    synthetic = home / "synthetic"
-    try:
+    with temporary_home("accord-carers-", keep=keep, console=console) as home:
+        synthetic = home / "synthetic"
         with timed(report.steps, "set up organisations and people") as counts:
             app = Accord.init(load_settings({"ACCORD_HOME": str(home / "home")}), operator="demo")
             _setup(app)
@@ -300,11 +298,6 @@ def run_carers_demo(
             report.audit_ok, report.audit_events = verdict.ok, verdict.events
             counts.update(events=verdict.events, ok=verdict.ok)
         app.close()
-    finally:
-        if keep:
-            console.print(f"Home kept at {home}")
-        else:
-            shutil.rmtree(home, ignore_errors=True)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, default=str))  # noqa: T201
     else:

@@ -9,8 +9,6 @@ DuckDB), through the same services the CLI and API use.
 from __future__ import annotations
 
 import csv
-import shutil
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from accord.core.identity import (
     PrincipalKind,
     Role,
 )
+from accord.demo.home import temporary_home
 from accord.errors import PermissionDenied, ValidationError
 from accord.services.app import Accord
 from accord.settings import load_settings
@@ -158,8 +157,12 @@ def _governance(app: Accord) -> None:
 def run_foundation_demo(*, keep: bool = False, scale: float = 0.0005, seed: int = 2020) -> None:
     from accord.synth import generate
 
-    home = Path(tempfile.mkdtemp(prefix="accord-demo-"))
-    try:
+    with temporary_home(
+        "accord-demo-",
+        keep=keep,
+        console=console,
+        kept="Home kept at {home}: ACCORD_HOME={home} accord audit show",
+    ) as home:
         app = Accord.init(load_settings({"ACCORD_HOME": str(home)}), operator="demo")
         console.rule("[bold]Accord foundation demo")
         console.print(f"Fresh home in {home} (SQLite store, DuckDB engine)")
@@ -245,8 +248,3 @@ def run_foundation_demo(*, keep: bool = False, scale: float = 0.0005, seed: int 
         app.close()
         if not verdict.ok:
             raise SystemExit(1)
-    finally:
-        if keep:
-            console.print(f"Home kept at {home}: ACCORD_HOME={home} accord audit show")
-        else:
-            shutil.rmtree(home, ignore_errors=True)

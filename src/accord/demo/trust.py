@@ -12,8 +12,6 @@ the next read is refused; the audit log is verified at the end.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -32,6 +30,7 @@ from accord.core.identity import (
     PrincipalKind,
     Role,
 )
+from accord.demo.home import temporary_home
 from accord.demo.steps import Step, steps_table, timed
 from accord.services.app import Accord
 from accord.services.plane import view_name
@@ -197,9 +196,8 @@ def run_trust_demo(
 
     console = Console(soft_wrap=True)
     report = TrustReport(scale=scale)
-    home = Path(tempfile.mkdtemp(prefix="accord-trust-"))
-    synthetic = home / "synthetic"
-    try:
+    with temporary_home("accord-trust-", keep=keep, console=console) as home:
+        synthetic = home / "synthetic"
         with timed(report.steps, "set up departments and people") as counts:
             app = Accord.init(load_settings({"ACCORD_HOME": str(home / "home")}), operator="demo")
             _setup(app)
@@ -251,11 +249,6 @@ def run_trust_demo(
             report.audit_ok, report.audit_events = verdict.ok, verdict.events
             counts.update(events=verdict.events, ok=verdict.ok)
         app.close()
-    finally:
-        if keep:
-            console.print(f"Home kept at {home}")
-        else:
-            shutil.rmtree(home, ignore_errors=True)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, default=str))  # noqa: T201
     else:

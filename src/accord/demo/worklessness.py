@@ -19,8 +19,6 @@ same services the CLI and API use:
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,6 +30,7 @@ from rich.console import Console
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import Role
 from accord.demo.foundation import build_demo_identities, demo_request
+from accord.demo.home import temporary_home
 from accord.disclosure.batch import BatchOutcome
 from accord.services.app import Accord
 from accord.services.disclosure import Protection
@@ -254,8 +253,12 @@ def run_worklessness_demo(
 
     console = console or Console(soft_wrap=True)
     report = WorklessnessReport(scale=scale)
-    home = Path(tempfile.mkdtemp(prefix="accord-demo-"))
-    try:
+    with temporary_home(
+        "accord-demo-",
+        keep=keep,
+        console=console,
+        kept="Home kept at {home}: ACCORD_HOME={home} accord audit show",
+    ) as home:
         app = Accord.init(load_settings({"ACCORD_HOME": str(home)}), operator="demo")
         try:
             console.rule("[bold]Accord worklessness demo (seed 001)")
@@ -277,9 +280,4 @@ def run_worklessness_demo(
             )
         finally:
             app.close()
-    finally:
-        if keep:
-            console.print(f"Home kept at {home}: ACCORD_HOME={home} accord audit show")
-        else:
-            shutil.rmtree(home, ignore_errors=True)
     return report
