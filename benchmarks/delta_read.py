@@ -34,20 +34,16 @@ from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
+from bench_world import approve, bench_accord
 
 from accord.api.local_server import running_server
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import (
-    Assurance,
-    AssuranceScheme,
-    Membership,
     OrgKind,
-    PrincipalKind,
     Role,
 )
 from accord.core.vocabulary import SemanticType as S
 from accord.services.app import Accord
-from accord.settings import load_settings
 
 COLUMNS = """
     'A' || chr(65 + (i % 3)::INT) || lpad((i % 1000000)::VARCHAR, 6, '0')
@@ -65,25 +61,13 @@ KEPT = ("benefit", "weekly_amount", "claim_start", "lone_parent", "output_area")
 
 
 def _setup(home: Path, source: Path) -> tuple[Accord, str]:
-    app = Accord.init(load_settings({"ACCORD_HOME": str(home)}), operator="bench")
+    app = bench_accord(
+        home,
+        "dwp",
+        {"dwp": OrgKind.GOVERNMENT_DEPARTMENT, "hmrc": OrgKind.GOVERNMENT_DEPARTMENT},
+        {"analyst": ("hmrc", Role.ANALYST), "requester": ("hmrc", Role.REQUESTER)},
+    )
     op = app.operator("bench")
-    year = date.today() + timedelta(days=365)
-    for org, kind in (
-        ("dwp", OrgKind.GOVERNMENT_DEPARTMENT),
-        ("hmrc", OrgKind.GOVERNMENT_DEPARTMENT),
-    ):
-        app.identity.create_organisation(
-            op, org, org.upper(), kind, (Assurance(AssuranceScheme.ISO_27001, "x", year),)
-        )
-    people = {
-        "owner": ("dwp", Role.DATA_OWNER),
-        "dpo": ("dwp", Role.DPO),
-        "legal": ("dwp", Role.LEGAL),
-        "analyst": ("hmrc", Role.ANALYST),
-        "requester": ("hmrc", Role.REQUESTER),
-    }
-    for pid, (org, role) in people.items():
-        app.identity.create_principal(op, pid, pid, PrincipalKind.PERSON, (Membership(org, role),))
     app.catalogue.register(
         op, "dwp", "claimants", str(source),
         overrides={"nino": S.NINO, "date_of_birth": S.DATE_OF_BIRTH},
@@ -120,15 +104,7 @@ def _setup(home: Path, source: Path) -> tuple[Accord, str]:
             "end_date": str(today + timedelta(days=90)),
         }
     )
-    requester = app.acting_as("requester", "bench")
-    created = app.requests.create(requester, request)
-    app.requests.submit(requester, created.id)
-    app.requests.start_review(app.acting_as("owner", "bench"), created.id)
-    for who in ("owner", "dpo", "legal"):
-        outcome = app.requests.approve(app.acting_as(who, "bench"), created.id)
-        if outcome.agreement is not None:
-            return app, outcome.agreement.id
-    raise SystemExit("the benchmark's request was not approved")
+    return app, approve(app, request, "requester")
 
 
 def _best(run: Any, repeat: int) -> tuple[float, Any]:

@@ -26,14 +26,11 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+from bench_world import approve, bench_accord
 
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import (
-    Assurance,
-    AssuranceScheme,
-    Membership,
     OrgKind,
-    PrincipalKind,
     Role,
 )
 from accord.core.vocabulary import SemanticType as S
@@ -41,7 +38,6 @@ from accord.engine.duckdb_engine import DuckDBSource
 from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.app import Accord
 from accord.services.plane import _write
-from accord.settings import load_settings
 
 COLUMNS = """
     'A' || chr(65 + (i % 3)::INT) || lpad((i % 1000000)::VARCHAR, 6, '0')
@@ -66,21 +62,13 @@ def make_dataset(path: Path, rows: int) -> None:
 
 
 def setup(home: Path, source: Path) -> tuple[Accord, str]:
-    app = Accord.init(load_settings({"ACCORD_HOME": str(home)}), operator="bench")
+    app = bench_accord(
+        home,
+        "dwp",
+        {"dwp": OrgKind.GOVERNMENT_DEPARTMENT, "ifsr": OrgKind.RESEARCH_BODY},
+        {"researcher": ("ifsr", Role.REQUESTER)},
+    )
     op = app.operator("bench")
-    year = date.today() + timedelta(days=365)
-    for org, kind in (("dwp", OrgKind.GOVERNMENT_DEPARTMENT), ("ifsr", OrgKind.RESEARCH_BODY)):
-        app.identity.create_organisation(
-            op, org, org.upper(), kind, (Assurance(AssuranceScheme.ISO_27001, "x", year),)
-        )
-    people = {
-        "owner": ("dwp", Role.DATA_OWNER),
-        "dpo": ("dwp", Role.DPO),
-        "legal": ("dwp", Role.LEGAL),
-        "researcher": ("ifsr", Role.REQUESTER),
-    }
-    for pid, (org, role) in people.items():
-        app.identity.create_principal(op, pid, pid, PrincipalKind.PERSON, (Membership(org, role),))
     app.catalogue.register(
         op,
         "dwp",
@@ -137,15 +125,7 @@ def setup(home: Path, source: Path) -> tuple[Accord, str]:
             "end_date": str(today + timedelta(days=90)),
         }
     )
-    researcher = app.acting_as("researcher", "bench")
-    created = app.requests.create(researcher, request)
-    app.requests.submit(researcher, created.id)
-    app.requests.start_review(app.acting_as("owner", "bench"), created.id)
-    for who in ("owner", "dpo", "legal"):
-        outcome = app.requests.approve(app.acting_as(who, "bench"), created.id)
-        if outcome.agreement is not None:
-            return app, outcome.agreement.id
-    raise SystemExit("the benchmark's request was not approved")
+    return app, approve(app, request, "researcher")
 
 
 def raw_run(app: Accord, agreement_id: str, out: Path) -> int:
