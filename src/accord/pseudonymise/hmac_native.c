@@ -142,21 +142,10 @@ static void hmac_states(const uint8_t ipad[64], const uint8_t opad[64], uint32_t
     compress_block(outer, opad);
 }
 
-/* For i in [0, n): out[32 i .. 32 i + 32) = HMAC(key, data[offsets[i] .. offsets[i + 1])). */
-void accord_hmac_sha256_many(const uint8_t ipad[64], const uint8_t opad[64], const uint8_t *data,
-                             const int64_t *offsets, int64_t n, uint8_t *out) {
-    uint32_t inner[8], outer[8];
-    hmac_states(ipad, opad, inner, outer);
-    uint8_t digest[32];
-    for (int64_t i = 0; i < n; i++) {
-        finish(inner, data + offsets[i], offsets[i + 1] - offsets[i], digest);
-        finish(outer, digest, 32, out + 32 * i);
-    }
-}
-
 /*
- * As accord_hmac_sha256_many, but out[64 i .. 64 i + 64) is the lowercase hex of each HMAC:
- * the pseudonym exactly as it is stored, so no pass over the digests is needed afterwards.
+ * For i in [0, n): out[64 i .. 64 i + 64) = lowercase hex of
+ * HMAC(key, data[offsets[i] .. offsets[i + 1])): the pseudonym exactly as it is stored, so
+ * no pass over the digests is needed afterwards.
  */
 void accord_hmac_sha256_hex_many(const uint8_t ipad[64], const uint8_t opad[64],
                                  const uint8_t *data, const int64_t *offsets, int64_t n,

@@ -33,9 +33,9 @@ SOURCE = Path(__file__).with_name("hmac_native.c")
 
 class NativeHmac:
     def __init__(self, library: ctypes.CDLL) -> None:
-        function = library.accord_hmac_sha256_many
-        function.restype = None
-        function.argtypes = [
+        hexed = library.accord_hmac_sha256_hex_many
+        hexed.restype = None
+        hexed.argtypes = [
             ctypes.c_char_p,
             ctypes.c_char_p,
             ctypes.c_char_p,
@@ -43,10 +43,6 @@ class NativeHmac:
             ctypes.c_int64,
             ctypes.c_void_p,
         ]
-        self._function = function
-        hexed = library.accord_hmac_sha256_hex_many
-        hexed.restype = None
-        hexed.argtypes = function.argtypes
         self._hex_function = hexed
         verify = library.accord_verify_chain
         verify.restype = ctypes.c_int64
@@ -74,19 +70,9 @@ class NativeHmac:
             return 0
         return int(self._verify(payloads, positions.ctypes.data, count, hashes, prev, separators))
 
-    def digests(self, key: bytes, data: bytes, offsets: np.ndarray) -> bytes:
-        """The 32-byte HMACs of ``data[offsets[i]:offsets[i + 1]]``, concatenated."""
-        ipad, opad = pads(key)
-        positions = np.ascontiguousarray(offsets, dtype=np.int64)
-        count = len(positions) - 1
-        if count <= 0:
-            return b""
-        out = ctypes.create_string_buffer(DIGEST * count)
-        self._function(ipad, opad, data, positions.ctypes.data, count, out)
-        return out.raw
-
     def hex_digests(self, key: bytes, data: bytes, offsets: np.ndarray) -> memoryview:
-        """As :meth:`digests`, in lowercase hex: 64 bytes a value, ready to be the pseudonyms.
+        """The HMACs of ``data[offsets[i]:offsets[i + 1]]`` in lowercase hex, concatenated:
+        64 bytes a value, ready to be the pseudonyms.
 
         A view of a new array, not bytes, so Arrow can take the memory without a copy.
         """
