@@ -58,10 +58,10 @@ def digest(path: str) -> Digest:
     return Digest(hasher.hexdigest(), size)
 
 
-def _age(mode: str, source: str, key: str, target: str) -> Digest:
-    """Run the age worker over ``source``; write its output to ``target``, hashing it."""
+def _encrypt(source: str, recipient: str, target: str) -> Digest:
+    """Run the age worker over ``source``; write the ciphertext to ``target``, hashing it."""
     worker = subprocess.Popen(  # noqa: S603 - our own module, with a fixed argument list
-        [sys.executable, "-m", "accord.transfer.age_worker", mode, source],
+        [sys.executable, "-m", "accord.transfer.age_worker", "encrypt", source],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -71,7 +71,7 @@ def _age(mode: str, source: str, key: str, target: str) -> Digest:
     try:
         assert worker.stdin is not None
         assert worker.stdout is not None
-        worker.stdin.write(key.encode("ascii"))
+        worker.stdin.write(recipient.encode("ascii"))
         worker.stdin.close()
         stream = worker.stdout.fileno()
         with contextlib.suppress(OSError):
@@ -99,7 +99,7 @@ def _age(mode: str, source: str, key: str, target: str) -> Digest:
             if pipe is not None:
                 pipe.close()
     if worker.returncode != 0:
-        raise ValidationError(f"age could not {mode} the payload: {problem or 'no reason given'}")
+        raise ValidationError(f"age could not encrypt the payload: {problem or 'no reason given'}")
     return Digest(hasher.hexdigest(), size)
 
 
@@ -115,7 +115,7 @@ def encrypt_payload(
     hashing = threading.Thread(target=lambda: plain.append(digest(plaintext)), daemon=True)
     hashing.start()
     try:
-        cipher = _age("encrypt", plaintext, str(recipient), ciphertext)
+        cipher = _encrypt(plaintext, str(recipient), ciphertext)
     finally:
         hashing.join()
     return plain[0], cipher
