@@ -176,12 +176,18 @@ def compile_plan(
     outputs: list[OutputColumn] = []
     projections: list[exp.Expression] = []
     shared = _Shared()
-    opted_out: exp.Expression | None = None
+    not_opted_out: exp.Expression | None = None
     if opt_out is not None:
         # Normalised once for both the filter and, when it is released, the pseudonym.
-        opted_out = shared(
+        identifier = shared(
             transforms.normalise_identifier(quoted(opt_out.column), opt_out.semantic_type)
         )
+        opted = (
+            exp.select(exp.Literal.number(1))
+            .from_(opt_out.table.copy())
+            .where(exp.EQ(this=exp.column("identifier", quoted=True), expression=identifier))
+        )
+        not_opted_out = exp.Not(this=exp.Exists(this=opted))
     for field_policy in agreed.fields:
         try:
             spec = dataset.field(field_policy.name)
@@ -210,13 +216,8 @@ def compile_plan(
     conditions: list[exp.Expression] = []
     if cohort is not None:
         conditions.append(exp.Paren(this=cohort.copy()))
-    if opt_out is not None and opted_out is not None:
-        opted = (
-            exp.select(exp.Literal.number(1))
-            .from_(opt_out.table.copy())
-            .where(exp.EQ(this=exp.column("identifier", quoted=True), expression=opted_out))
-        )
-        conditions.append(exp.Not(this=exp.Exists(this=opted)))
+    if not_opted_out is not None:
+        conditions.append(not_opted_out)
     for condition in conditions:
         query = query.where(condition, copy=False)
     return Plan(
