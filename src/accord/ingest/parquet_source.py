@@ -11,7 +11,6 @@ a CSV's would be, so a stray value is a type error by row and column.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,14 +21,13 @@ import pyarrow.parquet as pq
 
 from accord.core.catalogue import FieldSpec, Problem
 from accord.core.vocabulary import DataType, SemanticType
+from accord.fsutil import sha256_file
 from accord.ingest.fields import apply_overrides, suggest_fields
 from accord.ingest.outcome import IngestOutcome, ProblemCode, ProblemLog
 from accord.ingest.parsing import ARROW_TYPES
 from accord.ingest.validator import RowValidator
 
 __all__ = ["arrow_data_type", "inspect_parquet"]
-
-_BLOCK = 1 << 20
 
 
 def arrow_data_type(arrow_type: pa.DataType) -> DataType | None:
@@ -78,14 +76,6 @@ def _as_type(column: pa.Array, data_type: DataType) -> pa.Array:
     if pa.types.is_null(column.type):
         return pa.nulls(len(column), target)
     return pc.cast(column, target, safe=data_type is not DataType.DOUBLE)
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_columns(
@@ -151,7 +141,7 @@ def inspect_parquet(
         return IngestOutcome(fields, None, 0, digest, log.problems(), True, None, 0)
 
     try:
-        digest = _digest(path)
+        digest = sha256_file(path)
         parquet = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
         log.add(Problem(ProblemCode.UNREADABLE, f"cannot read the file as Parquet: {exc}"))

@@ -23,7 +23,6 @@ pseudonym) is what the match table refers to.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -45,7 +44,7 @@ from accord.core.vocabulary import SemanticType
 from accord.engine.duckdb_engine import DuckDBSource, source_table
 from accord.engine.postgres_engine import PostgresSource
 from accord.errors import ValidationError
-from accord.fsutil import fsync_directory, write_atomic
+from accord.fsutil import fsync_directory, sha256_file, write_atomic
 from accord.linkage import LinkageOptions, LinkageResult, Role, link
 from accord.linkage.inputs import LinkSource
 from accord.services.guard import refuse
@@ -387,8 +386,4 @@ def _write_parquet(table: pa.Table, path: Path) -> str:
         pq.write_table(table, handle, compression="zstd")
         handle.flush()
         os.fsync(handle.fileno())
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(path)

@@ -12,7 +12,6 @@ writer adds a timestamp.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import shutil
@@ -25,17 +24,9 @@ import pyarrow.parquet as pq
 
 from accord.errors import ValidationError
 
-__all__ = ["FORMATS", "OutputDirectory", "TableSink", "sha256_file"]
+__all__ = ["FORMATS", "OutputDirectory", "TableSink"]
 
 FORMATS = ("parquet", "csv")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fsync(path: Path) -> None:

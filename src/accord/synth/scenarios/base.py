@@ -18,12 +18,13 @@ import pyarrow as pa
 
 from accord.core.catalogue import FieldSpec
 from accord.core.vocabulary import Category, DataType, SemanticType
+from accord.fsutil import sha256_file
 from accord.synth.corruption import DISAGREEMENT_SCHEMA, Corruptor
 from accord.synth.manifest import FileEntry
 from accord.synth.population import People, Population
 from accord.synth.rates import CorruptionRates
 from accord.synth.streams import IntArray
-from accord.synth.writer import TableSink, sha256_file
+from accord.synth.writer import TableSink
 
 __all__ = [
     "CHUNK_PERSONS",
