@@ -120,7 +120,7 @@ def setup(home: Path, source: Path) -> tuple[Accord, str]:
             "lawful_basis": "6(1)(e)",
             "gateway": "dea-2017-part5",
             "dpia": {"reference": "DPIA-BENCH", "outcome": "low_risk"},
-            "retention": "one year",
+            "retention": "P1Y after delivery",
             "start_date": str(today - timedelta(days=1)),
             "end_date": str(today + timedelta(days=90)),
         }

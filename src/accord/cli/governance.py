@@ -344,7 +344,8 @@ def agreement_show(
         f"{', '.join(p.data_owners)} → {p.recipient}; tier {p.tier}; {p.purpose_category.value}; "
         f"gateway {p.gateway or 'none'}; valid {p.valid_from} to {p.valid_to}; "
         f"channels {', '.join(c.value for c in p.channels)}; test exchange "
-        f"{'required' if p.test_exchange_required else 'not required'}",
+        f"{'required' if p.test_exchange_required else 'not required'}; retention "
+        f"{p.retention.describe() if p.retention else 'until the agreement ends'}",
         highlight=False,
     )
     table(

@@ -24,6 +24,7 @@ from accord.core.governance.request import (
     SharingRequest,
     Transform,
 )
+from accord.core.lifecycle.retention import OptionalRetention
 
 __all__ = [
     "AgreementPolicy",
@@ -79,7 +80,8 @@ class AgreementPolicy(_Frozen):
     channels: tuple[Channel, ...]
     output_controls: OutputControls = OutputControls()
     frequency: Frequency = Frequency.ONE_OFF
-    retention: str = ""
+    retention: OptionalRetention = None
+    """Executed by the deletion job (``accord retention run``); None: until the agreement ends."""
     deletion_method: str = ""
     onward_sharing: str = ""
     territory: str = "uk"

@@ -604,7 +604,7 @@ def _platform(request: SharingRequest, ctx: AssessmentContext, tier: int) -> lis
                     "Access will stop when it lapses unless it is renewed.",
                 )
             )
-    if tier >= 3 and not request.retention.strip():
+    if tier >= 3 and request.retention is None:
         out.append(
             Finding(
                 "RETENTION_MISSING",
@@ -690,7 +690,7 @@ def _checklist(
         ),
         ChecklistItem(
             "Retention and deletion are agreed",
-            bool(request.retention.strip() and request.deletion_method.strip()),
+            request.retention is not None and bool(request.deletion_method.strip()),
         ),
         ChecklistItem("Onward sharing is controlled", "LEGAL_ONWARD_SHARING" not in codes),
         ChecklistItem("The data journey is described", bool(request.data_journey)),

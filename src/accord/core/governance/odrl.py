@@ -48,6 +48,7 @@ CONTEXT: dict[str, Any] = {
     "delete": "odrl:delete",
     "purpose": "odrl:purpose",
     "dateTime": "odrl:dateTime",
+    "delayPeriod": "odrl:delayPeriod",
     "eq": "odrl:eq",
     "gteq": "odrl:gteq",
     "lteq": "odrl:lteq",
@@ -102,7 +103,7 @@ def policy_to_odrl(policy: AgreementPolicy) -> dict[str, Any]:
                 {"leftOperand": "purpose", "operator": "eq", "rightOperand": purpose},
                 *dates,
             ],
-            "duty": [{"action": "delete", "accord:after": policy.retention or "end of agreement"}],
+            "duty": [_delete_duty(policy)],
         }
         for d in policy.datasets
     ]
@@ -135,6 +136,37 @@ def policy_to_odrl(policy: AgreementPolicy) -> dict[str, Any]:
             for d in policy.datasets
         ]
     return document
+
+
+def _delete_duty(policy: AgreementPolicy) -> dict[str, Any]:
+    """The duty to delete: by a date (``dateTime lteq``), or a period (``delayPeriod``, an
+    ``xsd:duration``) after the named event; without a retention term, at the agreement's end."""
+    retention = policy.retention
+    if retention is None:
+        return {"action": "delete", "accord:after": "agreement_end"}
+    if retention.until is not None:
+        constraint = {
+            "leftOperand": "dateTime",
+            "operator": "lteq",
+            "rightOperand": {"@value": retention.until.isoformat(), "@type": "xsd:date"},
+        }
+        return {
+            "action": "delete",
+            "constraint": [constraint],
+            "accord:retention": retention.describe(),
+        }
+    assert retention.after is not None
+    constraint = {
+        "leftOperand": "delayPeriod",
+        "operator": "eq",
+        "rightOperand": {"@value": retention.period, "@type": "xsd:duration"},
+    }
+    return {
+        "action": "delete",
+        "constraint": [constraint],
+        "accord:after": retention.after.value,
+        "accord:retention": retention.describe(),
+    }
 
 
 def policy_from_odrl(document: dict[str, Any]) -> AgreementPolicy:

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from accord.core.lifecycle.retention import OptionalRetention
+
 __all__ = [
     "Art9Condition",
     "Channel",
@@ -232,7 +234,11 @@ class SharingRequest(_Frozen):
     linkage: bool = Field(
         default=False, description="The recipient will match this to its own data"
     )
-    retention: str = ""
+    retention: OptionalRetention = Field(
+        default=None,
+        description="How long the recipient keeps the data: {period: P13M, after: decision} "
+        "or {until: YYYY-MM-DD}; the deletion job executes it",
+    )
     deletion_method: str = ""
     onward_sharing: str = Field(default="", description="Empty means none")
     security_measures: str = ""
