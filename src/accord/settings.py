@@ -70,6 +70,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Base64 of 32 bytes that encrypts private keys at rest. Empty means a key file "
         "ACCORD_HOME/keys/master.key, created by `accord init` with mode 0600.",
     ),
+    Setting(
+        "ACCORD_DESTRUCTION_GRACE_DAYS",
+        "30",
+        "Days a holder has to certify the destruction of a copy the deletion job marked; "
+        "after that the confirmation is overdue in `accord governance metrics`.",
+    ),
 )
 
 
@@ -81,6 +87,7 @@ class Settings:
     checkpoint_every: int
     token_ttl_days: int
     master_key: str
+    destruction_grace_days: int = 30
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -145,6 +152,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         checkpoint_every=_int("ACCORD_CHECKPOINT_EVERY", get("ACCORD_CHECKPOINT_EVERY"), 0),
         token_ttl_days=_int("ACCORD_TOKEN_TTL_DAYS", get("ACCORD_TOKEN_TTL_DAYS"), 1),
         master_key=get("ACCORD_MASTER_KEY"),
+        destruction_grace_days=_int(
+            "ACCORD_DESTRUCTION_GRACE_DAYS", get("ACCORD_DESTRUCTION_GRACE_DAYS"), 0
+        ),
     )
 
 

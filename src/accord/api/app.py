@@ -15,6 +15,7 @@ from accord.api.routes import (
     identity,
     linkage,
     plane,
+    retention,
     transfer,
 )
 from accord.services.app import Accord
@@ -47,6 +48,7 @@ def create_app(accord: Accord) -> FastAPI:
     # The data plane first: its fixed paths must win over the governance routes' {action}.
     for module in (identity, catalogue, plane, linkage, transfer, disclosure, governance, audit):
         app.include_router(module.router)
+    app.include_router(retention.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
 

@@ -476,7 +476,8 @@ def governance_metrics(as_json: JsonOption = False) -> None:
     hours = metrics["hours_to_decision"]
     console.print(
         f"{metrics['requests']} requests, {metrics['decided']} decided; hours to decision: "
-        f"median {hours['median']}, mean {hours['mean']}, max {hours['max']}"
+        f"median {hours['median']}, mean {hours['mean']}, max {hours['max']}; "
+        f"destruction confirmations overdue: {metrics['destruction_overdue']}"
     )
     table(
         "Open queue",

@@ -33,6 +33,7 @@ from accord.keys import KeyStore
 from accord.services.guard import authorise
 from accord.services.requests import org_signing_key_name
 from accord.store import Store
+from accord.store.lifecycle_store import LifecycleStore
 
 __all__ = ["AgreementService", "RegisterEntry"]
 
@@ -215,6 +216,10 @@ class AgreementService:
                 "max": round(max(hours), 2) if hours else None,
             },
             "open_queue": queue,
+            # Copies marked for destruction whose holder has not certified it in time.
+            "destruction_overdue": len(
+                LifecycleStore(self.store).overdue_items(self.store.clock())
+            ),
         }
 
     @staticmethod

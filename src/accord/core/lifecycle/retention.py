@@ -123,9 +123,9 @@ class Retention(BaseModel):
         assert self.after is not None
         return f"{_words(self.period)} after the {self.after.value.replace('_', ' ')}"
 
-    def due(self, events: Mapping[RetentionEvent, date]) -> date | None:
-        """The day from which the copy must be gone, or None while the event it counts
-        from has not happened (an agreement that has not yet ended, say)."""
+    def keep_until(self, events: Mapping[RetentionEvent, date]) -> date | None:
+        """The last day a copy may be kept (it is due for deletion the day after), or
+        None when the event it counts from is not known for this copy."""
         if self.until is not None:
             return self.until
         assert self.period is not None
