@@ -209,6 +209,37 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {"json": {}},
         "bob",
     ),
+    ("POST", "/retention/run"): ("/retention/run", {}, "bob"),
+    ("GET", "/organisations/{org_id}/retention-items"): (
+        "/organisations/dwp/retention-items",
+        {},
+        "bob",
+    ),
+    ("POST", "/organisations/{org_id}/destruction-certificates"): (
+        "/organisations/dwp/destruction-certificates",
+        {"json": {"item": "ri-0000000000000000", "method": "secure_delete"}},
+        "bob",
+    ),
+    ("GET", "/organisations/{org_id}/destruction-certificates"): (
+        "/organisations/dwp/destruction-certificates",
+        {},
+        "bob",
+    ),
+    ("GET", "/organisations/{org_id}/destruction-certificates/{certificate_id}"): (
+        "/organisations/dwp/destruction-certificates/dc-0000000000000000",
+        {},
+        "bob",
+    ),
+    ("POST", "/destruction-certificates/verify"): (
+        "/destruction-certificates/verify",
+        {
+            "json": {
+                "certificate": {"id": "dc-0000000000000000"},
+                "signature": {"algorithm": "ed25519", "key": "00", "value": "00"},
+            }
+        },
+        "roleless",
+    ),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.
