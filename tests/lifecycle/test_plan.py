@@ -8,7 +8,13 @@ from typing import Any
 from accord.core.governance.agreement import policy_from_request
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.workflow import AgreementState
-from accord.core.lifecycle.deletion import ItemKind, ReceivedCopy, agreement_end, due_items
+from accord.core.lifecycle.deletion import (
+    ItemKind,
+    ReceivedCopy,
+    agreement_end,
+    can_hold_in_place,
+    due_items,
+)
 from accord.core.lifecycle.retention import add_duration
 from tests.lifecycle.conftest import retention_request
 
@@ -128,3 +134,17 @@ def test_planned_subjects_and_unknown_agreements_are_skipped() -> None:
     revoked = agreement(state=AgreementState.REVOKED)
     stranger = package(TODAY, agreement_id="agr-elsewhere")
     assert plan([revoked], received=[stranger], planned={"materialised:agr-1-v1"}) == []
+
+
+def test_the_release_path_can_ask_whether_a_copy_may_be_held_in_place() -> None:
+    live = agreement()
+    verdict, _ = can_hold_in_place(live, [live], TODAY)
+    assert verdict
+    kept = agreement(retention={"period": "P3M", "after": "decision"})
+    verdict, due_on = can_hold_in_place(kept, [kept], TODAY)
+    assert not verdict
+    assert due_on == add_duration(START, "P3M")
+    revoked = agreement(state=AgreementState.REVOKED, changed=TODAY - timedelta(days=2))
+    verdict, due_on = can_hold_in_place(revoked, [revoked], TODAY)
+    assert "revoked" in verdict.reason
+    assert due_on == TODAY - timedelta(days=2)

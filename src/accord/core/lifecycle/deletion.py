@@ -32,6 +32,7 @@ from enum import StrEnum
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.workflow import AgreementState
 from accord.core.lifecycle.retention import RetentionEvent
+from accord.core.permissions import Verdict
 
 __all__ = [
     "DueItem",
@@ -41,6 +42,7 @@ __all__ = [
     "RetentionAction",
     "RetentionItem",
     "agreement_end",
+    "can_hold_in_place",
     "due_items",
     "materialised_name",
 ]
@@ -160,28 +162,43 @@ def _revoked_on(versions: Sequence[AgreementRecord]) -> date | None:
     return latest.updated_at.date() if latest.state is AgreementState.REVOKED else None
 
 
+def can_hold_in_place(
+    version: AgreementRecord, versions: Sequence[AgreementRecord], today: date
+) -> tuple[Verdict, date]:
+    """May a copy of ``version`` be held in place (materialised) today?
+
+    The release path can ask this before it materialises a view, so that a copy the
+    job deleted is not made again once the agreement has ended or its retention ran
+    out; the job asks it of every copy. Returns the verdict and, when it refuses, the
+    day the copy became due.
+    """
+    if version.state in ENDED:
+        return (
+            Verdict(False, f"agreement {version.id} v{version.version} is {version.state.value}"),
+            version.updated_at.date(),
+        )
+    retention = version.policy.retention
+    if retention is not None:
+        keep = retention.keep_until(
+            {
+                RetentionEvent.DECISION: version.created_at.date(),
+                RetentionEvent.AGREEMENT_END: agreement_end(versions),
+            }
+        )
+        if keep is not None and keep < today:
+            return Verdict(False, f"retention {retention.describe()} ran out after {keep}"), keep
+    return Verdict(True, "within the agreement's term and retention"), today
+
+
 def _materialised(
     versions: Sequence[AgreementRecord], existing: Collection[str], today: date, node: str
 ) -> Iterable[DueItem]:
-    end = agreement_end(versions)
     for v in versions:
         name = materialised_name(v.id, v.version)
         if name not in existing:
             continue
-        reason, due_on = "", today
-        if v.state in ENDED:
-            reason, due_on = (
-                f"agreement {v.id} v{v.version} is {v.state.value}",
-                v.updated_at.date(),
-            )
-        elif v.policy.retention is not None:
-            keep = v.policy.retention.keep_until(
-                {RetentionEvent.DECISION: v.created_at.date(), RetentionEvent.AGREEMENT_END: end}
-            )
-            if keep is not None and keep < today:
-                reason = f"retention {v.policy.retention.describe()} ran out after {keep}"
-                due_on = keep
-        if reason:
+        verdict, due_on = can_hold_in_place(v, versions, today)
+        if not verdict:
             yield DueItem(
                 ItemKind.MATERIALISED_COPY,
                 f"materialised:{name}",
@@ -189,7 +206,7 @@ def _materialised(
                 v.version,
                 node,
                 name,
-                reason,
+                verdict.reason,
                 due_on,
             )
 
