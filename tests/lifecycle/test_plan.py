@@ -10,6 +10,7 @@ from accord.core.governance.records import AgreementRecord
 from accord.core.governance.workflow import AgreementState
 from accord.core.lifecycle.deletion import (
     ItemKind,
+    ItemState,
     ReceivedCopy,
     agreement_end,
     can_hold_in_place,
@@ -133,7 +134,18 @@ def test_retention_from_the_decision_retires_a_copy_held_in_place() -> None:
 def test_planned_subjects_and_unknown_agreements_are_skipped() -> None:
     revoked = agreement(state=AgreementState.REVOKED)
     stranger = package(TODAY, agreement_id="agr-elsewhere")
-    assert plan([revoked], received=[stranger], planned={"materialised:agr-1-v1"}) == []
+    planned = {"materialised:agr-1-v1": ItemState.PLANNED}
+    assert plan([revoked], received=[stranger], planned=planned) == []
+
+
+def test_a_copy_made_again_after_its_deletion_is_a_new_subject() -> None:
+    revoked = agreement(state=AgreementState.REVOKED)
+    done = {"materialised:agr-1-v1": ItemState.DELETED}
+    [again] = plan([revoked], materialised={"agr-1-v1"}, planned=done)
+    assert again.subject == "materialised:agr-1-v1#2"
+    both = {**done, "materialised:agr-1-v1#2": ItemState.DELETED}
+    [third] = plan([revoked], materialised={"agr-1-v1"}, planned=both)
+    assert third.subject == "materialised:agr-1-v1#3"
 
 
 def test_the_release_path_can_ask_whether_a_copy_may_be_held_in_place() -> None:

@@ -194,9 +194,11 @@ class LifecycleStore(StoreBase):
             ).one_or_none()
         return None if row is None else _item(row)
 
-    def planned_subjects(self) -> set[str]:
+    def planned_subjects(self) -> dict[str, ItemState]:
+        """Every subject the plan has ever held, with its item's state."""
         with self._read() as conn:
-            return set(conn.execute(select(RetentionItemRow.subject)).scalars())
+            rows = conn.execute(select(RetentionItemRow.subject, RetentionItemRow.state))
+            return {row.subject: ItemState(row.state) for row in rows}
 
     def overdue_items(self, now: datetime) -> list[RetentionItem]:
         """Marked for destruction, and not certified by the date the holder was given."""

@@ -24,7 +24,7 @@ Two kinds of copy are covered:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -190,18 +190,34 @@ def can_hold_in_place(
     return Verdict(True, "within the agreement's term and retention"), today
 
 
+def _copy_subject(name: str, planned: Mapping[str, ItemState]) -> str | None:
+    """The subject a new item for the copy ``name`` takes, or None while an earlier item
+    for it is still open. A copy made again after one was deleted (a view materialised
+    anew) is a new subject, ``materialised:NAME#2``: subjects stay unique for ever."""
+    base = f"materialised:{name}"
+    earlier = [s for s in planned if s == base or s.startswith(base + "#")]
+    if any(planned[s] is ItemState.PLANNED for s in earlier):
+        return None
+    return base if not earlier else f"{base}#{len(earlier) + 1}"
+
+
 def _materialised(
-    versions: Sequence[AgreementRecord], existing: Collection[str], today: date, node: str
+    versions: Sequence[AgreementRecord],
+    existing: Collection[str],
+    today: date,
+    node: str,
+    planned: Mapping[str, ItemState],
 ) -> Iterable[DueItem]:
     for v in versions:
         name = materialised_name(v.id, v.version)
         if name not in existing:
             continue
         verdict, due_on = can_hold_in_place(v, versions, today)
-        if not verdict:
+        subject = _copy_subject(name, planned)
+        if not verdict and subject is not None:
             yield DueItem(
                 ItemKind.MATERIALISED_COPY,
-                f"materialised:{name}",
+                subject,
                 v.id,
                 v.version,
                 node,
@@ -258,20 +274,21 @@ def due_items(
     today: date,
     *,
     node: str,
-    planned: Collection[str] = (),
+    planned: Mapping[str, ItemState] | None = None,
 ) -> list[DueItem]:
     """Every copy due today that the plan does not hold yet, in a stable order.
 
     ``materialised`` names the directories present under ``materialised/``, which
-    ``node`` (the organisation running this Accord) holds; ``planned`` the subjects
-    already in the plan (whatever their state), which are never planned twice.
+    ``node`` (the organisation running this Accord) holds; ``planned`` maps the
+    subjects already in the plan to their states: none is planned twice.
     """
+    planned = planned or {}
     by_id: dict[str, list[AgreementRecord]] = {}
     for record in agreements:
         by_id.setdefault(record.id, []).append(record)
     items: list[DueItem] = []
     for versions in by_id.values():
-        items.extend(_materialised(versions, materialised, today, node))
+        items.extend(_materialised(versions, materialised, today, node, planned))
     for copy in received:
         versions = by_id.get(copy.agreement_id, [])
         item = _received(copy, versions, today) if versions else None
