@@ -1,8 +1,17 @@
-"""Use cases for data-sharing requests: draft, assess, submit, review, approve.
+"""Use cases for data-sharing requests: draft, assess, submit, review, approve, reject.
 
-The final approval turns the request into an active agreement version, signs the
-decision record with the data owner's key, and supersedes the version it amends, all
-in one transaction with the audit events that record it.
+Every owner decides for its own data: the tier's roles are needed from each
+data-owning organisation, and the final approval turns the request into an active
+agreement version whose decision record is signed by every owner's key, superseding
+the version it amends, all in one transaction with the audit events that record it.
+A rejection by any owner is a ``do_not_share`` decision record signed by that owner.
+
+The assessment is decided once, at submission, and stored with its hash; overrides
+and approvals read the stored one, and an approval is refused if a fresh assessment
+differs from what was reviewed.
+
+Every action authorises the caller before it looks at the request's state; a request
+the caller may not see answers exactly as a missing one; every refusal is audited.
 """
 
 from __future__ import annotations
@@ -12,7 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from accord.core.audit import AuditEvent
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from accord.core.audit import AuditEvent, Decision
 from accord.core.governance.agreement import AgreementPolicy, policy_from_request
 from accord.core.governance.assessment import (
     Assessment,
@@ -20,39 +31,107 @@ from accord.core.governance.assessment import (
     PriorAgreement,
     assess,
 )
-from accord.core.governance.decision import ApprovalEntry, DecisionRecord, sign_record
-from accord.core.governance.findings import Severity
+from accord.core.governance.decision import (
+    ApprovalEntry,
+    Charge,
+    DecisionOutcome,
+    DecisionRecord,
+    SignatureCheck,
+    considerations_entries,
+    sign_record,
+    verify_signatures,
+)
 from accord.core.governance.gateways import gateway as find_gateway
 from accord.core.governance.permissions import (
+    Seat,
     approval_role,
     can_act_for_requester,
     can_create_request,
     can_override,
     can_review,
     can_view_request,
+    outstanding_seats,
+    override_organisations,
+    overrides_needed,
+    required_seats,
 )
-from accord.core.governance.records import AgreementRecord, Override, RequestRecord, Review
+from accord.core.governance.records import (
+    AgreementRecord,
+    DecisionEntry,
+    Override,
+    RequestRecord,
+    Review,
+    RevisionRecord,
+)
 from accord.core.governance.request import Channel, SharingRequest
+from accord.core.governance.stored import StoredAssessment, assessment_diff, freeze
 from accord.core.governance.workflow import (
     REQUEST_TRANSITIONS,
     AgreementState,
     RequestAction,
     RequestState,
     Transition,
+    action_roles,
     find_transition,
 )
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict, can_read_catalogue
-from accord.errors import ConflictError, NotFoundError, ValidationError
+from accord.errors import (
+    AccordError,
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from accord.keys import KeyStore
 from accord.services.guard import authorise, refuse
 from accord.store import Store
+from accord.store.governance_store import missing_decision, missing_request
 
-__all__ = ["ApprovalOutcome", "RequestService", "org_signing_key_name"]
+__all__ = [
+    "ApprovalOutcome",
+    "RequestService",
+    "org_signing_key_name",
+    "verify_agreement",
+    "verify_decision",
+]
+
+REVIEWED = (RequestState.SUBMITTED, RequestState.IN_REVIEW)
+"""The states in which blocking findings may be overridden."""
 
 
 def org_signing_key_name(org_id: str) -> str:
     return f"org-{org_id}-signing"
+
+
+def _public_keys(keys: KeyStore) -> Any:
+    def public_key_for(org: str) -> Ed25519PublicKey | None:
+        try:
+            return keys.public_key(org_signing_key_name(org))
+        except ConfigurationError:
+            return None
+
+    return public_key_for
+
+
+def verify_decision(keys: KeyStore, decision: DecisionEntry) -> SignatureCheck:
+    """A decision record verifies when every organisation that decided signed it."""
+    return verify_signatures(decision.record_json, decision.signatures, _public_keys(keys))
+
+
+def verify_agreement(keys: KeyStore, agreement: AgreementRecord) -> SignatureCheck:
+    """An agreement's decision record names this exact policy, was decided by every data
+    owner, and carries every owner's valid signature."""
+    check = verify_signatures(agreement.decision_record, agreement.signatures, _public_keys(keys))
+    if not check.valid:
+        return check
+    record = DecisionRecord.from_json(agreement.decision_record)
+    if record.policy_sha256 != agreement.policy.sha256():
+        return SignatureCheck(False, ("the decision record names a different policy",))
+    missing = sorted(set(agreement.policy.data_owners) - set(record.decided_by))
+    if missing:
+        return SignatureCheck(False, (f"not decided by data owner(s) {', '.join(missing)}",))
+    return check
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +141,11 @@ class ApprovalOutcome:
     agreement: AgreementRecord | None
     """Set when this approval completed the set and the agreement became active."""
     still_needed: tuple[Role, ...]
+    """The roles still needed, in any owner (see ``outstanding`` for which)."""
+    organisation: str = ""
+    """The data-owning organisation this approval was given for."""
+    outstanding: tuple[Seat, ...] = ()
+    """Each (organisation, role) still needed."""
 
 
 class RequestService:
@@ -97,18 +181,78 @@ class RequestService:
     def assess(self, document: SharingRequest) -> Assessment:
         return assess(document, self.context(document))
 
-    def get(self, caller: Caller, request_id: str) -> RequestRecord:
-        """A request, for its requesting organisation, its reviewers and platform auditors."""
-        request = self.store.get_request(request_id)
-        authorise(
-            self.store,
-            caller,
-            can_view_request(caller, request),
-            action="request.show",
-            obj=f"request:{request_id}",
-            organisation=request.document.requesting_organisation,
+    # -- refusals ----------------------------------------------------------------------
+
+    def _deny(
+        self,
+        caller: Caller,
+        action: str,
+        obj: str,
+        organisation: str,
+        reason: str,
+        error: AccordError,
+        **details: Any,
+    ) -> AccordError:
+        """Record a refusal that is not about who the caller is (a state, a stale
+        assessment, missing overrides) and hand back the error to raise."""
+        if caller.via:
+            details["via"] = caller.via
+        self.store.record(
+            AuditEvent(
+                actor=caller.actor,
+                action=action,
+                object=obj,
+                organisation=organisation,
+                decision=Decision.DENY,
+                reason=reason,
+                details=details,
+            )
         )
+        return error
+
+    def _visible(self, caller: Caller, request_id: str, action: str) -> RequestRecord:
+        """The request, if the caller may see it; otherwise exactly the answer for a
+        missing one (same type, same message), with the refusal audited."""
+        obj = f"request:{request_id}"
+        # Who may look at requests at all is decided first, the same for every id.
+        authorise(self.store, caller, can_read_catalogue(caller), action=action, obj=obj)
+        try:
+            request = self.store.get_request(request_id)
+        except NotFoundError:
+            raise self._deny(
+                caller, action, obj, "", "no such request", missing_request(request_id)
+            ) from None
+        verdict = can_view_request(caller, request)
+        if not verdict.allowed:
+            raise self._deny(
+                caller,
+                action,
+                obj,
+                request.document.requesting_organisation,
+                verdict.reason,
+                missing_request(request_id),
+            )
         return request
+
+    def _transition(
+        self, caller: Caller, request: RequestRecord, action: RequestAction
+    ) -> Transition:
+        """What the state allows, asked only after the caller is authorised."""
+        try:
+            return find_transition(REQUEST_TRANSITIONS, request.state, action)
+        except ConflictError as exc:
+            raise self._deny(
+                caller,
+                f"request.{action.value}",
+                f"request:{request.id}",
+                request.document.requesting_organisation,
+                exc.message,
+                exc,
+            ) from None
+
+    def get(self, caller: Caller, request_id: str) -> RequestRecord:
+        """A request, for its parties and platform auditors; to anyone else it is missing."""
+        return self._visible(caller, request_id, "request.show")
 
     def list_visible(
         self, caller: Caller, state: RequestState | None = None
@@ -120,6 +264,26 @@ class RequestService:
         return [
             r for r in self.store.list_requests(state=state) if can_view_request(caller, r).allowed
         ]
+
+    def history(
+        self, caller: Caller, request_id: str
+    ) -> tuple[
+        RequestRecord, list[RevisionRecord], list[Review], list[Override], list[DecisionEntry]
+    ]:
+        """A request with everything recorded about it: submitted revisions with their
+        stored assessments, reviews, overrides and decision records."""
+        request = self.get(caller, request_id)
+        return (
+            request,
+            self.store.list_revisions(request_id),
+            self.store.list_reviews(request_id),
+            [
+                o
+                for revision in range(1, request.revision + 1)
+                for o in self.store.list_overrides(request_id, revision)
+            ],
+            self.store.list_decisions(request_id),
+        )
 
     # -- the requester's side --------------------------------------------------------
 
@@ -174,27 +338,32 @@ class RequestService:
     def _requester_step(
         self, caller: Caller, request_id: str, action: RequestAction, **details: Any
     ) -> tuple[RequestRecord, Transition, AuditEvent]:
-        request = self.store.get_request(request_id)
-        transition = find_transition(REQUEST_TRANSITIONS, request.state, action)
+        """Who, then what: the caller is authorised before the state is looked at."""
+        request = self._visible(caller, request_id, f"request.{action.value}")
+        roles = action_roles(REQUEST_TRANSITIONS, action)
         event = authorise(
             self.store,
             caller,
-            can_act_for_requester(caller, request, transition),
+            can_act_for_requester(caller, request, action.value, roles),
             action=f"request.{action.value}",
             obj=f"request:{request_id}",
             organisation=request.document.requesting_organisation,
-            **{"from": request.state.value, "to": transition.target, **details},
+            **details,
         )
+        transition = self._transition(caller, request, action)
+        event = event.with_details(**{"from": request.state.value, "to": transition.target})
         return request, transition, event
 
     def edit(self, caller: Caller, request_id: str, document: SharingRequest) -> RequestRecord:
-        """Change a draft, or a request sent back for changes (a new revision)."""
+        """Change a draft, or a request sent back for changes. Editing a revision that
+        was submitted makes a new revision, whose approvals start again."""
         request, _, event = self._requester_step(caller, request_id, RequestAction.EDIT)
         if document.requesting_organisation != request.document.requesting_organisation:
             raise ValidationError("requesting_organisation cannot change: make a new request")
         if document.requester != request.requester:
             raise ValidationError("requester cannot change: make a new request")
-        revision = request.revision + (request.state is RequestState.CHANGES_REQUESTED)
+        submitted = self.store.get_revision(request.id, request.revision) is not None
+        revision = request.revision + 1 if submitted else request.revision
         return self.store.update_request(
             request,
             document=document,
@@ -202,20 +371,71 @@ class RequestService:
             audit=event.with_details(revision=revision),
         )
 
+    def _unchanged(self, request: RequestRecord) -> str:
+        """Why a request sent back for changes may not be resubmitted as it is, if so."""
+        if self.store.get_revision(request.id, request.revision) is not None:
+            return (
+                f"revision {request.revision} was sent back for changes and has not been "
+                "edited: change the request (`accord request edit`) to make a new revision"
+            )
+        previous = self.store.list_revisions(request.id)
+        if previous and previous[-1].document == request.document:
+            return (
+                f"revision {request.revision} is the same as revision {previous[-1].revision}, "
+                "which was sent back for changes: make the changes asked for first"
+            )
+        return ""
+
     def submit(self, caller: Caller, request_id: str) -> tuple[RequestRecord, Assessment]:
-        """Submit for review, with its assessment; the tier decides who must approve."""
+        """Submit for review. The assessment is decided now and stored with its hash;
+        blocking findings must each be named in ``override_requests``."""
         request, transition, event = self._requester_step(caller, request_id, RequestAction.SUBMIT)
+        action, obj = "request.submit", f"request:{request_id}"
+        org = request.document.requesting_organisation
+        if request.state is RequestState.CHANGES_REQUESTED and (why := self._unchanged(request)):
+            raise self._deny(caller, action, obj, org, why, ConflictError(why))
         assessment = self.assess(request.document)
+        stored = freeze(assessment)
+        asked = request.document.override_requests
+        unasked = [
+            f.ref
+            for f in assessment.blocking
+            if not any(a.finding in (f.ref, f.code) for a in asked)
+        ]
+        if unasked:
+            why = (
+                "blocking findings are unresolved: "
+                + ", ".join(unasked)
+                + "; change the request, or name each in override_requests "
+                "({finding, reason}) to ask the data owners' legal to override it"
+            )
+            raise self._deny(caller, action, obj, org, why, ValidationError(why))
+        strays = [
+            a.finding
+            for a in asked
+            if not any(a.finding in (f.ref, f.code) for f in assessment.blocking)
+        ]
+        if strays:
+            why = (
+                "override_requests names what is not a blocking finding of this request: "
+                + ", ".join(strays)
+                + "; blocking: "
+                + (", ".join(f.ref for f in assessment.blocking) or "none")
+            )
+            raise self._deny(caller, action, obj, org, why, ValidationError(why))
         now = self.store.clock()
         updated = self.store.update_request(
             request,
             state=RequestState(transition.target),
             tier=assessment.tier,
             submitted_at=request.submitted_at or now,
+            submitted=RevisionRecord(request.id, request.revision, request.document, stored, now),
             audit=event.with_details(
+                revision=request.revision,
                 tier=assessment.tier,
                 blocking=[f.ref for f in assessment.blocking],
                 approvers=[r.value for r in assessment.approver_roles],
+                assessment_sha256=stored.sha256,
             ),
         )
         return updated, assessment
@@ -236,9 +456,11 @@ class RequestService:
     def _review_step(
         self, caller: Caller, request_id: str, action: RequestAction, note: str
     ) -> tuple[RequestRecord, Transition, AuditEvent, Verdict]:
-        request = self.store.get_request(request_id)
-        transition = find_transition(REQUEST_TRANSITIONS, request.state, action)
-        verdict = can_review(caller, request, transition)
+        """Who, then what: the caller is authorised before the state is looked at."""
+        request = self._visible(caller, request_id, f"request.{action.value}")
+        verdict = can_review(
+            caller, request, action.value, action_roles(REQUEST_TRANSITIONS, action)
+        )
         event = authorise(
             self.store,
             caller,
@@ -246,12 +468,21 @@ class RequestService:
             action=f"request.{action.value}",
             obj=f"request:{request_id}",
             organisation=request.document.requesting_organisation,
-            **{"from": request.state.value, "to": transition.target, "note": note},
+            note=note,
         )
+        transition = self._transition(caller, request, action)
+        event = event.with_details(**{"from": request.state.value, "to": transition.target})
         return request, transition, event, verdict
 
     def _review(
-        self, caller: Caller, request: RequestRecord, action: str, role: str, org: str, note: str
+        self,
+        caller: Caller,
+        request: RequestRecord,
+        action: str,
+        role: str,
+        org: str,
+        note: str,
+        **extra: Any,
     ) -> Review:
         assert caller.principal is not None
         return Review(
@@ -263,6 +494,7 @@ class RequestService:
             role,
             note,
             self.store.clock(),
+            **extra,
         )
 
     def _reviewer_org_role(
@@ -274,98 +506,248 @@ class RequestService:
                     return org, role.value
         return "", ""
 
+    def _stored(self, caller: Caller, request: RequestRecord, action: str) -> RevisionRecord:
+        """The submitted revision under review, with the assessment it was submitted with."""
+        revision = self.store.get_revision(request.id, request.revision)
+        if revision is None:
+            why = (
+                f"revision {request.revision} of {request.id} has no stored assessment: "
+                "the requester must submit it again"
+            )
+            raise self._deny(
+                caller,
+                action,
+                f"request:{request.id}",
+                request.document.requesting_organisation,
+                why,
+                ConflictError(why),
+            )
+        return revision
+
     def _move_on(
-        self, caller: Caller, request_id: str, action: RequestAction, note: str, *, final: bool
+        self, caller: Caller, request_id: str, action: RequestAction, note: str
     ) -> RequestRecord:
-        """A reviewer's transition, recorded as a review; ``final`` marks the decision time."""
+        """A reviewer's transition, recorded as a review."""
         request, transition, event, _ = self._review_step(caller, request_id, action, note)
         org, role = self._reviewer_org_role(caller, request, transition)
+        revision = self.store.get_revision(request.id, request.revision)
         return self.store.update_request(
             request,
             state=RequestState(transition.target),
-            decided_at=self.store.clock() if final else None,
-            review=self._review(caller, request, transition.action, role, org, note),
+            review=self._review(
+                caller,
+                request,
+                transition.action,
+                role,
+                org,
+                note,
+                assessment_sha256=revision.assessment.sha256 if revision else "",
+            ),
             audit=event,
         )
 
     def start_review(self, caller: Caller, request_id: str, note: str = "") -> RequestRecord:
-        return self._move_on(caller, request_id, RequestAction.START_REVIEW, note, final=False)
+        return self._move_on(caller, request_id, RequestAction.START_REVIEW, note)
 
     def request_changes(self, caller: Caller, request_id: str, note: str) -> RequestRecord:
         if not note.strip():
             raise ValidationError("say what needs to change (--note)")
-        return self._move_on(caller, request_id, RequestAction.REQUEST_CHANGES, note, final=False)
+        return self._move_on(caller, request_id, RequestAction.REQUEST_CHANGES, note)
 
     def reject(self, caller: Caller, request_id: str, note: str) -> RequestRecord:
+        """Any owner's rejection rejects the request: a ``do_not_share`` decision record
+        with the reasons, signed by the rejecting owner."""
         if not note.strip():
             raise ValidationError("a rejection needs its reasons (--note)")
-        return self._move_on(caller, request_id, RequestAction.REJECT, note, final=True)
+        request, transition, event, _ = self._review_step(
+            caller, request_id, RequestAction.REJECT, note
+        )
+        org, role = self._reviewer_org_role(caller, request, transition)
+        revision = self._stored(caller, request, "request.reject")
+        review = self._review(
+            caller,
+            request,
+            transition.action,
+            role,
+            org,
+            note,
+            assessment_sha256=revision.assessment.sha256,
+        )
+        approvals = [
+            r
+            for r in self.store.list_reviews(request.id, request.revision)
+            if r.action == RequestAction.APPROVE.value
+        ]
+        now = self.store.clock()
+        record = self._decision_record(
+            request,
+            revision.assessment,
+            outcome=DecisionOutcome.DO_NOT_SHARE,
+            decided_by=(org,),
+            reasons=f"rejected by {role} of {org} ({review.principal_id}): {note}",
+            reviews=[*approvals, review],
+            overridden=(),
+            conditions=(),
+            policy=None,
+            now=now,
+        )
+        decision = self._signed(record, now)
+        return self.store.update_request(
+            request,
+            state=RequestState(transition.target),
+            decided_at=now,
+            review=review,
+            decision=decision,
+            audit=event.with_details(decision=decision.id, outcome=decision.outcome.value),
+        )
+
+    def _resolved(
+        self, request: RequestRecord, refs: tuple[str, ...]
+    ) -> tuple[set[str], list[str]]:
+        """(findings overridden by every owner's legal, those still waiting and on whom)."""
+        overrides = self.store.list_overrides(request.id, request.revision)
+        needed = overrides_needed(request.document.owner_organisations())
+        resolved: set[str] = set()
+        waiting: list[str] = []
+        for ref in refs:
+            given = {o.organisation_id for o in overrides if o.finding == ref}
+            missing = [f"{role.value} of {org}" for org, role in needed if org not in given]
+            if missing:
+                waiting.append(f"{ref} (needs {', '.join(missing)})")
+            else:
+                resolved.add(ref)
+        return resolved, waiting
 
     def override(self, caller: Caller, request_id: str, finding: str, reason: str) -> Override:
-        """Legal accepts a blocking finding, with the reason on the record."""
-        request = self.store.get_request(request_id)
-        if request.state not in (RequestState.SUBMITTED, RequestState.IN_REVIEW):
-            raise ConflictError(
-                f"request {request_id} is {request.state.value}: nothing to override"
-            )
+        """Legal of a data-owning organisation accepts a blocking finding for its own data,
+        with the reason on the record; it is resolved once every owner's legal has."""
+        request = self._visible(caller, request_id, "request.override")
+        obj, org_of_request = f"request:{request_id}", request.document.requesting_organisation
         event = authorise(
             self.store,
             caller,
             can_override(caller, request),
             action="request.override",
-            obj=f"request:{request_id}",
-            organisation=request.document.requesting_organisation,
+            obj=obj,
+            organisation=org_of_request,
             finding=finding,
             justification=reason,
         )
+        if request.state not in REVIEWED:
+            why = f"request {request_id} is {request.state.value}: nothing to override"
+            raise self._deny(
+                caller, "request.override", obj, org_of_request, why, ConflictError(why)
+            )
         if not reason.strip():
             raise ValidationError("an override needs its reason (--reason)")
-        blocking = {f.ref for f in self.assess(request.document).blocking}
+        blocking = self._stored(caller, request, "request.override").assessment.blocking_refs
         if finding not in blocking:
             raise ValidationError(
                 f"{finding!r} is not a blocking finding of this request; blocking: "
                 + (", ".join(sorted(blocking)) or "none")
             )
+        done = {
+            o.organisation_id
+            for o in self.store.list_overrides(request.id, request.revision)
+            if o.finding == finding
+        }
+        orgs = [o for o in override_organisations(caller, request) if o not in done]
+        if not orgs:
+            why = f"{finding} is already overridden by legal of {', '.join(sorted(done))}"
+            raise self._deny(
+                caller, "request.override", obj, org_of_request, why, ConflictError(why)
+            )
         assert caller.principal is not None
         override = Override(
-            request.id, request.revision, finding, caller.principal.id, reason, self.store.clock()
+            request.id,
+            request.revision,
+            finding,
+            caller.principal.id,
+            reason,
+            self.store.clock(),
+            orgs[0],
         )
-        return self.store.add_override(override, audit=event)
+        return self.store.add_override(override, audit=event.with_details(owner=orgs[0]))
 
     def approve(
-        self, caller: Caller, request_id: str, note: str = "", role: Role | None = None
+        self,
+        caller: Caller,
+        request_id: str,
+        note: str = "",
+        role: Role | None = None,
+        *,
+        conditions: tuple[str, ...] = (),
+        charge_pence: int | None = None,
+        charge_basis: str = "",
     ) -> ApprovalOutcome:
-        """Record an approval; the one that completes the tier's set activates the agreement."""
-        request = self.store.get_request(request_id)
-        transition = find_transition(REQUEST_TRANSITIONS, request.state, RequestAction.APPROVE)
+        """Record an approval of the stored assessment, for one owner's seat; the one that
+        fills every owner's seats activates the agreement, signed by every owner.
+
+        ``conditions`` join the agreement's conditions (the decision is then *share with
+        conditions*); ``charge_pence`` with ``charge_basis`` records what the approver's
+        organisation charges for the share.
+        """
+        request = self._visible(caller, request_id, "request.approve")
         action, obj = "request.approve", f"request:{request_id}"
         org_of_request = request.document.requesting_organisation
-        verdict = can_review(caller, request, transition)
+        verdict = can_review(
+            caller, request, "approve", action_roles(REQUEST_TRANSITIONS, RequestAction.APPROVE)
+        )
         if not verdict.allowed:
             raise refuse(self.store, caller, action, obj, org_of_request, verdict.reason)
-        assessment = self.assess(request.document)
+        self._transition(caller, request, RequestAction.APPROVE)
+        conditions = tuple(c.strip() for c in conditions if c.strip())
+        if charge_pence is not None and (charge_pence < 0 or not charge_basis.strip()):
+            raise ValidationError(
+                "charge_pence must be zero or more and needs its basis (charge_basis)"
+            )
+        if charge_pence is None and charge_basis.strip():
+            raise ValidationError("charge_basis needs the amount (charge_pence)")
+        revision = self._stored(caller, request, action)
+        stored = revision.assessment
+        fresh = freeze(self.assess(request.document))
+        if fresh.sha256 != stored.sha256:
+            why = (
+                "the assessment has changed since this revision was submitted (the catalogue "
+                "changed): "
+                + "; ".join(assessment_diff(stored, fresh))
+                + "; ask for changes so that the requester resubmits"
+            )
+            raise self._deny(caller, action, obj, org_of_request, why, ConflictError(why))
         approvals = [
             r
             for r in self.store.list_reviews(request.id, request.revision)
-            if r.action == "approve"
+            if r.action == RequestAction.APPROVE.value and r.assessment_sha256 == stored.sha256
         ]
         verdict, counted_as, org = approval_role(
-            caller, request, assessment.approver_roles, approvals, role
+            caller, request, stored.approver_roles, approvals, role
         )
         if not verdict.allowed or counted_as is None:
             raise refuse(self.store, caller, action, obj, org_of_request, verdict.reason)
-        overridden = {o.finding for o in self.store.list_overrides(request.id, request.revision)}
-        unresolved = [f.ref for f in assessment.blocking if f.ref not in overridden]
-        if unresolved:
+        overridden, waiting = self._resolved(request, stored.blocking_refs)
+        if waiting:
             reason = (
                 "blocking findings are unresolved: "
-                + ", ".join(unresolved)
-                + "; change the request, or legal overrides them with a reason"
+                + ", ".join(waiting)
+                + "; change the request, or legal of each data owner overrides them with a reason"
             )
             raise refuse(self.store, caller, action, obj, org_of_request, reason)
-        review = self._review(caller, request, "approve", counted_as.value, org, note)
-        filled = {a.role for a in approvals} | {counted_as.value}
-        still = tuple(r for r in assessment.approver_roles if r.value not in filled)
+        review = self._review(
+            caller,
+            request,
+            RequestAction.APPROVE.value,
+            counted_as.value,
+            org,
+            note,
+            assessment_sha256=stored.sha256,
+            conditions=conditions,
+            charge=Charge(org, charge_pence, charge_basis.strip())
+            if charge_pence is not None
+            else None,
+        )
+        seats = required_seats(request.document.owner_organisations(), stored.approver_roles)
+        outstanding = outstanding_seats(seats, [*approvals, review])
+        still = tuple(dict.fromkeys(r for _, r in outstanding))
         event = AuditEvent(
             actor=caller.actor,
             action=action,
@@ -374,18 +756,22 @@ class RequestService:
             reason=verdict.reason,
             details={
                 "role": counted_as.value,
-                "tier": assessment.tier,
-                "still_needed": [r.value for r in still],
+                "owner": org,
+                "tier": stored.tier,
+                "assessment_sha256": stored.sha256,
+                "still_needed": [f"{r.value} of {o}" for o, r in outstanding],
+                **({"conditions": list(conditions)} if conditions else {}),
+                **({"charge_pence": charge_pence} if charge_pence is not None else {}),
                 **({"via": caller.via} if caller.via else {}),
             },
         )
-        if still:
+        if outstanding:
             updated = self.store.update_request(request, review=review, audit=event)
-            return ApprovalOutcome(updated, counted_as, None, still)
+            return ApprovalOutcome(updated, counted_as, None, still, org, outstanding)
         final = find_transition(REQUEST_TRANSITIONS, request.state, RequestAction.APPROVE_FINAL)
         event = event.with_details(to=final.target)
-        agreement, supersedes = self._agreement_for(
-            request, assessment, [*approvals, review], overridden
+        agreement, decision, supersedes = self._agreement_for(
+            request, stored, [*approvals, review], overridden
         )
         events = [
             event,
@@ -394,12 +780,15 @@ class RequestService:
                 action="agreement.activate",
                 object=f"agreement:{agreement.id}:v{agreement.version}",
                 organisation=agreement.policy.recipient,
-                reason=f"approved by {', '.join(r.value for r in assessment.approver_roles)}",
+                reason="approved by "
+                + ", ".join(f"{a.role} of {a.organisation_id}" for a in [*approvals, review]),
                 details={
                     "request": request.id,
                     "policy_sha256": agreement.policy.sha256(),
-                    "signed_by": agreement.signed_by,
-                    "key": agreement.key_fingerprint,
+                    "decision": decision.id,
+                    "outcome": decision.outcome.value,
+                    "signed_by": [s.organisation for s in agreement.signatures],
+                    "keys": [s.key_fingerprint for s in agreement.signatures],
                 },
             ),
         ]
@@ -413,16 +802,88 @@ class RequestService:
                     reason=f"amended by version {agreement.version}",
                 )
             )
-        self.store.approve_request(request, review, agreement, supersedes=supersedes, audit=events)
-        return ApprovalOutcome(self.store.get_request(request.id), counted_as, agreement, ())
+        self.store.approve_request(
+            request, review, agreement, decision, supersedes=supersedes, audit=events
+        )
+        return ApprovalOutcome(
+            self.store.get_request(request.id), counted_as, agreement, (), org, ()
+        )
+
+    # -- decision records ------------------------------------------------------------
+
+    def _signed(self, record: DecisionRecord, now: datetime) -> DecisionEntry:
+        """The record signed by each organisation that decided, with its own key."""
+        signatures = tuple(
+            sign_record(record, self.keys.signing_key(org_signing_key_name(org), create=True), org)
+            for org in record.decided_by
+        )
+        return DecisionEntry(
+            id=record.decision_id,
+            request_id=record.request_id,
+            revision=record.request_revision,
+            outcome=record.decision,
+            record_json=record.canonical().decode(),
+            signatures=signatures,
+            decided_at=now,
+            agreement_id=record.agreement_id,
+            agreement_version=record.agreement_version,
+        )
+
+    def list_decisions(self, caller: Caller, request_id: str | None = None) -> list[DecisionEntry]:
+        """The decision records of requests the caller may see, every outcome."""
+        if request_id is not None:
+            self.get(caller, request_id)
+        else:
+            authorise(
+                self.store,
+                caller,
+                can_read_catalogue(caller),
+                action="decision.list",
+                obj="decisions",
+            )
+        visible: dict[str, bool] = {}
+        out = []
+        for entry in self.store.list_decisions(request_id):
+            if entry.request_id not in visible:
+                request = self.store.get_request(entry.request_id)
+                visible[entry.request_id] = can_view_request(caller, request).allowed
+            if visible[entry.request_id]:
+                out.append(entry)
+        return out
+
+    def get_decision(self, caller: Caller, decision_id: str) -> DecisionEntry:
+        """A decision record, for the parties to its request; to anyone else it is missing."""
+        obj = f"decision:{decision_id}"
+        authorise(self.store, caller, can_read_catalogue(caller), action="decision.show", obj=obj)
+        try:
+            entry = self.store.get_decision(decision_id)
+        except NotFoundError:
+            raise self._deny(
+                caller, "decision.show", obj, "", "no such decision", missing_decision(decision_id)
+            ) from None
+        request = self.store.get_request(entry.request_id)
+        verdict = can_view_request(caller, request)
+        if not verdict.allowed:
+            raise self._deny(
+                caller,
+                "decision.show",
+                obj,
+                request.document.requesting_organisation,
+                verdict.reason,
+                missing_decision(decision_id),
+            )
+        return entry
+
+    def verify_decision(self, decision: DecisionEntry) -> SignatureCheck:
+        return verify_decision(self.keys, decision)
 
     def _agreement_for(
         self,
         request: RequestRecord,
-        assessment: Assessment,
+        stored: StoredAssessment,
         approvals: list[Review],
         overridden: set[str],
-    ) -> tuple[AgreementRecord, AgreementRecord | None]:
+    ) -> tuple[AgreementRecord, DecisionEntry, AgreementRecord | None]:
         document = request.document
         supersedes = self._amended(document) if document.amends else None
         agreement_id = supersedes.id if supersedes else "agr-" + secrets.token_hex(4)
@@ -435,60 +896,86 @@ class RequestService:
             and Channel.ELIGIBILITY_CHECK in document.channels
         )
         overrides = self.store.list_overrides(request.id, request.revision)
-        conditions = tuple(
-            f"{o.finding} accepted by {o.principal_id}: {o.reason}" for o in overrides
+        conditions = (
+            *(
+                f"{o.finding} accepted by {o.principal_id}"
+                + (f" (legal of {o.organisation_id})" if o.organisation_id else "")
+                + f": {o.reason}"
+                for o in overrides
+            ),
+            *(c for a in approvals for c in a.conditions),
+            *(a.charge.label() for a in approvals if a.charge is not None),
         )
         policy = policy_from_request(
             document,
             agreement_id=agreement_id,
             version=version,
             request_id=request.id,
-            tier=assessment.tier,
+            tier=stored.tier,
             per_record_answers=per_record,
-            conditions=conditions,
+            conditions=tuple(dict.fromkeys(conditions)),
         )
         now = self.store.clock()
-        record = self._decision_record(request, assessment, policy, approvals, overridden, now)
-        signer = document.owner_organisations()[0]
-        key = self.keys.signing_key(org_signing_key_name(signer), create=True)
-        signature, fingerprint = sign_record(record, key)
+        outcome = (
+            DecisionOutcome.SHARE_WITH_CONDITIONS if policy.conditions else DecisionOutcome.SHARE
+        )
+        record = self._decision_record(
+            request,
+            stored,
+            outcome=outcome,
+            decided_by=document.owner_organisations(),
+            reasons=f"tier {stored.tier}; approved by "
+            + ", ".join(f"{a.role} of {a.organisation_id} ({a.principal_id})" for a in approvals),
+            reviews=approvals,
+            overridden=tuple(sorted(overridden)),
+            conditions=policy.conditions,
+            policy=policy,
+            now=now,
+        )
+        decision = self._signed(record, now)
         agreement = AgreementRecord(
             id=agreement_id,
             version=version,
             state=AgreementState.ACTIVE,
             policy=policy,
             request_id=request.id,
-            decision_record=record.canonical().decode(),
-            signature=signature,
-            key_fingerprint=fingerprint,
-            signed_by=signer,
+            decision_record=decision.record_json,
+            signatures=decision.signatures,
             created_at=now,
             updated_at=now,
         )
-        return agreement, supersedes
+        return agreement, decision, supersedes
 
     @staticmethod
     def _decision_record(
         request: RequestRecord,
-        assessment: Assessment,
-        policy: AgreementPolicy,
-        approvals: list[Review],
-        overridden: set[str],
+        stored: StoredAssessment,
+        *,
+        outcome: DecisionOutcome,
+        decided_by: tuple[str, ...],
+        reasons: str,
+        reviews: list[Review],
+        overridden: tuple[str, ...],
+        conditions: tuple[str, ...],
+        policy: AgreementPolicy | None,
         now: datetime,
     ) -> DecisionRecord:
+        """The ICO decision form, filled in from the request, its stored assessment and
+        the reviews; the same for every outcome."""
         document = request.document
         gw = find_gateway(document.gateway) if document.gateway else None
-        warnings = [f.reason for f in assessment.findings if f.severity is Severity.WARN]
+        warnings = [f["reason"] for f in stored.findings if f["severity"] == "warn"]
         return DecisionRecord(
+            decision_id="dec-" + secrets.token_hex(4),
             request_id=request.id,
+            request_revision=request.revision,
             request_title=document.title,
             requesting_organisation=document.requesting_organisation,
             data_owners=document.owner_organisations(),
-            decision="share",
+            decision=outcome,
+            decided_by=decided_by,
             decided_at=now.isoformat(),
-            reasons=f"tier {assessment.tier}; approved by "
-            + ", ".join(f"{a.role} ({a.principal_id})" for a in approvals)
-            + (f"; noted: {'; '.join(warnings)}" if warnings else ""),
+            reasons=reasons + (f"; noted: {'; '.join(warnings)}" if warnings else ""),
             purpose=document.purpose,
             lawful_basis=document.lawful_basis.value if document.lawful_basis else "",
             legal_power=gw.title if gw else document.gateway,
@@ -497,16 +984,26 @@ class RequestService:
                 for d in document.datasets
                 for f in d.fields
             ),
-            tier=assessment.tier,
+            tier=stored.tier,
             dpia_reference=document.dpia.reference,
-            conditions=policy.conditions,
-            overridden_findings=tuple(sorted(overridden)),
+            considerations=considerations_entries(document),
+            conditions=conditions,
+            overridden_findings=overridden,
             approvals=tuple(
-                ApprovalEntry(a.principal_id, a.organisation_id, a.role, a.at.isoformat(), a.note)
-                for a in approvals
+                ApprovalEntry(
+                    a.principal_id,
+                    a.organisation_id,
+                    a.role,
+                    a.at.isoformat(),
+                    a.note,
+                    a.conditions,
+                )
+                for a in reviews
             ),
+            charges=tuple(a.charge for a in reviews if a.charge is not None),
             review_date=document.end_date.isoformat(),
-            agreement_id=policy.id,
-            agreement_version=policy.version,
-            policy_sha256=policy.sha256(),
+            assessment_sha256=stored.sha256,
+            agreement_id=policy.id if policy else "",
+            agreement_version=policy.version if policy else 0,
+            policy_sha256=policy.sha256() if policy else "",
         )

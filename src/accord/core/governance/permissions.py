@@ -1,8 +1,11 @@
 """Who may act on requests and agreements, apart from what their state allows.
 
-Separation of duties lives here: nobody from the requesting organisation reviews, and
-one person gives at most one approval to a revision. Each rule returns a verdict with
-the reason that goes to the audit log.
+Each organisation decides for its own data: a request over several owning
+organisations needs the tier's roles from *each* owner, tracked as (organisation,
+role) pairs. Separation of duties lives here too: nobody from the requesting
+organisation reviews, and one person gives at most one approval to a revision, so no
+person fills two roles, within one owner or across owners. Each rule returns a
+verdict with the reason that goes to the audit log.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
 
 __all__ = [
+    "Seat",
     "approval_role",
     "can_act_for_requester",
     "can_create_request",
@@ -24,6 +28,10 @@ __all__ = [
     "can_steward_agreement",
     "can_view_agreement",
     "can_view_request",
+    "outstanding_seats",
+    "override_organisations",
+    "overrides_needed",
+    "required_seats",
 ]
 
 
@@ -46,21 +54,23 @@ def can_create_request(caller: Caller, organisation: str) -> Verdict:
 
 
 def can_act_for_requester(
-    caller: Caller, request: RequestRecord, transition: Transition
+    caller: Caller, request: RequestRecord, action: str, roles: frozenset[Role]
 ) -> Verdict:
+    """The requester's side: one of ``roles`` (those the action's transitions name) in
+    the requesting organisation. Decided before the request's state is looked at."""
     org = request.document.requesting_organisation
     if (refused := _person(caller)) is not None:
         return refused
-    if any(caller.has_role(org, role) for role in transition.roles):
+    if any(caller.has_role(org, role) for role in roles):
         return Verdict(True, f"requester of {org!r}")
-    return Verdict(
-        False, f"only a requester of {org!r} may {transition.action.replace('_', ' ')} it"
-    )
+    return Verdict(False, f"only a requester of {org!r} may {action.replace('_', ' ')} it")
 
 
-def can_review(caller: Caller, request: RequestRecord, transition: Transition) -> Verdict:
-    """Reviewers hold one of the transition's roles in an organisation whose data it is,
-    and none in the requesting organisation."""
+def can_review(
+    caller: Caller, request: RequestRecord, action: str, roles: frozenset[Role]
+) -> Verdict:
+    """Reviewers hold one of ``roles`` in an organisation whose data it is, and none in
+    the requesting organisation. Decided before the request's state is looked at."""
     if (refused := _person(caller)) is not None:
         return refused
     assert caller.principal is not None
@@ -72,14 +82,28 @@ def can_review(caller: Caller, request: RequestRecord, transition: Transition) -
             f"organisation {requesting!r}",
         )
     for org in request.document.owner_organisations():
-        held = [r for r in transition.roles if caller.has_role(org, r)]
+        held = sorted((r for r in roles if caller.has_role(org, r)), key=lambda r: r.value)
         if held:
             return Verdict(True, f"{held[0].value} of {org!r}, whose data is asked for")
-    roles = ", ".join(sorted(r.value for r in transition.roles))
+    names = ", ".join(sorted(r.value for r in roles))
     owners = ", ".join(request.document.owner_organisations())
-    return Verdict(
-        False, f"only a {roles} of {owners} may {transition.action.replace('_', ' ')} it"
-    )
+    return Verdict(False, f"only a {names} of {owners} may {action.replace('_', ' ')} it")
+
+
+Seat = tuple[str, Role]
+"""An approval a request needs: a role in one data-owning organisation."""
+
+
+def required_seats(owners: Iterable[str], roles: Iterable[Role]) -> tuple[Seat, ...]:
+    """Every owner's copy of the tier's roles, owner by owner, in the tier's order."""
+    wanted = tuple(roles)
+    return tuple((org, role) for org in owners for role in wanted)
+
+
+def outstanding_seats(required: Iterable[Seat], approvals: Iterable[Review]) -> tuple[Seat, ...]:
+    """The seats no approval of this revision has filled yet."""
+    filled = {(a.organisation_id, a.role) for a in approvals}
+    return tuple((org, role) for org, role in required if (org, role.value) not in filled)
 
 
 def approval_role(
@@ -91,8 +115,9 @@ def approval_role(
 ) -> tuple[Verdict, Role | None, str]:
     """The role this approval counts as, and the organisation it is given for.
 
-    One person gives at most one approval to a revision; each required role is filled
-    once, by someone holding it in a data-owning organisation.
+    Each owner's copy of each required role is filled once, by someone holding that
+    role in that owner; one person gives at most one approval to a revision, so nobody
+    fills two seats, within one owner or across owners.
     """
     assert caller.principal is not None
     given = list(approvals)
@@ -102,15 +127,12 @@ def approval_role(
             None,
             "",
         )
-    filled = {a.role for a in given}
-    open_roles = [r for r in required if r.value not in filled]
-    if wanted is not None:
-        open_roles = [r for r in open_roles if r is wanted]
-    for role in open_roles:
-        for org in request.document.owner_organisations():
-            if caller.has_role(org, role):
-                return Verdict(True, f"approves as {role.value} of {org!r}"), role, org
-    needed = ", ".join(r.value for r in required if r.value not in filled) or "none"
+    seats = required_seats(request.document.owner_organisations(), required)
+    open_seats = outstanding_seats(seats, given)
+    for org, role in open_seats:
+        if (wanted is None or role is wanted) and caller.has_role(org, role):
+            return Verdict(True, f"approves as {role.value} of {org!r}"), role, org
+    needed = ", ".join(f"{role.value} of {org}" for org, role in open_seats) or "none"
     return (
         Verdict(
             False,
@@ -122,6 +144,19 @@ def approval_role(
     )
 
 
+def override_organisations(caller: Caller, request: RequestRecord) -> tuple[str, ...]:
+    """The data-owning organisations whose legal the caller is."""
+    return tuple(
+        org for org in request.document.owner_organisations() if caller.has_role(org, Role.LEGAL)
+    )
+
+
+def overrides_needed(owners: Iterable[str]) -> tuple[Seat, ...]:
+    """Who must override a blocking finding before it counts as resolved: legal of each
+    owner, since each owner decides for its own data."""
+    return tuple((org, Role.LEGAL) for org in owners)
+
+
 def can_override(caller: Caller, request: RequestRecord) -> Verdict:
     """Only legal, in an organisation whose data it is, overrides a blocking finding."""
     if (refused := _person(caller)) is not None:
@@ -130,9 +165,9 @@ def can_override(caller: Caller, request: RequestRecord) -> Verdict:
     requesting = request.document.requesting_organisation
     if requesting in caller.principal.organisations_with(*Role):
         return Verdict(False, "separation of duties: the requesting organisation cannot override")
-    for org in request.document.owner_organisations():
-        if caller.has_role(org, Role.LEGAL):
-            return Verdict(True, f"legal of {org!r}")
+    orgs = override_organisations(caller, request)
+    if orgs:
+        return Verdict(True, f"legal of {', '.join(repr(o) for o in orgs)}")
     return Verdict(False, "only legal in an organisation whose data is asked for may override")
 
 
