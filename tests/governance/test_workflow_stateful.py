@@ -184,6 +184,7 @@ class Workflow(RuleBasedStateMachine):
             assert {o.organisation_id for o in overrides if o.finding == ref} == set(owners), (
                 f"{ref} resolved without every owner's legal"
             )
+        event(f"approved, {len(owners)} owner(s)")
         [agreement] = self.world.store.list_agreements()
         assert [s.organisation for s in agreement.signatures] == list(owners)
         assert self.world.agreements.verify(agreement)
