@@ -171,8 +171,8 @@ def test_authorisation_runs_before_the_state_is_looked_at(world: Accord) -> None
     # A party without the requester's role learns nothing of the state: 403, not 409.
     with pytest.raises(PermissionDenied, match="only a requester"):
         world.requests.withdraw(as_(world, "dwp.data"), request_id)
-    with pytest.raises(PermissionDenied, match="only legal"):
-        world.requests.override(as_(world, "dwp.dpo"), request_id, "X", "y")
+    with pytest.raises(PermissionDenied, match="the requesting organisation cannot override"):
+        world.requests.override(as_(world, "nhse.analyst"), request_id, "X", "y")
     with pytest.raises(PermissionDenied, match="separation of duties"):
         world.requests.reject(as_(world, "nhse.analyst"), request_id, "no")
     # The requester is authorised, so the state is the reason given (and audited).

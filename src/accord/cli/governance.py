@@ -381,13 +381,13 @@ def review_override(
     as_: AsOption,
     reason: Annotated[str, typer.Option(help="Why it is acceptable (recorded).")] = "",
 ) -> None:
-    """Legal of a data owner accepts a blocking finding for its data, with the reason on
-    the record; it is resolved once legal of every data owner has."""
+    """Legal of a data owner (or whom the finding names) accepts a blocking finding for
+    its data, with the reason on the record; it is resolved once every seat has."""
     app = open_app()
     override = app.requests.override(app.acting_as(as_), request_id, finding, reason)
     console.print(
         f"{override.finding} overridden on {request_id} by {override.principal_id} "
-        f"(legal of {override.organisation_id})",
+        f"({override.role} of {override.organisation_id})",
         highlight=False,
     )
 

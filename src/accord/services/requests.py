@@ -51,8 +51,8 @@ from accord.core.governance.permissions import (
     can_review,
     can_view_request,
     outstanding_seats,
-    override_organisations,
-    overrides_needed,
+    override_seat,
+    override_seats,
     required_seats,
 )
 from accord.core.governance.records import (
@@ -396,32 +396,7 @@ class RequestService:
             raise self._deny(caller, action, obj, org, why, ConflictError(why))
         assessment = self.assess(request.document)
         stored = freeze(assessment)
-        asked = request.document.override_requests
-        unasked = [
-            f.ref
-            for f in assessment.blocking
-            if not any(a.finding in (f.ref, f.code) for a in asked)
-        ]
-        if unasked:
-            why = (
-                "blocking findings are unresolved: "
-                + ", ".join(unasked)
-                + "; change the request, or name each in override_requests "
-                "({finding, reason}) to ask the data owners' legal to override it"
-            )
-            raise self._deny(caller, action, obj, org, why, ValidationError(why))
-        strays = [
-            a.finding
-            for a in asked
-            if not any(a.finding in (f.ref, f.code) for f in assessment.blocking)
-        ]
-        if strays:
-            why = (
-                "override_requests names what is not a blocking finding of this request: "
-                + ", ".join(strays)
-                + "; blocking: "
-                + (", ".join(f.ref for f in assessment.blocking) or "none")
-            )
+        if why := self._unasked(request, stored):
             raise self._deny(caller, action, obj, org, why, ValidationError(why))
         now = self.store.clock()
         updated = self.store.update_request(
@@ -439,6 +414,38 @@ class RequestService:
             ),
         )
         return updated, assessment
+
+    @staticmethod
+    def _unasked(request: RequestRecord, stored: StoredAssessment) -> str:
+        """Why the request may not be submitted with its blocking findings, if so: each
+        must be named in ``override_requests``, and be one somebody may override."""
+        asked = request.document.override_requests
+        owners = request.document.owner_organisations()
+        problems = []
+        for finding in stored.blocking:
+            named = any(a.finding in (finding["ref"], finding["code"]) for a in asked)
+            if not override_seats(finding, owners):
+                problems.append(f"{finding['ref']} cannot be overridden: the request must change")
+            elif not named:
+                problems.append(
+                    f"{finding['ref']} is not named in override_requests ({{finding, reason}}), "
+                    "which asks the data owners to override it"
+                )
+        strays = [
+            a.finding
+            for a in asked
+            if not any(a.finding in (f["ref"], f["code"]) for f in stored.blocking)
+        ]
+        if strays:
+            problems.append(
+                "override_requests names what is not a blocking finding of this request: "
+                + ", ".join(strays)
+                + "; blocking: "
+                + (", ".join(stored.blocking_refs) or "none")
+            )
+        if not problems:
+            return ""
+        return "blocking findings are unresolved: " + "; ".join(problems)
 
     def withdraw(self, caller: Caller, request_id: str, note: str = "") -> RequestRecord:
         request, transition, event = self._requester_step(
@@ -602,17 +609,23 @@ class RequestService:
         )
 
     def _resolved(
-        self, request: RequestRecord, refs: tuple[str, ...]
+        self, request: RequestRecord, stored: StoredAssessment
     ) -> tuple[set[str], list[str]]:
-        """(findings overridden by every owner's legal, those still waiting and on whom)."""
+        """(findings overridden in every seat they need, those still waiting and on whom)."""
         overrides = self.store.list_overrides(request.id, request.revision)
-        needed = overrides_needed(request.document.owner_organisations())
+        owners = request.document.owner_organisations()
         resolved: set[str] = set()
         waiting: list[str] = []
-        for ref in refs:
-            given = {o.organisation_id for o in overrides if o.finding == ref}
-            missing = [f"{role.value} of {org}" for org, role in needed if org not in given]
-            if missing:
+        for finding in stored.blocking:
+            ref = finding["ref"]
+            given = {(o.organisation_id, o.role) for o in overrides if o.finding == ref}
+            seats = override_seats(finding, owners)
+            missing = [
+                f"{role.value} of {org}" for org, role in seats if (org, role.value) not in given
+            ]
+            if not seats:
+                waiting.append(f"{ref} (nobody may override it: the request must change)")
+            elif missing:
                 waiting.append(f"{ref} (needs {', '.join(missing)})")
             else:
                 resolved.add(ref)
@@ -640,22 +653,24 @@ class RequestService:
             )
         if not reason.strip():
             raise ValidationError("an override needs its reason (--reason)")
-        blocking = self._stored(caller, request, "request.override").assessment.blocking_refs
-        if finding not in blocking:
+        stored = self._stored(caller, request, "request.override").assessment
+        found = next((f for f in stored.blocking if f["ref"] == finding), None)
+        if found is None:
             raise ValidationError(
                 f"{finding!r} is not a blocking finding of this request; blocking: "
-                + (", ".join(sorted(blocking)) or "none")
+                + (", ".join(sorted(stored.blocking_refs)) or "none")
             )
-        done = {
-            o.organisation_id
+        given = [
+            (o.organisation_id, Role(o.role))
             for o in self.store.list_overrides(request.id, request.revision)
-            if o.finding == finding
-        }
-        orgs = [o for o in override_organisations(caller, request) if o not in done]
-        if not orgs:
-            why = f"{finding} is already overridden by legal of {', '.join(sorted(done))}"
-            raise self._deny(
-                caller, "request.override", obj, org_of_request, why, ConflictError(why)
+            if o.finding == finding and o.role
+        ]
+        verdict, seat = override_seat(
+            caller, finding, override_seats(found, request.document.owner_organisations()), given
+        )
+        if not verdict.allowed or seat is None:
+            raise refuse(
+                self.store, caller, "request.override", obj, org_of_request, verdict.reason
             )
         assert caller.principal is not None
         override = Override(
@@ -665,9 +680,12 @@ class RequestService:
             caller.principal.id,
             reason,
             self.store.clock(),
-            orgs[0],
+            seat[0],
+            seat[1].value,
         )
-        return self.store.add_override(override, audit=event.with_details(owner=orgs[0]))
+        return self.store.add_override(
+            override, audit=event.with_details(owner=seat[0], role=seat[1].value)
+        )
 
     def approve(
         self,
@@ -724,7 +742,7 @@ class RequestService:
         )
         if not verdict.allowed or counted_as is None:
             raise refuse(self.store, caller, action, obj, org_of_request, verdict.reason)
-        overridden, waiting = self._resolved(request, stored.blocking_refs)
+        overridden, waiting = self._resolved(request, stored)
         if waiting:
             reason = (
                 "blocking findings are unresolved: "
@@ -899,7 +917,7 @@ class RequestService:
         conditions = (
             *(
                 f"{o.finding} accepted by {o.principal_id}"
-                + (f" (legal of {o.organisation_id})" if o.organisation_id else "")
+                + (f" ({o.role or 'legal'} of {o.organisation_id})" if o.organisation_id else "")
                 + f": {o.reason}"
                 for o in overrides
             ),

@@ -60,13 +60,16 @@ class RevisionRow(Base):
 
 class OverrideRow(Base):
     __tablename__ = "request_overrides"
-    __table_args__ = (UniqueConstraint("request_id", "revision", "finding", "organisation_id"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "revision", "finding", "organisation_id", "role"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     finding: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
     principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -384,6 +384,7 @@ class GovernanceStore(StoreBase):
                     revision=override.revision,
                     finding=override.finding,
                     organisation_id=override.organisation_id,
+                    role=override.role,
                     principal_id=override.principal_id,
                     reason=override.reason,
                     at=override.at,
@@ -407,6 +408,7 @@ class GovernanceStore(StoreBase):
                     r.reason,
                     r.at,
                     r.organisation_id,
+                    r.role,
                 )
                 for r in conn.execute(query.order_by(OverrideRow.id))
             ]

@@ -10,7 +10,8 @@ verdict with the reason that goes to the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from accord.core.governance.records import RequestRecord, Review
 from accord.core.governance.workflow import Transition
@@ -29,7 +30,8 @@ __all__ = [
     "can_view_agreement",
     "can_view_request",
     "outstanding_seats",
-    "override_organisations",
+    "override_seat",
+    "override_seats",
     "overrides_needed",
     "required_seats",
 ]
@@ -144,31 +146,60 @@ def approval_role(
     )
 
 
-def override_organisations(caller: Caller, request: RequestRecord) -> tuple[str, ...]:
-    """The data-owning organisations whose legal the caller is."""
-    return tuple(
-        org for org in request.document.owner_organisations() if caller.has_role(org, Role.LEGAL)
-    )
-
-
 def overrides_needed(owners: Iterable[str]) -> tuple[Seat, ...]:
-    """Who must override a blocking finding before it counts as resolved: legal of each
-    owner, since each owner decides for its own data."""
+    """Who must override a blocking finding before it counts as resolved, by default:
+    legal of each owner, since each owner decides for its own data."""
     return tuple((org, Role.LEGAL) for org in owners)
 
 
+def override_seats(finding: Mapping[str, Any], owners: Iterable[str]) -> tuple[Seat, ...]:
+    """Who must override this stored finding: the seats it names (``override_by``, each
+    ``{organisation_id, role}``; none means nobody may, the request must change), or
+    legal of each owner for findings that do not say."""
+    named = finding.get("override_by")
+    if named is None:
+        return overrides_needed(owners)
+    return tuple((m["organisation_id"], Role(m["role"])) for m in named)
+
+
+def override_seat(
+    caller: Caller, ref: str, seats: Iterable[Seat], given: Iterable[Seat]
+) -> tuple[Verdict, Seat | None]:
+    """The seat this caller overrides ``ref`` in: one it holds that nobody has filled."""
+    wanted = tuple(seats)
+    done = set(given)
+    if not wanted:
+        return Verdict(False, f"nobody may override {ref}: the request must change"), None
+    for org, role in wanted:
+        if (org, role) not in done and caller.has_role(org, role):
+            return Verdict(True, f"{role.value} of {org!r} overrides {ref}"), (org, role)
+    if any(caller.has_role(org, role) for org, role in wanted):
+        return Verdict(False, f"{ref} is already overridden for the seats you hold"), None
+    names = ", ".join(f"{role.value} of {org}" for org, role in wanted)
+    return Verdict(False, f"only {names} may override {ref}"), None
+
+
 def can_override(caller: Caller, request: RequestRecord) -> Verdict:
-    """Only legal, in an organisation whose data it is, overrides a blocking finding."""
+    """Whether the caller may override findings of this request at all: a reviewer in an
+    organisation whose data it is, not in the requesting organisation. Which findings
+    (by default legal of each owner) :func:`override_seat` decides per finding."""
     if (refused := _person(caller)) is not None:
         return refused
     assert caller.principal is not None
     requesting = request.document.requesting_organisation
     if requesting in caller.principal.organisations_with(*Role):
         return Verdict(False, "separation of duties: the requesting organisation cannot override")
-    orgs = override_organisations(caller, request)
-    if orgs:
-        return Verdict(True, f"legal of {', '.join(repr(o) for o in orgs)}")
-    return Verdict(False, "only legal in an organisation whose data is asked for may override")
+    for org in request.document.owner_organisations():
+        held = sorted(
+            r.value for r in (Role.DATA_OWNER, Role.DPO, Role.LEGAL) if caller.has_role(org, r)
+        )
+        if held:
+            return Verdict(True, f"{held[0]} of {org!r}, whose data is asked for")
+    return Verdict(
+        False,
+        "only legal (or whom a finding names) in an organisation whose data is asked for "
+        "may override",
+    )
 
 
 def can_steward_agreement(caller: Caller, owners: Iterable[str], transition: Transition) -> Verdict:

@@ -178,6 +178,7 @@ def request_view(
                 "revision": o.revision,
                 "finding": o.finding,
                 "organisation": o.organisation_id,
+                "role": o.role,
                 "principal": o.principal_id,
                 "reason": o.reason,
                 "at": o.at.isoformat(),
@@ -276,8 +277,8 @@ def request_view_text(view: dict[str, Any]) -> str:
         lines.append("Overrides:")
         for o in view["overrides"]:
             lines.append(
-                f"  r{o['revision']} {o['finding']} by {o['principal']} (legal of "
-                f"{o['organisation'] or '?'}): {o['reason']}"
+                f"  r{o['revision']} {o['finding']} by {o['principal']} ({o['role'] or 'legal'} "
+                f"of {o['organisation'] or '?'}): {o['reason']}"
             )
     if view["decisions"]:
         lines.append("Decisions:")

@@ -64,7 +64,9 @@ class Override:
     reason: str
     at: datetime
     organisation_id: str = ""
-    """The data-owning organisation whose legal gave it: each owner overrides for itself."""
+    """The data-owning organisation it was given for: each owner overrides for itself."""
+    role: str = ""
+    """The role it was given in (legal, unless the finding names another)."""
 
 
 @dataclass(frozen=True, slots=True)

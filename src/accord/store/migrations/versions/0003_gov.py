@@ -41,15 +41,16 @@ def upgrade() -> None:
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("finding", sa.String(200), nullable=False),
         sa.Column("organisation_id", sa.String(64), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
         sa.Column("principal_id", sa.String(64), sa.ForeignKey("principals.id"), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint("request_id", "revision", "finding", "organisation_id"),
+        sa.UniqueConstraint("request_id", "revision", "finding", "organisation_id", "role"),
     )
     op.execute(
         "INSERT INTO request_overrides "
-        "(request_id, revision, finding, organisation_id, principal_id, reason, at) "
-        "SELECT request_id, revision, finding, '', principal_id, reason, at "
+        "(request_id, revision, finding, organisation_id, role, principal_id, reason, at) "
+        "SELECT request_id, revision, finding, '', 'legal', principal_id, reason, at "
         "FROM finding_overrides"
     )
     op.drop_table("finding_overrides")
