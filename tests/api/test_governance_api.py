@@ -44,10 +44,20 @@ def test_another_organisations_request_answers_byte_for_byte_as_a_missing_one(
             )
         assert answers[0] == answers[1], (template, answers)
         assert answers[0][0] == 404
+    [decision] = world.accord.requests.list_decisions(world.accord.operator("test"))
+    answers = []
+    for decision_id in (decision.id, "dec-00000000"):
+        response = world.client.get(f"/decisions/{decision_id}", headers=world.headers(who))
+        answers.append(
+            (response.status_code, response.content.replace(decision_id.encode(), b"ID"))
+        )
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404
+    assert world.client.get("/decisions", headers=world.headers(who)).json() == []
     denied = world.accord.store.audit_events(
         AuditFilter(actor="principal:carol", decision="deny", limit=100)
     )
-    assert len(denied) == 10
+    assert len(denied) == 12
 
 
 def test_the_view_and_decision_records_over_http(world: World) -> None:
