@@ -182,3 +182,38 @@ def test_authorisation_runs_before_the_state_is_looked_at(world: Accord) -> None
         AuditFilter(actor="principal:nhse.analyst", action="request.withdraw", decision="deny")
     )
     assert "cannot withdraw" in event.reason
+
+
+def test_every_refusal_of_a_request_action_leaves_one_deny_event(world: Accord) -> None:
+    """Who, what input, what state, what was reviewed: each kind of refusal is audited."""
+    request_id = submitted(world)
+    analyst, dpo, legal = (as_(world, w) for w in ("nhse.analyst", "dwp.dpo", "dwp.legal"))
+    document = world.store.get_request(request_id).document
+    refusals = [
+        (NotFoundError, lambda: world.requests.get(as_(world, "northshire.officer"), request_id)),
+        (NotFoundError, lambda: world.requests.get(analyst, "req-00000000")),
+        (PermissionDenied, lambda: world.requests.approve(analyst, request_id)),
+        (ValidationError, lambda: world.requests.reject(dpo, request_id, " ")),
+        (ValidationError, lambda: world.requests.request_changes(dpo, request_id, "")),
+        (ValidationError, lambda: world.requests.override(legal, request_id, "X", "why")),
+        (ValidationError, lambda: world.requests.override(legal, request_id, "X", " ")),
+        (
+            ValidationError,
+            lambda: world.requests.approve(dpo, request_id, charge_pence=-1, charge_basis="x"),
+        ),
+        (ConflictError, lambda: world.requests.edit(analyst, request_id, document)),
+        (ConflictError, lambda: world.requests.submit(analyst, request_id)),
+        (
+            ValidationError,
+            lambda: world.requests.create(
+                analyst, example("carers-vaccination", requester="nhse.dpo")
+            ),
+        ),
+    ]
+    for error, act in refusals:
+        before = len(world.store.audit_events(AuditFilter(decision="deny", limit=1000)))
+        with pytest.raises(error) as refused:
+            act()
+        denied = world.store.audit_events(AuditFilter(decision="deny", limit=1000))
+        assert len(denied) == before + 1, refused.value
+        assert denied[0].reason

@@ -210,6 +210,12 @@ class RequestService:
         )
         return error
 
+    def _invalid(self, caller: Caller, allowed: AuditEvent, why: str) -> ValidationError:
+        """An authorised caller's bad input, refused on the record like any other refusal."""
+        error = ValidationError(why)
+        self._deny(caller, allowed.action, allowed.object, allowed.organisation, why, error)
+        return error
+
     def _visible(self, caller: Caller, request_id: str, action: str) -> RequestRecord:
         """The request, if the caller may see it; otherwise exactly the answer for a
         missing one (same type, same message), with the refusal audited."""
@@ -302,14 +308,21 @@ class RequestService:
         )
         assert caller.principal is not None
         if document.requester != caller.principal.id:
-            raise ValidationError(
+            raise self._invalid(
+                caller,
+                event,
                 f"requester is {document.requester!r} but the request is made by "
-                f"{caller.principal.id!r}: the requester field must name who asks"
+                f"{caller.principal.id!r}: the requester field must name who asks",
             )
-        for owner in document.owner_organisations():
-            self.store.get_organisation(owner)
-        if document.amends:
-            self._amended(document)
+        try:
+            for owner in document.owner_organisations():
+                self.store.get_organisation(owner)
+            if document.amends:
+                self._amended(document)
+        except AccordError as refused:
+            raise self._deny(
+                caller, event.action, event.object, org, refused.message, refused
+            ) from None
         now = self.store.clock()
         record = RequestRecord(
             id=request_id,
@@ -359,9 +372,11 @@ class RequestService:
         was submitted makes a new revision, whose approvals start again."""
         request, _, event = self._requester_step(caller, request_id, RequestAction.EDIT)
         if document.requesting_organisation != request.document.requesting_organisation:
-            raise ValidationError("requesting_organisation cannot change: make a new request")
+            raise self._invalid(
+                caller, event, "requesting_organisation cannot change: make a new request"
+            )
         if document.requester != request.requester:
-            raise ValidationError("requester cannot change: make a new request")
+            raise self._invalid(caller, event, "requester cannot change: make a new request")
         submitted = self.store.get_revision(request.id, request.revision) is not None
         revision = request.revision + 1 if submitted else request.revision
         return self.store.update_request(
@@ -461,9 +476,10 @@ class RequestService:
     # -- the reviewers' side ---------------------------------------------------------
 
     def _review_step(
-        self, caller: Caller, request_id: str, action: RequestAction, note: str
+        self, caller: Caller, request_id: str, action: RequestAction, note: str, invalid: str = ""
     ) -> tuple[RequestRecord, Transition, AuditEvent, Verdict]:
-        """Who, then what: the caller is authorised before the state is looked at."""
+        """Who, then what: the caller is authorised before the input (``invalid`` says
+        what is wrong with it, if anything) and the state are looked at."""
         request = self._visible(caller, request_id, f"request.{action.value}")
         verdict = can_review(
             caller, request, action.value, action_roles(REQUEST_TRANSITIONS, action)
@@ -477,6 +493,8 @@ class RequestService:
             organisation=request.document.requesting_organisation,
             note=note,
         )
+        if invalid:
+            raise self._invalid(caller, event, invalid)
         transition = self._transition(caller, request, action)
         event = event.with_details(**{"from": request.state.value, "to": transition.target})
         return request, transition, event, verdict
@@ -532,10 +550,10 @@ class RequestService:
         return revision
 
     def _move_on(
-        self, caller: Caller, request_id: str, action: RequestAction, note: str
+        self, caller: Caller, request_id: str, action: RequestAction, note: str, invalid: str = ""
     ) -> RequestRecord:
         """A reviewer's transition, recorded as a review."""
-        request, transition, event, _ = self._review_step(caller, request_id, action, note)
+        request, transition, event, _ = self._review_step(caller, request_id, action, note, invalid)
         org, role = self._reviewer_org_role(caller, request, transition)
         revision = self.store.get_revision(request.id, request.revision)
         return self.store.update_request(
@@ -557,17 +575,15 @@ class RequestService:
         return self._move_on(caller, request_id, RequestAction.START_REVIEW, note)
 
     def request_changes(self, caller: Caller, request_id: str, note: str) -> RequestRecord:
-        if not note.strip():
-            raise ValidationError("say what needs to change (--note)")
-        return self._move_on(caller, request_id, RequestAction.REQUEST_CHANGES, note)
+        invalid = "" if note.strip() else "say what needs to change (--note)"
+        return self._move_on(caller, request_id, RequestAction.REQUEST_CHANGES, note, invalid)
 
     def reject(self, caller: Caller, request_id: str, note: str) -> RequestRecord:
         """Any owner's rejection rejects the request: a ``do_not_share`` decision record
         with the reasons, signed by the rejecting owner."""
-        if not note.strip():
-            raise ValidationError("a rejection needs its reasons (--note)")
+        invalid = "" if note.strip() else "a rejection needs its reasons (--note)"
         request, transition, event, _ = self._review_step(
-            caller, request_id, RequestAction.REJECT, note
+            caller, request_id, RequestAction.REJECT, note, invalid
         )
         org, role = self._reviewer_org_role(caller, request, transition)
         revision = self._stored(caller, request, "request.reject")
@@ -652,13 +668,15 @@ class RequestService:
                 caller, "request.override", obj, org_of_request, why, ConflictError(why)
             )
         if not reason.strip():
-            raise ValidationError("an override needs its reason (--reason)")
+            raise self._invalid(caller, event, "an override needs its reason (--reason)")
         stored = self._stored(caller, request, "request.override").assessment
         found = next((f for f in stored.blocking if f["ref"] == finding), None)
         if found is None:
-            raise ValidationError(
+            raise self._invalid(
+                caller,
+                event,
                 f"{finding!r} is not a blocking finding of this request; blocking: "
-                + (", ".join(sorted(stored.blocking_refs)) or "none")
+                + (", ".join(sorted(stored.blocking_refs)) or "none"),
             )
         given = [
             (o.organisation_id, Role(o.role))
@@ -713,14 +731,16 @@ class RequestService:
         )
         if not verdict.allowed:
             raise refuse(self.store, caller, action, obj, org_of_request, verdict.reason)
-        self._transition(caller, request, RequestAction.APPROVE)
         conditions = tuple(c.strip() for c in conditions if c.strip())
+        invalid = ""
         if charge_pence is not None and (charge_pence < 0 or not charge_basis.strip()):
-            raise ValidationError(
-                "charge_pence must be zero or more and needs its basis (charge_basis)"
-            )
-        if charge_pence is None and charge_basis.strip():
-            raise ValidationError("charge_basis needs the amount (charge_pence)")
+            invalid = "charge_pence must be zero or more and needs its basis (charge_basis)"
+        elif charge_pence is None and charge_basis.strip():
+            invalid = "charge_basis needs the amount (charge_pence)"
+        if invalid:
+            error = ValidationError(invalid)
+            raise self._deny(caller, action, obj, org_of_request, invalid, error)
+        self._transition(caller, request, RequestAction.APPROVE)
         revision = self._stored(caller, request, action)
         stored = revision.assessment
         fresh = freeze(self.assess(request.document))
