@@ -98,6 +98,11 @@ def downgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("request_id", "revision", "finding"),
     )
+    op.execute(  # one override per finding fitted the old table: keep the first
+        "INSERT INTO finding_overrides (request_id, revision, finding, principal_id, reason, at) "
+        "SELECT request_id, revision, finding, principal_id, reason, at FROM request_overrides "
+        "WHERE id IN (SELECT MIN(id) FROM request_overrides GROUP BY request_id, revision, finding)"
+    )
     op.drop_table("request_overrides")
     for column in ("charge_basis", "charge_pence", "conditions", "assessment_sha256"):
         op.drop_column("request_reviews", column)
