@@ -44,7 +44,7 @@ def test_another_organisations_request_answers_byte_for_byte_as_a_missing_one(
             )
         assert answers[0] == answers[1], (template, answers)
         assert answers[0][0] == 404
-    [decision] = world.accord.requests.list_decisions(world.accord.operator("test"))
+    [decision] = world.accord.requests.decisions.list(world.accord.operator("test"))
     answers = []
     for decision_id in (decision.id, "dec-00000000"):
         response = world.client.get(f"/decisions/{decision_id}", headers=world.headers(who))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from accord.core.governance.overrides import unasked_overrides
 from accord.core.governance.permissions import override_seat, override_seats
 from accord.core.governance.records import RequestRecord
 from accord.core.governance.stored import StoredAssessment
 from accord.core.governance.workflow import RequestState
 from accord.core.identity import Membership, Principal, PrincipalKind, Role
 from accord.core.permissions import Caller
-from accord.services.requests import RequestService
 from tests.governance.conftest import two_owner_request
 
 OWNERS = ("dwp", "hmrc")
@@ -63,16 +63,16 @@ def test_submission_names_each_blocking_finding_and_never_an_unoverridable_one()
         "req-1", 1, RequestState.DRAFT, two_owner_request(override_requests=asked), "a", now, now
     )
     territory = {"ref": "LEGAL_TERRITORY", "code": "LEGAL_TERRITORY", "severity": "block"}
-    assert RequestService._unasked(request, _stored(territory)) == ""
+    assert unasked_overrides(request.document, _stored(territory)) == ""
     gateway = {
         "ref": "LEGAL_GATEWAY_REQUIRED",
         "code": "LEGAL_GATEWAY_REQUIRED",
         "severity": "block",
     }
-    why = RequestService._unasked(request, _stored(territory, gateway))
+    why = unasked_overrides(request.document, _stored(territory, gateway))
     assert "LEGAL_GATEWAY_REQUIRED is not named in override_requests" in why
     fixed = {**territory, "override_by": []}
-    assert "LEGAL_TERRITORY cannot be overridden" in RequestService._unasked(
-        request, _stored(fixed)
+    assert "LEGAL_TERRITORY cannot be overridden" in unasked_overrides(
+        request.document, _stored(fixed)
     )
-    assert "not a blocking finding" in RequestService._unasked(request, _stored())
+    assert "not a blocking finding" in unasked_overrides(request.document, _stored())

@@ -12,7 +12,7 @@ from accord.core.governance.workflow import RequestState
 from accord.core.identity import Role
 from accord.errors import PermissionDenied
 from accord.services.app import Accord
-from accord.services.requests import verify_agreement
+from accord.services.decisions import verify_agreement
 from accord.store import AuditFilter
 from tests.governance.conftest import two_owner_request
 
@@ -64,9 +64,9 @@ def test_a_two_owner_request_stays_in_review_until_both_owners_approve(
     assert {(a["organisation"], a["role"]) for a in record["approvals"]} == {
         (org, role) for org in ("dwp", "hmrc") for role in ("data_owner", "dpo", "legal")
     }
-    [decision] = world.requests.list_decisions(world.operator("test"), request_id)
+    [decision] = world.requests.decisions.list(world.operator("test"), request_id)
     assert decision.agreement_id == agreement.id
-    assert world.requests.verify_decision(decision).valid
+    assert world.requests.decisions.verify(decision).valid
 
 
 def test_dropping_or_tampering_with_one_signature_fails_verification(
@@ -128,14 +128,14 @@ def test_any_owners_rejection_rejects_with_a_signed_do_not_share_record(
         as_(world, "hmrc.dpo"), request_id, "Pay data is not needed to offer a vaccine"
     )
     assert rejected.state is RequestState.REJECTED
-    [decision] = world.requests.list_decisions(world.operator("test"), request_id)
+    [decision] = world.requests.decisions.list(world.operator("test"), request_id)
     assert decision.outcome is DecisionOutcome.DO_NOT_SHARE
     assert [s.organisation for s in decision.signatures] == ["hmrc"]
     record = decision.record
     assert record.decided_by == ("hmrc",)
     assert "Pay data is not needed" in record.reasons
     assert record.agreement_id == ""
-    assert world.requests.verify_decision(decision).valid
+    assert world.requests.decisions.verify(decision).valid
     [event] = world.store.audit_events(AuditFilter(action="request.reject"))
     assert event.details_dict["decision"] == decision.id
     assert world.store.list_agreements() == []

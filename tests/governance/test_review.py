@@ -121,7 +121,7 @@ def test_approval_with_conditions_and_a_charge_is_share_with_conditions(world: A
     assert agreement is not None
     assert "Delete the file within 30 days of matching" in agreement.policy.conditions
     assert any("£250.00" in c for c in agreement.policy.conditions)
-    [decision] = world.requests.list_decisions(world.operator("test"), request_id)
+    [decision] = world.requests.decisions.list(world.operator("test"), request_id)
     record = decision.record
     assert record.decision is DecisionOutcome.SHARE_WITH_CONDITIONS
     assert [(c.organisation, c.amount_pence) for c in record.charges] == [("dwp", 25_000)]
@@ -138,7 +138,7 @@ def test_approval_with_conditions_and_a_charge_is_share_with_conditions(world: A
 def test_a_decision_without_considerations_says_they_were_not_stated(world: Accord) -> None:
     request_id = submitted(world)
     world.requests.reject(as_(world, "dwp.dpo"), request_id, "No DPIA sign-off yet")
-    [decision] = world.requests.list_decisions(world.operator("test"), request_id)
+    [decision] = world.requests.decisions.list(world.operator("test"), request_id)
     assert decision.outcome is DecisionOutcome.DO_NOT_SHARE
     assert {c.answer for c in decision.record.considerations} == {"not stated"}
 

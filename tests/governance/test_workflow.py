@@ -14,7 +14,7 @@ from accord.core.identity import Role
 from accord.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from accord.services.agreements import decision_from_json
 from accord.services.app import Accord
-from accord.services.requests import org_signing_key_name
+from accord.services.decisions import org_signing_key_name
 from accord.store import AuditFilter
 from accord.store.governance_store import missing_request
 from tests.governance.conftest import example

@@ -33,7 +33,7 @@ from accord.core.governance.workflow import RequestState
 from accord.core.identity import Role
 from accord.errors import ValidationError
 from accord.fsutil import write_atomic
-from accord.services.requests import verify_agreement
+from accord.services.decisions import verify_agreement
 
 request_app = typer.Typer(help="Data-sharing requests and their assessment.", no_args_is_help=True)
 review_app = typer.Typer(
@@ -182,8 +182,8 @@ def request_decisions(
 ) -> None:
     """List decision records of every outcome: share, share with conditions, do not share."""
     app = open_app()
-    entries = app.requests.list_decisions(app.operator(), request_id)
-    views = [decision_view(e, app.requests.verify_decision(e)) for e in entries]
+    entries = app.requests.decisions.list(app.operator(), request_id)
+    views = [decision_view(e, app.requests.decisions.verify(e)) for e in entries]
     if as_json:
         print_json(views)
         return
@@ -211,8 +211,8 @@ def request_decision(
 ) -> None:
     """Show a signed decision record, as the ICO decision form, and whether it verifies."""
     app = open_app()
-    entry = app.requests.get_decision(app.operator(), decision_id)
-    view = decision_view(entry, app.requests.verify_decision(entry))
+    entry = app.requests.decisions.get(app.operator(), decision_id)
+    view = decision_view(entry, app.requests.decisions.verify(entry))
     if as_json:
         print_json(view)
         return

@@ -29,8 +29,8 @@ from accord.core.governance.workflow import (
 from accord.core.permissions import Caller, Verdict
 from accord.errors import ValidationError
 from accord.keys import KeyStore
+from accord.services.decisions import verify_agreement
 from accord.services.guard import authorise
-from accord.services.requests import verify_agreement
 from accord.store import Store
 
 __all__ = ["AgreementService", "RegisterEntry"]

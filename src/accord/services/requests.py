@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from accord.core.audit import AuditEvent, Decision
-from accord.core.governance.agreement import AgreementPolicy, policy_from_request
+from accord.core.governance.agreement import policy_from_request
 from accord.core.governance.assessment import (
     Assessment,
     AssessmentContext,
@@ -32,16 +29,10 @@ from accord.core.governance.assessment import (
     assess,
 )
 from accord.core.governance.decision import (
-    ApprovalEntry,
     Charge,
     DecisionOutcome,
-    DecisionRecord,
-    SignatureCheck,
-    considerations_entries,
-    sign_record,
-    verify_signatures,
 )
-from accord.core.governance.gateways import gateway as find_gateway
+from accord.core.governance.overrides import resolution, unasked_overrides
 from accord.core.governance.permissions import (
     Seat,
     approval_role,
@@ -54,6 +45,7 @@ from accord.core.governance.permissions import (
     override_seat,
     override_seats,
     required_seats,
+    reviewer_seat,
 )
 from accord.core.governance.records import (
     AgreementRecord,
@@ -63,7 +55,7 @@ from accord.core.governance.records import (
     Review,
     RevisionRecord,
 )
-from accord.core.governance.request import Channel, SharingRequest
+from accord.core.governance.request import SharingRequest
 from accord.core.governance.stored import StoredAssessment, assessment_diff, freeze
 from accord.core.governance.workflow import (
     REQUEST_TRANSITIONS,
@@ -78,60 +70,29 @@ from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict, can_read_catalogue
 from accord.errors import (
     AccordError,
-    ConfigurationError,
     ConflictError,
     NotFoundError,
     ValidationError,
 )
 from accord.keys import KeyStore
+from accord.services.decisions import (
+    DecisionService,
+    approval_conditions,
+    decision_record,
+    per_record_answers,
+    sign_decision,
+)
 from accord.services.guard import authorise, refuse
 from accord.store import Store
-from accord.store.governance_store import missing_decision, missing_request
+from accord.store.governance_store import missing_request
 
 __all__ = [
     "ApprovalOutcome",
     "RequestService",
-    "org_signing_key_name",
-    "verify_agreement",
-    "verify_decision",
 ]
 
 REVIEWED = (RequestState.SUBMITTED, RequestState.IN_REVIEW)
 """The states in which blocking findings may be overridden."""
-
-
-def org_signing_key_name(org_id: str) -> str:
-    return f"org-{org_id}-signing"
-
-
-def _public_keys(keys: KeyStore) -> Any:
-    def public_key_for(org: str) -> Ed25519PublicKey | None:
-        try:
-            return keys.public_key(org_signing_key_name(org))
-        except ConfigurationError:
-            return None
-
-    return public_key_for
-
-
-def verify_decision(keys: KeyStore, decision: DecisionEntry) -> SignatureCheck:
-    """A decision record verifies when every organisation that decided signed it."""
-    return verify_signatures(decision.record_json, decision.signatures, _public_keys(keys))
-
-
-def verify_agreement(keys: KeyStore, agreement: AgreementRecord) -> SignatureCheck:
-    """An agreement's decision record names this exact policy, was decided by every data
-    owner, and carries every owner's valid signature."""
-    check = verify_signatures(agreement.decision_record, agreement.signatures, _public_keys(keys))
-    if not check.valid:
-        return check
-    record = DecisionRecord.from_json(agreement.decision_record)
-    if record.policy_sha256 != agreement.policy.sha256():
-        return SignatureCheck(False, ("the decision record names a different policy",))
-    missing = sorted(set(agreement.policy.data_owners) - set(record.decided_by))
-    if missing:
-        return SignatureCheck(False, (f"not decided by data owner(s) {', '.join(missing)}",))
-    return check
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +113,8 @@ class RequestService:
     def __init__(self, store: Store, keys: KeyStore) -> None:
         self.store = store
         self.keys = keys
+        self.decisions = DecisionService(store, keys, self.get)
+        """Decision records of every outcome: list, show, verify."""
 
     # -- assessment ----------------------------------------------------------------
 
@@ -411,7 +374,7 @@ class RequestService:
             raise self._deny(caller, action, obj, org, why, ConflictError(why))
         assessment = self.assess(request.document)
         stored = freeze(assessment)
-        if why := self._unasked(request, stored):
+        if why := unasked_overrides(request.document, stored):
             raise self._deny(caller, action, obj, org, why, ValidationError(why))
         now = self.store.clock()
         updated = self.store.update_request(
@@ -429,38 +392,6 @@ class RequestService:
             ),
         )
         return updated, assessment
-
-    @staticmethod
-    def _unasked(request: RequestRecord, stored: StoredAssessment) -> str:
-        """Why the request may not be submitted with its blocking findings, if so: each
-        must be named in ``override_requests``, and be one somebody may override."""
-        asked = request.document.override_requests
-        owners = request.document.owner_organisations()
-        problems = []
-        for finding in stored.blocking:
-            named = any(a.finding in (finding["ref"], finding["code"]) for a in asked)
-            if not override_seats(finding, owners):
-                problems.append(f"{finding['ref']} cannot be overridden: the request must change")
-            elif not named:
-                problems.append(
-                    f"{finding['ref']} is not named in override_requests ({{finding, reason}}), "
-                    "which asks the data owners to override it"
-                )
-        strays = [
-            a.finding
-            for a in asked
-            if not any(a.finding in (f["ref"], f["code"]) for f in stored.blocking)
-        ]
-        if strays:
-            problems.append(
-                "override_requests names what is not a blocking finding of this request: "
-                + ", ".join(strays)
-                + "; blocking: "
-                + (", ".join(stored.blocking_refs) or "none")
-            )
-        if not problems:
-            return ""
-        return "blocking findings are unresolved: " + "; ".join(problems)
 
     def withdraw(self, caller: Caller, request_id: str, note: str = "") -> RequestRecord:
         request, transition, event = self._requester_step(
@@ -522,15 +453,6 @@ class RequestService:
             **extra,
         )
 
-    def _reviewer_org_role(
-        self, caller: Caller, request: RequestRecord, transition: Transition
-    ) -> tuple[str, str]:
-        for org in request.document.owner_organisations():
-            for role in sorted(transition.roles, key=lambda r: r.value):
-                if caller.has_role(org, role):
-                    return org, role.value
-        return "", ""
-
     def _stored(self, caller: Caller, request: RequestRecord, action: str) -> RevisionRecord:
         """The submitted revision under review, with the assessment it was submitted with."""
         revision = self.store.get_revision(request.id, request.revision)
@@ -554,7 +476,7 @@ class RequestService:
     ) -> RequestRecord:
         """A reviewer's transition, recorded as a review."""
         request, transition, event, _ = self._review_step(caller, request_id, action, note, invalid)
-        org, role = self._reviewer_org_role(caller, request, transition)
+        org, role = reviewer_seat(caller, request, transition.roles)
         revision = self.store.get_revision(request.id, request.revision)
         return self.store.update_request(
             request,
@@ -585,7 +507,7 @@ class RequestService:
         request, transition, event, _ = self._review_step(
             caller, request_id, RequestAction.REJECT, note, invalid
         )
-        org, role = self._reviewer_org_role(caller, request, transition)
+        org, role = reviewer_seat(caller, request, transition.roles)
         revision = self._stored(caller, request, "request.reject")
         review = self._review(
             caller,
@@ -602,7 +524,7 @@ class RequestService:
             if r.action == RequestAction.APPROVE.value
         ]
         now = self.store.clock()
-        record = self._decision_record(
+        record = decision_record(
             request,
             revision.assessment,
             outcome=DecisionOutcome.DO_NOT_SHARE,
@@ -614,7 +536,7 @@ class RequestService:
             policy=None,
             now=now,
         )
-        decision = self._signed(record, now)
+        decision = sign_decision(self.keys, record, now)
         return self.store.update_request(
             request,
             state=RequestState(transition.target),
@@ -623,29 +545,6 @@ class RequestService:
             decision=decision,
             audit=event.with_details(decision=decision.id, outcome=decision.outcome.value),
         )
-
-    def _resolved(
-        self, request: RequestRecord, stored: StoredAssessment
-    ) -> tuple[set[str], list[str]]:
-        """(findings overridden in every seat they need, those still waiting and on whom)."""
-        overrides = self.store.list_overrides(request.id, request.revision)
-        owners = request.document.owner_organisations()
-        resolved: set[str] = set()
-        waiting: list[str] = []
-        for finding in stored.blocking:
-            ref = finding["ref"]
-            given = {(o.organisation_id, o.role) for o in overrides if o.finding == ref}
-            seats = override_seats(finding, owners)
-            missing = [
-                f"{role.value} of {org}" for org, role in seats if (org, role.value) not in given
-            ]
-            if not seats:
-                waiting.append(f"{ref} (nobody may override it: the request must change)")
-            elif missing:
-                waiting.append(f"{ref} (needs {', '.join(missing)})")
-            else:
-                resolved.add(ref)
-        return resolved, waiting
 
     def override(self, caller: Caller, request_id: str, finding: str, reason: str) -> Override:
         """Legal of a data-owning organisation accepts a blocking finding for its own data,
@@ -762,7 +661,8 @@ class RequestService:
         )
         if not verdict.allowed or counted_as is None:
             raise refuse(self.store, caller, action, obj, org_of_request, verdict.reason)
-        overridden, waiting = self._resolved(request, stored)
+        overrides = self.store.list_overrides(request.id, request.revision)
+        overridden, waiting = resolution(request.document, stored, overrides)
         if waiting:
             reason = (
                 "blocking findings are unresolved: "
@@ -847,74 +747,6 @@ class RequestService:
             self.store.get_request(request.id), counted_as, agreement, (), org, ()
         )
 
-    # -- decision records ------------------------------------------------------------
-
-    def _signed(self, record: DecisionRecord, now: datetime) -> DecisionEntry:
-        """The record signed by each organisation that decided, with its own key."""
-        signatures = tuple(
-            sign_record(record, self.keys.signing_key(org_signing_key_name(org), create=True), org)
-            for org in record.decided_by
-        )
-        return DecisionEntry(
-            id=record.decision_id,
-            request_id=record.request_id,
-            revision=record.request_revision,
-            outcome=record.decision,
-            record_json=record.canonical().decode(),
-            signatures=signatures,
-            decided_at=now,
-            agreement_id=record.agreement_id,
-            agreement_version=record.agreement_version,
-        )
-
-    def list_decisions(self, caller: Caller, request_id: str | None = None) -> list[DecisionEntry]:
-        """The decision records of requests the caller may see, every outcome."""
-        if request_id is not None:
-            self.get(caller, request_id)
-        else:
-            authorise(
-                self.store,
-                caller,
-                can_read_catalogue(caller),
-                action="decision.list",
-                obj="decisions",
-            )
-        visible: dict[str, bool] = {}
-        out = []
-        for entry in self.store.list_decisions(request_id):
-            if entry.request_id not in visible:
-                request = self.store.get_request(entry.request_id)
-                visible[entry.request_id] = can_view_request(caller, request).allowed
-            if visible[entry.request_id]:
-                out.append(entry)
-        return out
-
-    def get_decision(self, caller: Caller, decision_id: str) -> DecisionEntry:
-        """A decision record, for the parties to its request; to anyone else it is missing."""
-        obj = f"decision:{decision_id}"
-        authorise(self.store, caller, can_read_catalogue(caller), action="decision.show", obj=obj)
-        try:
-            entry = self.store.get_decision(decision_id)
-        except NotFoundError:
-            raise self._deny(
-                caller, "decision.show", obj, "", "no such decision", missing_decision(decision_id)
-            ) from None
-        request = self.store.get_request(entry.request_id)
-        verdict = can_view_request(caller, request)
-        if not verdict.allowed:
-            raise self._deny(
-                caller,
-                "decision.show",
-                obj,
-                request.document.requesting_organisation,
-                verdict.reason,
-                missing_decision(decision_id),
-            )
-        return entry
-
-    def verify_decision(self, decision: DecisionEntry) -> SignatureCheck:
-        return verify_decision(self.keys, decision)
-
     def _agreement_for(
         self,
         request: RequestRecord,
@@ -926,38 +758,21 @@ class RequestService:
         supersedes = self._amended(document) if document.amends else None
         agreement_id = supersedes.id if supersedes else "agr-" + secrets.token_hex(4)
         version = supersedes.version + 1 if supersedes else 1
-        gw = find_gateway(document.gateway) if document.gateway else None
-        per_record = (
-            gw is not None
-            and gw.per_record
-            and document.purpose_category in gw.purposes
-            and Channel.ELIGIBILITY_CHECK in document.channels
-        )
         overrides = self.store.list_overrides(request.id, request.revision)
-        conditions = (
-            *(
-                f"{o.finding} accepted by {o.principal_id}"
-                + (f" ({o.role or 'legal'} of {o.organisation_id})" if o.organisation_id else "")
-                + f": {o.reason}"
-                for o in overrides
-            ),
-            *(c for a in approvals for c in a.conditions),
-            *(a.charge.label() for a in approvals if a.charge is not None),
-        )
         policy = policy_from_request(
             document,
             agreement_id=agreement_id,
             version=version,
             request_id=request.id,
             tier=stored.tier,
-            per_record_answers=per_record,
-            conditions=tuple(dict.fromkeys(conditions)),
+            per_record_answers=per_record_answers(document),
+            conditions=approval_conditions(overrides, approvals),
         )
         now = self.store.clock()
         outcome = (
             DecisionOutcome.SHARE_WITH_CONDITIONS if policy.conditions else DecisionOutcome.SHARE
         )
-        record = self._decision_record(
+        record = decision_record(
             request,
             stored,
             outcome=outcome,
@@ -970,7 +785,7 @@ class RequestService:
             policy=policy,
             now=now,
         )
-        decision = self._signed(record, now)
+        decision = sign_decision(self.keys, record, now)
         agreement = AgreementRecord(
             id=agreement_id,
             version=version,
@@ -983,65 +798,3 @@ class RequestService:
             updated_at=now,
         )
         return agreement, decision, supersedes
-
-    @staticmethod
-    def _decision_record(
-        request: RequestRecord,
-        stored: StoredAssessment,
-        *,
-        outcome: DecisionOutcome,
-        decided_by: tuple[str, ...],
-        reasons: str,
-        reviews: list[Review],
-        overridden: tuple[str, ...],
-        conditions: tuple[str, ...],
-        policy: AgreementPolicy | None,
-        now: datetime,
-    ) -> DecisionRecord:
-        """The ICO decision form, filled in from the request, its stored assessment and
-        the reviews; the same for every outcome."""
-        document = request.document
-        gw = find_gateway(document.gateway) if document.gateway else None
-        warnings = [f["reason"] for f in stored.findings if f["severity"] == "warn"]
-        return DecisionRecord(
-            decision_id="dec-" + secrets.token_hex(4),
-            request_id=request.id,
-            request_revision=request.revision,
-            request_title=document.title,
-            requesting_organisation=document.requesting_organisation,
-            data_owners=document.owner_organisations(),
-            decision=outcome,
-            decided_by=decided_by,
-            decided_at=now.isoformat(),
-            reasons=reasons + (f"; noted: {'; '.join(warnings)}" if warnings else ""),
-            purpose=document.purpose,
-            lawful_basis=document.lawful_basis.value if document.lawful_basis else "",
-            legal_power=gw.title if gw else document.gateway,
-            data_items=tuple(
-                f"{d.dataset}.{f.name}:{f.transform.label()}"
-                for d in document.datasets
-                for f in d.fields
-            ),
-            tier=stored.tier,
-            dpia_reference=document.dpia.reference,
-            considerations=considerations_entries(document),
-            conditions=conditions,
-            overridden_findings=overridden,
-            approvals=tuple(
-                ApprovalEntry(
-                    a.principal_id,
-                    a.organisation_id,
-                    a.role,
-                    a.at.isoformat(),
-                    a.note,
-                    a.conditions,
-                )
-                for a in reviews
-            ),
-            charges=tuple(a.charge for a in reviews if a.charge is not None),
-            review_date=document.end_date.isoformat(),
-            assessment_sha256=stored.sha256,
-            agreement_id=policy.id if policy else "",
-            agreement_version=policy.version if policy else 0,
-            policy_sha256=policy.sha256() if policy else "",
-        )

@@ -17,8 +17,8 @@ from accord.core.governance.report import assessment_dict
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import Role
 from accord.core.permissions import can_read_catalogue
+from accord.services.decisions import verify_agreement
 from accord.services.guard import authorise
-from accord.services.requests import verify_agreement
 
 router = APIRouter(tags=["governance"])
 
@@ -273,16 +273,16 @@ def list_decisions(
     """Decision records of every outcome, for the requests the caller is party to."""
     service = accord.requests
     return [
-        DecisionOut(**decision_view(e, service.verify_decision(e)))
-        for e in service.list_decisions(caller, request)
+        DecisionOut(**decision_view(e, service.decisions.verify(e)))
+        for e in service.decisions.list(caller, request)
     ]
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionOut)
 def get_decision(decision_id: str, accord: AccordDep, caller: CallerDep) -> DecisionOut:
     """A signed decision record (the ICO decision form) and whether every signature verifies."""
-    entry = accord.requests.get_decision(caller, decision_id)
-    return DecisionOut(**decision_view(entry, accord.requests.verify_decision(entry)))
+    entry = accord.requests.decisions.get(caller, decision_id)
+    return DecisionOut(**decision_view(entry, accord.requests.decisions.verify(entry)))
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementOut)

@@ -34,6 +34,7 @@ __all__ = [
     "override_seats",
     "overrides_needed",
     "required_seats",
+    "reviewer_seat",
 ]
 
 
@@ -106,6 +107,16 @@ def outstanding_seats(required: Iterable[Seat], approvals: Iterable[Review]) -> 
     """The seats no approval of this revision has filled yet."""
     filled = {(a.organisation_id, a.role) for a in approvals}
     return tuple((org, role) for org, role in required if (org, role.value) not in filled)
+
+
+def reviewer_seat(caller: Caller, request: RequestRecord, roles: Iterable[Role]) -> tuple[str, str]:
+    """(owner, role) a reviewer acts as: the first owner where they hold one of ``roles``."""
+    ordered = sorted(roles, key=lambda r: r.value)
+    for org in request.document.owner_organisations():
+        for role in ordered:
+            if caller.has_role(org, role):
+                return org, role.value
+    return "", ""
 
 
 def approval_role(
