@@ -26,15 +26,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def _body(assessment: Assessment) -> dict[str, Any]:
-    return {
-        "tier": assessment.tier,
-        "findings": [{**_jsonable(asdict(f)), "ref": f.ref} for f in assessment.findings],
-        "approver_roles": [r.value for r in assessment.approver_roles],
-        "approving_organisations": list(assessment.approving_organisations),
-        "checklist": [_jsonable(asdict(c)) for c in assessment.checklist],
-        "published_alternatives": list(assessment.published_alternatives),
-        "dpia_required_because": list(assessment.dpia_required_because),
-    }
+    """Every field of the assessment (whatever it grows to hold), as plain JSON, each
+    finding with the ref that overrides name it by."""
+    body: dict[str, Any] = _jsonable(asdict(assessment))
+    body["findings"] = [
+        {**finding, "ref": f.ref}
+        for finding, f in zip(body["findings"], assessment.findings, strict=True)
+    ]
+    return body
 
 
 def _canonical(body: dict[str, Any]) -> str:
@@ -111,7 +110,8 @@ def assessment_diff(before: StoredAssessment, after: StoredAssessment) -> tuple[
         if prior is not None and prior["satisfied"] != item["satisfied"]:
             mark = "now satisfied" if item["satisfied"] else "no longer satisfied"
             lines.append(f"checklist: {item['item']} {mark}")
-    for key in ("approving_organisations", "published_alternatives", "dpia_required_because"):
-        if old[key] != new[key]:
-            lines.append(f"{key.replace('_', ' ')}: {old[key]} -> {new[key]}")
+    shown = {"tier", "approver_roles", "findings", "checklist"}
+    for key in sorted((set(old) | set(new)) - shown):
+        if old.get(key) != new.get(key):
+            lines.append(f"{key.replace('_', ' ')}: {old.get(key)} -> {new.get(key)}")
     return tuple(lines) or ("the assessment differs in detail",)
