@@ -143,7 +143,12 @@ def governance(accord: Accord) -> tuple[str, str, str]:
     bob, alice = accord.acting_as("bob", "test"), accord.acting_as("alice", "test")
     create = accord.requests.create
     draft = create(bob, SharingRequest.parse(request_body())).id
-    submitted = create(bob, SharingRequest.parse(request_body())).id
+    # Blocking findings are submitted only with the requester's ask to override each.
+    asks = [
+        {"finding": f.ref, "reason": "asked for in the test"}
+        for f in accord.requests.assess(SharingRequest.parse(request_body())).blocking
+    ]
+    submitted = create(bob, SharingRequest.parse(request_body(override_requests=asks))).id
     accord.requests.submit(bob, submitted)
     aggregate = create(
         bob,

@@ -73,6 +73,9 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
     ("GET", "/requests/{request_id}"): ("/requests/{draft}", {}, "roleless"),
     ("PUT", "/requests/{request_id}"): ("/requests/{draft}", {"json": request_body()}, "alice"),
     ("GET", "/requests/{request_id}/assessment"): ("/requests/{draft}/assessment", {}, "roleless"),
+    ("GET", "/requests/{request_id}/view"): ("/requests/{submitted}/view", {}, "roleless"),
+    ("GET", "/decisions"): ("/decisions", {}, "roleless"),
+    ("GET", "/decisions/{decision_id}"): ("/decisions/dec-00000000", {}, "roleless"),
     ("POST", "/requests/{request_id}/submit"): ("/requests/{draft}/submit", {}, "alice"),
     ("POST", "/requests/{request_id}/withdraw"): ("/requests/{draft}/withdraw", {}, "alice"),
     ("POST", "/requests/{request_id}/reviews"): (

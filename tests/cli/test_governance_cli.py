@@ -79,3 +79,56 @@ def test_a_malformed_request_names_the_field(home: Path, tmp_path: Path) -> None
     )
     output = run("request", "new", str(bad), "--as", "nhse.analyst", code=1)
     assert "form" in output
+
+
+def test_two_owners_decide_and_every_outcome_has_a_decision_record(
+    home: Path, tmp_path: Path
+) -> None:
+    """HMRC joins as a second data owner: the request stays in review until both
+    owners' roles approve; show, decisions and agreement show tell the whole story."""
+    from tests.governance.conftest import add_hmrc, two_owner_request
+
+    accord = Accord.open(load_settings({"ACCORD_HOME": str(home)}))
+    try:
+        add_hmrc(accord, tmp_path)
+    finally:
+        accord.close()
+    body = two_owner_request().model_dump(mode="json")
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(body))
+    request_id = run("request", "new", str(path), "--as", "nhse.analyst", "--submit").split()[2]
+    run("review", "start", request_id, "--as", "dwp.data")
+    shown = run("request", "show", request_id)
+    assert "hmrc/paye_income.annual_pay as flag(annual_pay > 10000)" in shown
+    assert "Findings of revision 1 as submitted" in shown
+    assert "legal of hmrc" in shown
+    output = run(
+        "review",
+        "approve",
+        request_id,
+        "--as",
+        "dwp.data",
+        "--condition",
+        "Match within 30 days",
+        "--charge-pence",
+        "12000",
+        "--charge-basis",
+        "cost recovery",
+    )
+    assert "still needed: dpo of dwp, legal of dwp, data_owner of hmrc" in output
+    for who in ("dwp.dpo", "dwp.legal", "hmrc.data", "hmrc.dpo"):
+        assert "is active" not in run("review", "approve", request_id, "--as", who)
+    output = run("review", "approve", request_id, "--as", "hmrc.legal")
+    assert "signed by dwp, hmrc" in output
+    agreement_id = next(word for word in output.split() if word.startswith("agr-"))
+    shown = json.loads(run("agreement", "show", agreement_id, "--json"))
+    assert shown["signature_valid"] is True
+    assert [s["organisation"] for s in shown["signatures"]] == ["dwp", "hmrc"]
+    assert "Match within 30 days" in shown["policy"]["conditions"]
+    [decision] = json.loads(run("request", "decisions", "--json"))
+    assert decision["outcome"] == "share_with_conditions"
+    text = run("request", "decision", decision["id"])
+    assert "Charges:" in text
+    assert "Signatures: valid" in text
+    assert "not stated" in text  # the seed 001 considerations were not answered
+    assert "no request" in run("request", "show", "req-nothere", code=4)

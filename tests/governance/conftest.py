@@ -168,6 +168,76 @@ def build_world(accord: Accord, tmp_path: Path) -> Accord:
     return accord
 
 
+HMRC_PEOPLE = {
+    "hmrc.data": [("hmrc", Role.DATA_OWNER)],
+    "hmrc.dpo": [("hmrc", Role.DPO)],
+    "hmrc.legal": [("hmrc", Role.LEGAL)],
+    "both.legal": [("dwp", Role.LEGAL), ("hmrc", Role.LEGAL)],
+}
+
+
+def add_hmrc(accord: Accord, tmp_path: Path) -> Accord:
+    """A second data owner, with its own reviewers and a dataset of its own."""
+    op = accord.operator("test")
+    year = date.today() + timedelta(days=800)
+    accord.identity.create_organisation(
+        op,
+        "hmrc",
+        "HM Revenue and Customs",
+        OrgKind.GOVERNMENT_DEPARTMENT,
+        (Assurance(AssuranceScheme.ISO_27001, "hmrc-27001", year),),
+    )
+    for pid, roles in HMRC_PEOPLE.items():
+        accord.identity.create_principal(
+            op, pid, pid, PrincipalKind.PERSON, tuple(Membership(o, r) for o, r in roles)
+        )
+    accord.catalogue.register(
+        op,
+        "hmrc",
+        "paye_income",
+        str(
+            _csv(
+                tmp_path / "paye.csv",
+                ["nino", "tax_year", "annual_pay"],
+                [["AB123456C", "2020", "15000"], ["CE654321A", "2020", "9000"]],
+            )
+        ),
+        tags=("income", "tax"),
+        overrides={"annual_pay": S.AMOUNT, "tax_year": S.CODE},
+    )
+    return accord
+
+
+def two_owner_request(**changes: Any) -> SharingRequest:
+    """The carers request, also asking HMRC for pay: dwp and hmrc must both decide."""
+    document = yaml.safe_load((EXAMPLES / "carers-vaccination.yaml").read_text())
+    document["datasets"] = [
+        *document["datasets"],
+        {
+            "dataset": "hmrc/paye_income",
+            "fields": [
+                {
+                    "name": "nino",
+                    "justification": "to match to the carers",
+                    "transform": {"kind": "keep"},
+                },
+                {
+                    "name": "annual_pay",
+                    "justification": "earnings limit of Carer's Allowance",
+                    "transform": {"kind": "flag", "argument": "annual_pay > 10000"},
+                },
+            ],
+        },
+    ]
+    document.update(changes)
+    return SharingRequest.parse(document)
+
+
+@pytest.fixture
+def two_owner_world(world: Accord, tmp_path: Path) -> Accord:
+    return add_hmrc(world, tmp_path)
+
+
 @pytest.fixture
 def world(accord: Accord, tmp_path: Path) -> Accord:
     return build_world(accord, tmp_path)

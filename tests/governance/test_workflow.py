@@ -11,11 +11,12 @@ import pytest
 from accord.core.governance.decision import verify_record
 from accord.core.governance.workflow import AgreementState, RequestState
 from accord.core.identity import Role
-from accord.errors import ConflictError, PermissionDenied, ValidationError
+from accord.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from accord.services.agreements import decision_from_json
 from accord.services.app import Accord
-from accord.services.requests import org_signing_key_name
+from accord.services.decisions import org_signing_key_name
 from accord.store import AuditFilter
+from accord.store.governance_store import missing_request
 from tests.governance.conftest import example
 
 
@@ -85,10 +86,12 @@ def test_a_tampered_decision_record_does_not_verify(world: Accord) -> None:
     assert agreement is not None
     record = decision_from_json(agreement.decision_record)
     key = world.keys.public_key(org_signing_key_name("dwp"))
-    assert verify_record(record, agreement.signature, key)
+    [signature] = agreement.signatures
+    assert signature.organisation == "dwp"
+    assert verify_record(record, signature.signature, key)
     forged = json.loads(agreement.decision_record)
     forged["tier"] = 2
-    assert not verify_record(decision_from_json(json.dumps(forged)), agreement.signature, key)
+    assert not verify_record(decision_from_json(json.dumps(forged)), signature.signature, key)
 
 
 def test_nobody_from_the_requesting_organisation_approves(world: Accord) -> None:
@@ -113,6 +116,18 @@ def test_blocking_findings_need_a_fix_or_a_legal_override(world: Accord) -> None
     analyst = as_(world, "nhse.analyst")
     request = world.requests.create(
         analyst, example("carers-vaccination", onward_sharing="", territory="other")
+    )
+    with pytest.raises(ValidationError, match=r"LEGAL_TERRITORY.*override_requests"):
+        world.requests.submit(analyst, request.id)
+    [refused] = world.store.audit_events(AuditFilter(action="request.submit", decision="deny"))
+    assert "LEGAL_TERRITORY" in refused.reason
+    asked = [{"finding": "LEGAL_TERRITORY", "reason": "Processor in Jersey"}]
+    world.requests.edit(
+        analyst,
+        request.id,
+        example(
+            "carers-vaccination", onward_sharing="", territory="other", override_requests=asked
+        ),
     )
     world.requests.submit(analyst, request.id)
     world.requests.start_review(as_(world, "dwp.data"), request.id)
@@ -158,19 +173,31 @@ def test_changes_requested_makes_a_new_revision_whose_approvals_start_again(worl
     assert outcome.still_needed == (Role.DPO, Role.LEGAL)
 
 
-def test_transitions_outside_the_table_are_refused(world: Accord) -> None:
+def test_transitions_outside_the_table_are_refused_and_audited(world: Accord) -> None:
     request = world.requests.create(as_(world, "nhse.analyst"), example("carers-vaccination"))
     with pytest.raises(ConflictError, match="allowed: edit, submit, withdraw"):
         world.requests.approve(as_(world, "dwp.data"), request.id)
     world.requests.withdraw(as_(world, "nhse.analyst"), request.id)
     with pytest.raises(ConflictError, match="final"):
         world.requests.submit(as_(world, "nhse.analyst"), request.id)
+    denied = world.store.audit_events(
+        AuditFilter(object=f"request:{request.id}", decision="deny", newest_first=False)
+    )
+    assert [(e.action, e.reason[:18]) for e in denied] == [
+        ("request.approve", "cannot approve fro"),
+        ("request.submit", "cannot submit from"),
+    ]
 
 
 def test_only_the_requesting_organisation_submits(world: Accord) -> None:
+    """A council that is no party to the request is told it does not exist (the issue's
+    uniform refusal); a party without the role is refused with a reason."""
     request = world.requests.create(as_(world, "nhse.analyst"), example("carers-vaccination"))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFoundError) as hidden:
         world.requests.submit(as_(world, "northshire.officer"), request.id)
+    assert hidden.value.message == missing_request(request.id).message
+    with pytest.raises(PermissionDenied, match="only a requester of 'nhse'"):
+        world.requests.submit(as_(world, "dwp.data"), request.id)
     with pytest.raises(PermissionDenied):
         world.requests.create(
             as_(world, "dwp.data"), example("carers-vaccination", requester="dwp.data")

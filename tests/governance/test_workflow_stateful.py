@@ -1,5 +1,7 @@
-"""Any sequence of actions by anyone: never approved without the required distinct
-approvals, never a transition outside the table, and every transition audited."""
+"""Any sequence of actions by anyone, on a request of one owner or of two: never approved
+without every owner's required approvals from distinct people of that owner, never
+with a blocking finding not overridden by every owner's legal, never a transition
+outside the table, and every transition audited."""
 
 from __future__ import annotations
 
@@ -18,7 +20,14 @@ from accord.errors import AccordError
 from accord.services.app import Accord
 from accord.settings import load_settings
 from accord.store import AuditFilter
-from tests.governance.conftest import PEOPLE, build_world, example
+from tests.governance.conftest import (
+    HMRC_PEOPLE,
+    PEOPLE,
+    add_hmrc,
+    build_world,
+    example,
+    two_owner_request,
+)
 
 EDGES = {(t.source, t.target) for t in REQUEST_TRANSITIONS}
 ACTIONS = [
@@ -38,40 +47,63 @@ class Workflow(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.home = Path(tempfile.mkdtemp(prefix="accord-stateful-"))
-        self.world = build_world(
-            Accord.init(load_settings({"ACCORD_HOME": str(self.home / "home")}), operator="test"),
+        self.world = add_hmrc(
+            build_world(
+                Accord.init(
+                    load_settings({"ACCORD_HOME": str(self.home / "home")}), operator="test"
+                ),
+                self.home,
+            ),
             self.home,
         )
         self.request_id = ""
         self.successes = 0
 
-    @initialize(blocked=st.booleans())
-    def create(self, blocked: bool) -> None:
+    @initialize(blocked=st.booleans(), two_owners=st.booleans())
+    def create(self, blocked: bool, two_owners: bool) -> None:
         today = date.today()
-        changes = {"start_date": str(today), "end_date": str(today + timedelta(days=90))}
+        changes: dict[str, object] = {
+            "start_date": str(today),
+            "end_date": str(today + timedelta(days=90)),
+        }
         if blocked:
             changes["territory"] = "other"
+            changes["override_requests"] = [
+                {"finding": "LEGAL_TERRITORY", "reason": "adequacy in place"}
+            ]
         caller = self.world.acting_as("nhse.analyst", "test")
-        self.request_id = self.world.requests.create(
-            caller, example("carers-vaccination", **changes)
-        ).id
+        document = (
+            two_owner_request(**changes) if two_owners else example("carers-vaccination", **changes)
+        )
+        self.request_id = self.world.requests.create(caller, document).id
         self.successes = 1
         self.state = RequestState.DRAFT
 
-    @rule(action=st.sampled_from(ACTIONS), who=st.sampled_from(sorted(PEOPLE)))
+    @rule(action=st.sampled_from(ACTIONS), who=st.sampled_from(sorted({**PEOPLE, **HMRC_PEOPLE})))
     def act(self, action: str, who: str) -> None:
         """Anyone tries anything."""
         self._try(action, who)
 
     @rule(
         reviewer=st.sampled_from(
-            ["dwp.data", "dwp.data2", "dwp.dpo", "dwp.legal", "dwp.multi", "insider"]
+            [
+                "dwp.data",
+                "dwp.data2",
+                "dwp.dpo",
+                "dwp.legal",
+                "dwp.multi",
+                "insider",
+                *sorted(HMRC_PEOPLE),
+            ]
         )
     )
     def progress(self, reviewer: str) -> None:
         """The natural next step, so that runs reach the end of the workflow."""
         state = self.world.store.get_request(self.request_id).state
-        if state in (RequestState.DRAFT, RequestState.CHANGES_REQUESTED):
+        if state is RequestState.CHANGES_REQUESTED:
+            self._try("edit", "nhse.analyst")
+            self._try("submit", "nhse.analyst")
+        elif state is RequestState.DRAFT:
             self._try("submit", "nhse.analyst")
         elif state is RequestState.SUBMITTED:
             self._try("start_review", reviewer)
@@ -84,8 +116,14 @@ class Workflow(RuleBasedStateMachine):
         world, caller = self.world, self.world.acting_as(who, "test")
         before = world.store.get_request(self.request_id)
         try:
-            if action == "edit":
-                world.requests.edit(caller, self.request_id, before.document)
+            if action == "edit":  # a real change, so that the revision may be resubmitted
+                changed = before.document.model_copy(
+                    update={
+                        "title": f"{before.document.title.split(' (edit')[0]} (edit "
+                        f"{self.successes})"
+                    }
+                )
+                world.requests.edit(caller, self.request_id, changed)
             elif action == "submit":
                 world.requests.submit(caller, self.request_id)
             elif action == "start_review":
@@ -113,12 +151,15 @@ class Workflow(RuleBasedStateMachine):
         )
 
     @invariant()
-    def approved_only_with_the_required_approvals(self) -> None:
+    def approved_only_with_every_owners_required_approvals(self) -> None:
         if not self.request_id:
             return
         request = self.world.store.get_request(self.request_id)
         if request.state is not RequestState.APPROVED:
             return
+        stored = self.world.store.get_revision(request.id, request.revision)
+        assert stored is not None, "approved without a stored assessment"
+        owners = request.document.owner_organisations()
         approvals = [
             r
             for r in self.world.store.list_reviews(request.id, request.revision)
@@ -126,18 +167,27 @@ class Workflow(RuleBasedStateMachine):
         ]
         principals = [a.principal_id for a in approvals]
         assert len(principals) == len(set(principals)), "one person approved twice"
-        assert {a.role for a in approvals} == {
-            Role.DATA_OWNER.value,
-            Role.DPO.value,
-            Role.LEGAL.value,
-        }
+        assert all(a.assessment_sha256 == stored.assessment.sha256 for a in approvals)
+        assert {(a.organisation_id, a.role) for a in approvals} == {
+            (org, role.value) for org in owners for role in stored.assessment.approver_roles
+        }, "approved without every owner's required roles"
         for approval in approvals:
-            held = {
-                m.organisation_id
-                for m in self.world.store.get_principal(approval.principal_id).memberships
-            }
+            principal = self.world.store.get_principal(approval.principal_id)
+            held = {m.organisation_id for m in principal.memberships}
             assert REQUESTING not in held, "someone from the requesting organisation approved"
-            assert approval.organisation_id == "dwp"
+            assert principal.has_role(approval.organisation_id, Role(approval.role)), (
+                f"{approval.principal_id} approved as {approval.role} of "
+                f"{approval.organisation_id} without holding it"
+            )
+        overrides = self.world.store.list_overrides(request.id, request.revision)
+        for ref in stored.assessment.blocking_refs:
+            assert {o.organisation_id for o in overrides if o.finding == ref} == set(owners), (
+                f"{ref} resolved without every owner's legal"
+            )
+        event(f"approved, {len(owners)} owner(s)")
+        [agreement] = self.world.store.list_agreements()
+        assert [s.organisation for s in agreement.signatures] == list(owners)
+        assert self.world.agreements.verify(agreement)
 
     @invariant()
     def every_change_is_audited(self) -> None:

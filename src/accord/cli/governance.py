@@ -17,8 +17,15 @@ import yaml
 from pydantic import ValidationError as PydanticValidationError
 
 from accord.cli.common import console, handles_errors, open_app, print_json, table
+from accord.core.governance.decision import SignatureCheck
 from accord.core.governance.diagram import workflow_markdown
 from accord.core.governance.gateways import GATEWAYS
+from accord.core.governance.presentation import (
+    decision_text,
+    decision_view,
+    request_view,
+    request_view_text,
+)
 from accord.core.governance.records import AgreementRecord, RequestRecord
 from accord.core.governance.report import assessment_dict, assessment_text
 from accord.core.governance.request import SharingRequest
@@ -26,6 +33,7 @@ from accord.core.governance.workflow import RequestState
 from accord.core.identity import Role
 from accord.errors import ValidationError
 from accord.fsutil import write_atomic
+from accord.services.decisions import verify_agreement
 
 request_app = typer.Typer(help="Data-sharing requests and their assessment.", no_args_is_help=True)
 review_app = typer.Typer(
@@ -77,15 +85,19 @@ def request_json(record: RequestRecord) -> dict[str, Any]:
     }
 
 
-def agreement_json(record: AgreementRecord, verified: bool) -> dict[str, Any]:
+def agreement_json(record: AgreementRecord, check: SignatureCheck) -> dict[str, Any]:
     return {
         "id": record.id,
         "version": record.version,
         "state": record.state.value,
         "request": record.request_id,
         "signed_by": record.signed_by,
-        "key_fingerprint": record.key_fingerprint,
-        "signature_valid": verified,
+        "signatures": [
+            {"organisation": s.organisation, "key_fingerprint": s.key_fingerprint}
+            for s in record.signatures
+        ],
+        "signature_valid": check.valid,
+        "verification": list(check.reasons),
         "policy_sha256": record.policy.sha256(),
         "policy": record.policy.model_dump(mode="json"),
         "decision_record": json.loads(record.decision_record),
@@ -149,38 +161,62 @@ def request_withdraw(
 @request_app.command("show")
 @handles_errors
 def request_show(request_id: Annotated[str, typer.Argument()], as_json: JsonOption = False) -> None:
-    """Show a request, its reviews and its state."""
+    """Show a request as its reviewers see it: purpose, lawful basis, fields with their
+    transforms and justifications, cohorts, the stored findings, the changes since the
+    previous revision, reviews, overrides and decisions."""
     app = open_app()
-    record = app.requests.get(app.operator(), request_id)
-    reviews = app.store.list_reviews(request_id)
+    view = request_view(*app.requests.history(app.operator(), request_id))
     if as_json:
-        body = request_json(record)
-        body["reviews"] = [{**asdict(r), "at": r.at.isoformat()} for r in reviews]
-        print_json(body)
+        print_json(view)
         return
-    doc = record.document
-    console.print(f"[bold]{record.id}[/] revision {record.revision}: {doc.title}", highlight=False)
-    console.print(
-        f"state {record.state.value}; tier {record.tier or 'not yet assessed'}; "
-        f"{doc.requesting_organisation} asks {', '.join(doc.owner_organisations())} "
-        f"for {doc.purpose_category.value.replace('_', ' ')}",
-        highlight=False,
-    )
+    typer.echo(request_view_text(view))
+
+
+@request_app.command("decisions")
+@handles_errors
+def request_decisions(
+    request_id: Annotated[
+        str | None, typer.Option("--request", help="Only this request's decisions.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List decision records of every outcome: share, share with conditions, do not share."""
+    app = open_app()
+    entries = app.requests.decisions.list(app.operator(), request_id)
+    views = [decision_view(e, app.requests.decisions.verify(e)) for e in entries]
+    if as_json:
+        print_json(views)
+        return
     table(
-        "Reviews",
-        ["revision", "action", "by", "as", "note", "at"],
+        "Decision records",
+        ["id", "request", "outcome", "decided", "signed by", "signatures"],
         [
             (
-                r.revision,
-                r.action,
-                r.principal_id,
-                f"{r.role} of {r.organisation_id}",
-                r.note,
-                f"{r.at:%Y-%m-%d %H:%M}",
+                v["id"],
+                f"{v['request']} r{v['revision']}",
+                v["outcome"],
+                v["decided_at"][:16],
+                ", ".join(s["organisation"] for s in v["signatures"]),
+                "valid" if v["signatures_valid"] else "INVALID",
             )
-            for r in reviews
+            for v in views
         ],
     )
+
+
+@request_app.command("decision")
+@handles_errors
+def request_decision(
+    decision_id: Annotated[str, typer.Argument()], as_json: JsonOption = False
+) -> None:
+    """Show a signed decision record, as the ICO decision form, and whether it verifies."""
+    app = open_app()
+    entry = app.requests.decisions.get(app.operator(), decision_id)
+    view = decision_view(entry, app.requests.decisions.verify(entry))
+    if as_json:
+        print_json(view)
+        return
+    typer.echo(decision_text(view))
 
 
 @request_app.command("list")
@@ -235,7 +271,16 @@ def request_assess(
         console.print(assessment_text(assessment), highlight=False, markup=False)
 
 
-def _review(action: str, request_id: str, who: str, note: str, role: Role | None = None) -> None:
+def _review(
+    action: str,
+    request_id: str,
+    who: str,
+    note: str,
+    role: Role | None = None,
+    conditions: tuple[str, ...] = (),
+    charge_pence: int | None = None,
+    charge_basis: str = "",
+) -> None:
     app = open_app()
     caller = app.acting_as(who)
     if action == "start":
@@ -245,17 +290,27 @@ def _review(action: str, request_id: str, who: str, note: str, role: Role | None
     elif action == "reject":
         record = app.requests.reject(caller, request_id, note)
     else:
-        outcome = app.requests.approve(caller, request_id, note, role)
+        outcome = app.requests.approve(
+            caller,
+            request_id,
+            note,
+            role,
+            conditions=conditions,
+            charge_pence=charge_pence,
+            charge_basis=charge_basis,
+        )
+        given = f"{outcome.role.value} of {outcome.organisation}"
         if outcome.agreement is not None:
             console.print(
-                f"Approved as {outcome.role.value}: request {request_id} is approved and agreement "
+                f"Approved as {given}: request {request_id} is approved and agreement "
                 f"[bold]{outcome.agreement.id}[/] v{outcome.agreement.version} is active "
                 f"(policy sha256 {outcome.agreement.policy.sha256()[:16]}…, signed by "
-                f"{outcome.agreement.signed_by})"
+                f"{outcome.agreement.signed_by})",
+                highlight=False,
             )
         else:
-            needed = ", ".join(r.value for r in outcome.still_needed)
-            console.print(f"Approved as {outcome.role.value}; still needed: {needed}")
+            needed = ", ".join(f"{r.value} of {o}" for o, r in outcome.outstanding)
+            console.print(f"Approved as {given}; still needed: {needed}", highlight=False)
         return
     console.print(f"{record.id} is now {record.state.value}")
 
@@ -276,11 +331,22 @@ def review_start(
 def review_approve(
     request_id: Annotated[str, typer.Argument()],
     as_: AsOption,
-    note: Annotated[str, typer.Option(help="Conditions or remarks.")] = "",
+    note: Annotated[str, typer.Option(help="Remarks.")] = "",
     role: Annotated[Role | None, typer.Option(help="The role this approval is given as.")] = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(help="A condition of approval (repeat for several); joins the agreement."),
+    ] = None,
+    charge_pence: Annotated[
+        int | None, typer.Option(help="What your organisation charges for the share, in pence.")
+    ] = None,
+    charge_basis: Annotated[str, typer.Option(help="The basis of the charge.")] = "",
 ) -> None:
-    """Approve; the approval completing the tier's set activates the agreement."""
-    _review("approve", request_id, as_, note, role)
+    """Approve for your organisation; the approval completing every owner's set activates
+    the agreement, signed by every data owner."""
+    _review(
+        "approve", request_id, as_, note, role, tuple(condition or ()), charge_pence, charge_basis
+    )
 
 
 @review_app.command("reject")
@@ -290,7 +356,7 @@ def review_reject(
     as_: AsOption,
     note: Annotated[str, typer.Option(help="The reasons.")] = "",
 ) -> None:
-    """Reject, with reasons."""
+    """Reject, with reasons: a signed do-not-share decision record."""
     _review("reject", request_id, as_, note)
 
 
@@ -315,10 +381,15 @@ def review_override(
     as_: AsOption,
     reason: Annotated[str, typer.Option(help="Why it is acceptable (recorded).")] = "",
 ) -> None:
-    """Legal accepts a blocking finding, with the reason on the record."""
+    """Legal of a data owner (or whom the finding names) accepts a blocking finding for
+    its data, with the reason on the record; it is resolved once every seat has."""
     app = open_app()
     override = app.requests.override(app.acting_as(as_), request_id, finding, reason)
-    console.print(f"{override.finding} overridden on {request_id} by {override.principal_id}")
+    console.print(
+        f"{override.finding} overridden on {request_id} by {override.principal_id} "
+        f"({override.role} of {override.organisation_id})",
+        highlight=False,
+    )
 
 
 @agreement_app.command("show")
@@ -331,9 +402,9 @@ def agreement_show(
     """Show an agreement's policy, state and signed decision record."""
     app = open_app()
     record = app.agreements.show(app.operator(), agreement_id, version)
-    verified = app.agreements.verify(record)
+    check = verify_agreement(app.keys, record)
     if as_json:
-        print_json(agreement_json(record, verified))
+        print_json(agreement_json(record, check))
         return
     p = record.policy
     console.print(
@@ -353,10 +424,10 @@ def agreement_show(
         ["dataset", "field", "transform"],
         [(d.dataset, f.name, f.transform.label()) for d in p.datasets for f in d.fields],
     )
-    status = "[green]valid[/]" if verified else "[red]INVALID[/]"
-    console.print(
-        f"Decision record signed by {record.signed_by} (key {record.key_fingerprint}): {status}"
-    )
+    status = "[green]valid[/]" if check.valid else "[red]INVALID[/]"
+    console.print(f"Decision record signed by {record.signed_by}: {status}", highlight=False)
+    for reason in check.reasons:
+        console.print(f"  {reason}", highlight=False, markup=False)
 
 
 @agreement_app.command("export")

@@ -3,14 +3,13 @@ the public register; and the governance metrics."""
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from accord.core.audit import AuditEvent
-from accord.core.governance.decision import ApprovalEntry, DecisionRecord, verify_record
+from accord.core.governance.decision import DecisionRecord
 from accord.core.governance.gateways import gateway as find_gateway
 from accord.core.governance.odrl import policy_to_odrl
 from accord.core.governance.permissions import (
@@ -30,8 +29,8 @@ from accord.core.governance.workflow import (
 from accord.core.permissions import Caller, Verdict
 from accord.errors import ValidationError
 from accord.keys import KeyStore
+from accord.services.decisions import verify_agreement
 from accord.services.guard import authorise
-from accord.services.requests import org_signing_key_name
 from accord.store import Store
 from accord.store.lifecycle_store import LifecycleStore
 
@@ -59,11 +58,7 @@ class RegisterEntry:
 
 
 def decision_from_json(text: str) -> DecisionRecord:
-    data: dict[str, Any] = json.loads(text)
-    data["approvals"] = tuple(ApprovalEntry(**a) for a in data["approvals"])
-    for key in ("data_owners", "data_items", "conditions", "overridden_findings"):
-        data[key] = tuple(data[key])
-    return DecisionRecord(**data)
+    return DecisionRecord.from_json(text)
 
 
 class AgreementService:
@@ -91,12 +86,9 @@ class AgreementService:
         return record
 
     def verify(self, agreement: AgreementRecord) -> bool:
-        """The decision record is signed by the data owner and names this exact policy."""
-        record = decision_from_json(agreement.decision_record)
-        if record.policy_sha256 != agreement.policy.sha256():
-            return False
-        public = self.keys.public_key(org_signing_key_name(agreement.signed_by))
-        return verify_record(record, agreement.signature, public)
+        """The decision record names this exact policy and every data owner's signature
+        over it verifies."""
+        return verify_agreement(self.keys, agreement).valid
 
     def export_odrl(self, agreement_id: str, version: int | None = None) -> dict[str, Any]:
         return policy_to_odrl(self.get(agreement_id, version).policy)

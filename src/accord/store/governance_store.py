@@ -1,11 +1,15 @@
-"""Requests, reviews, overrides and agreement versions.
+"""Requests, their submitted revisions, reviews, overrides, decision records and
+agreement versions.
 
 State changes are compare-and-set on the state the service decided from, so two
-reviewers acting at once cannot both move a request on from the same state.
+reviewers acting at once cannot both move a request on from the same state. A
+decision record and its signatures are written in the transaction that records the
+decision.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,14 +18,31 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from accord.core.audit import AuditEvent
 from accord.core.governance.agreement import AgreementPolicy
-from accord.core.governance.records import AgreementRecord, Override, RequestRecord, Review
+from accord.core.governance.decision import Charge, DecisionOutcome, OwnerSignature
+from accord.core.governance.records import (
+    AgreementRecord,
+    DecisionEntry,
+    Override,
+    RequestRecord,
+    Review,
+    RevisionRecord,
+)
 from accord.core.governance.request import SharingRequest
+from accord.core.governance.stored import StoredAssessment
 from accord.core.governance.workflow import AgreementState, RequestState
 from accord.errors import ConflictError, NotFoundError
 from accord.store.base import StoreBase
-from accord.store.governance_models import AgreementRow, OverrideRow, RequestRow, ReviewRow
+from accord.store.governance_models import (
+    AgreementRow,
+    DecisionRow,
+    DecisionSignatureRow,
+    OverrideRow,
+    RequestRow,
+    ReviewRow,
+    RevisionRow,
+)
 
-__all__ = ["GOVERNANCE_READ_METHODS", "GovernanceStore"]
+__all__ = ["GOVERNANCE_READ_METHODS", "GovernanceStore", "missing_request"]
 
 GOVERNANCE_READ_METHODS = frozenset(
     {
@@ -29,11 +50,27 @@ GOVERNANCE_READ_METHODS = frozenset(
         "list_requests",
         "list_reviews",
         "list_overrides",
+        "get_revision",
+        "list_revisions",
+        "get_decision",
+        "list_decisions",
         "get_agreement",
         "list_agreements",
         "agreement_versions",
     }
 )
+
+
+def missing_request(request_id: str) -> NotFoundError:
+    """The one answer for a request that does not exist *or* that the caller may not see:
+    the same type and message, so a refusal never confirms that an id exists."""
+    return NotFoundError(f"no request {request_id!r}; `accord request list` shows them")
+
+
+def missing_decision(decision_id: str) -> NotFoundError:
+    return NotFoundError(
+        f"no decision record {decision_id!r}; `accord request decisions` lists them"
+    )
 
 
 def _request(row: Row[Any]) -> RequestRecord:
@@ -51,7 +88,42 @@ def _request(row: Row[Any]) -> RequestRecord:
     )
 
 
-def _agreement(row: Row[Any]) -> AgreementRecord:
+def _review(r: Row[Any]) -> Review:
+    return Review(
+        r.request_id,
+        r.revision,
+        r.action,
+        r.principal_id,
+        r.organisation_id,
+        r.role,
+        r.note,
+        r.at,
+        assessment_sha256=r.assessment_sha256 or "",
+        conditions=tuple(json.loads(r.conditions)) if r.conditions else (),
+        charge=(
+            Charge(r.organisation_id, r.charge_pence, r.charge_basis or "")
+            if r.charge_pence is not None
+            else None
+        ),
+    )
+
+
+def _signatures(conn: Connection, decision_id: str) -> tuple[OwnerSignature, ...]:
+    query = (
+        select(DecisionSignatureRow)
+        .where(DecisionSignatureRow.decision_id == decision_id)
+        .order_by(DecisionSignatureRow.organisation)
+    )
+    return tuple(
+        OwnerSignature(r.organisation, r.key_fingerprint, r.signature) for r in conn.execute(query)
+    )
+
+
+def _agreement(conn: Connection, row: Row[Any]) -> AgreementRecord:
+    if row.decision_id:
+        signatures = _signatures(conn, row.decision_id)
+    else:  # signed before every owner signed: the one signature it carries
+        signatures = (OwnerSignature(row.signed_by, row.key_fingerprint, row.signature),)
     return AgreementRecord(
         id=row.id,
         version=row.version,
@@ -59,11 +131,23 @@ def _agreement(row: Row[Any]) -> AgreementRecord:
         policy=AgreementPolicy.model_validate_json(row.policy),
         request_id=row.request_id,
         decision_record=row.decision_record,
-        signature=row.signature,
-        key_fingerprint=row.key_fingerprint,
-        signed_by=row.signed_by,
+        signatures=signatures,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def _decision(conn: Connection, row: Row[Any]) -> DecisionEntry:
+    return DecisionEntry(
+        id=row.id,
+        request_id=row.request_id,
+        revision=row.revision,
+        outcome=DecisionOutcome(row.outcome),
+        record_json=row.record,
+        signatures=_signatures(conn, row.id),
+        decided_at=row.decided_at,
+        agreement_id=row.agreement_id or "",
+        agreement_version=row.agreement_version or 0,
     )
 
 
@@ -93,7 +177,7 @@ class GovernanceStore(StoreBase):
     def _load_request(self, conn: Connection, request_id: str) -> RequestRecord:
         row = conn.execute(select(RequestRow).where(RequestRow.id == request_id)).first()
         if row is None:
-            raise NotFoundError(f"no request {request_id!r}; `accord request list` shows them")
+            raise missing_request(request_id)
         return _request(row)
 
     def get_request(self, request_id: str) -> RequestRecord:
@@ -139,9 +223,12 @@ class GovernanceStore(StoreBase):
         submitted_at: datetime | None = None,
         decided_at: datetime | None = None,
         review: Review | None = None,
+        submitted: RevisionRecord | None = None,
+        decision: DecisionEntry | None = None,
         audit: AuditEvent | Sequence[AuditEvent],
     ) -> RequestRecord:
-        """Move a request on from ``current`` (compare-and-set), with its review if any."""
+        """Move a request on from ``current`` (compare-and-set), with what the step
+        records: a review, the submitted revision with its assessment, a decision record."""
         values: dict[str, Any] = {"updated_at": self.clock()}
         if state is not None:
             values["state"] = state.value
@@ -161,6 +248,10 @@ class GovernanceStore(StoreBase):
             self._move_request(conn, current, values)
             if review is not None:
                 self._insert_review(conn, review)
+            if submitted is not None:
+                self._insert_revision(conn, submitted)
+            if decision is not None:
+                self._insert_decision(conn, decision)
             return self._load_request(conn, current.id)
 
         return self._write(audit, change)
@@ -177,6 +268,10 @@ class GovernanceStore(StoreBase):
                 role=review.role,
                 note=review.note,
                 at=review.at,
+                assessment_sha256=review.assessment_sha256 or None,
+                conditions=json.dumps(list(review.conditions)) if review.conditions else None,
+                charge_pence=review.charge.amount_pence if review.charge else None,
+                charge_basis=review.charge.basis if review.charge else None,
             )
         )
 
@@ -185,19 +280,101 @@ class GovernanceStore(StoreBase):
         if revision is not None:
             query = query.where(ReviewRow.revision == revision)
         with self._read() as conn:
-            return [
-                Review(
-                    r.request_id,
-                    r.revision,
-                    r.action,
-                    r.principal_id,
-                    r.organisation_id,
-                    r.role,
-                    r.note,
-                    r.at,
+            return [_review(r) for r in conn.execute(query)]
+
+    # -- submitted revisions -------------------------------------------------------
+
+    @staticmethod
+    def _insert_revision(conn: Connection, revision: RevisionRecord) -> None:
+        exists = conn.execute(
+            select(RevisionRow.revision).where(
+                RevisionRow.request_id == revision.request_id,
+                RevisionRow.revision == revision.revision,
+            )
+        ).first()
+        if exists is not None:
+            raise ConflictError(
+                f"revision {revision.revision} of {revision.request_id} was submitted already: "
+                "edit the request to make a new revision"
+            )
+        conn.execute(
+            insert(RevisionRow).values(
+                request_id=revision.request_id,
+                revision=revision.revision,
+                document=revision.document.model_dump_json(),
+                assessment=revision.assessment.body,
+                assessment_sha256=revision.assessment.sha256,
+                submitted_at=revision.submitted_at,
+            )
+        )
+
+    @staticmethod
+    def _revision(row: Row[Any]) -> RevisionRecord:
+        return RevisionRecord(
+            request_id=row.request_id,
+            revision=row.revision,
+            document=SharingRequest.model_validate_json(row.document),
+            assessment=StoredAssessment(row.assessment, row.assessment_sha256),
+            submitted_at=row.submitted_at,
+        )
+
+    def get_revision(self, request_id: str, revision: int) -> RevisionRecord | None:
+        """The submitted revision with its stored assessment, or None if never submitted."""
+        query = select(RevisionRow).where(
+            RevisionRow.request_id == request_id, RevisionRow.revision == revision
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+            return None if row is None else self._revision(row)
+
+    def list_revisions(self, request_id: str) -> list[RevisionRecord]:
+        query = (
+            select(RevisionRow)
+            .where(RevisionRow.request_id == request_id)
+            .order_by(RevisionRow.revision)
+        )
+        with self._read() as conn:
+            return [self._revision(row) for row in conn.execute(query)]
+
+    # -- decision records ----------------------------------------------------------
+
+    @staticmethod
+    def _insert_decision(conn: Connection, decision: DecisionEntry) -> None:
+        conn.execute(
+            insert(DecisionRow).values(
+                id=decision.id,
+                request_id=decision.request_id,
+                revision=decision.revision,
+                outcome=decision.outcome.value,
+                record=decision.record_json,
+                agreement_id=decision.agreement_id or None,
+                agreement_version=decision.agreement_version or None,
+                decided_at=decision.decided_at,
+            )
+        )
+        for signature in decision.signatures:
+            conn.execute(
+                insert(DecisionSignatureRow).values(
+                    decision_id=decision.id,
+                    organisation=signature.organisation,
+                    key_fingerprint=signature.key_fingerprint,
+                    signature=signature.signature,
                 )
-                for r in conn.execute(query)
-            ]
+            )
+
+    def get_decision(self, decision_id: str) -> DecisionEntry:
+        with self._read() as conn:
+            row = conn.execute(select(DecisionRow).where(DecisionRow.id == decision_id)).first()
+            if row is None:
+                raise missing_decision(decision_id)
+            return _decision(conn, row)
+
+    def list_decisions(self, request_id: str | None = None) -> list[DecisionEntry]:
+        query = select(DecisionRow).order_by(DecisionRow.decided_at, DecisionRow.id)
+        if request_id is not None:
+            query = query.where(DecisionRow.request_id == request_id)
+        with self._read() as conn:
+            return [_decision(conn, row) for row in conn.execute(query)]
 
     def add_override(self, override: Override, *, audit: AuditEvent) -> Override:
         def change(conn: Connection) -> None:
@@ -206,6 +383,8 @@ class GovernanceStore(StoreBase):
                     request_id=override.request_id,
                     revision=override.revision,
                     finding=override.finding,
+                    organisation_id=override.organisation_id,
+                    role=override.role,
                     principal_id=override.principal_id,
                     reason=override.reason,
                     at=override.at,
@@ -228,6 +407,8 @@ class GovernanceStore(StoreBase):
                     r.principal_id,
                     r.reason,
                     r.at,
+                    r.organisation_id,
+                    r.role,
                 )
                 for r in conn.execute(query.order_by(OverrideRow.id))
             ]
@@ -239,12 +420,17 @@ class GovernanceStore(StoreBase):
         current: RequestRecord,
         review: Review,
         agreement: AgreementRecord,
+        decision: DecisionEntry,
         *,
         supersedes: AgreementRecord | None,
         audit: Sequence[AuditEvent],
     ) -> AgreementRecord:
-        """The final approval: request approved, agreement version active, the old one
-        superseded, all in one transaction with their audit events."""
+        """The final approval: request approved, agreement version active with its signed
+        decision record, the old one superseded, all in one transaction with their audit
+        events."""
+        if not agreement.signatures:
+            raise ConflictError(f"agreement {agreement.id} has no signature: nothing to activate")
+        first = agreement.signatures[0]
 
         def change(conn: Connection) -> None:
             now = self.clock()
@@ -266,13 +452,15 @@ class GovernanceStore(StoreBase):
                     policy=agreement.policy.model_dump_json(),
                     policy_sha256=agreement.policy.sha256(),
                     decision_record=agreement.decision_record,
-                    signature=agreement.signature,
-                    key_fingerprint=agreement.key_fingerprint,
-                    signed_by=agreement.signed_by,
+                    signature=first.signature,
+                    key_fingerprint=first.key_fingerprint,
+                    signed_by=first.organisation,
                     created_at=agreement.created_at,
                     updated_at=agreement.updated_at,
+                    decision_id=decision.id,
                 )
             )
+            self._insert_decision(conn, decision)
 
         self._write(audit, change)
         return agreement
@@ -311,7 +499,7 @@ class GovernanceStore(StoreBase):
         if row is None:
             what = f"{agreement_id!r}" + (f" version {version}" if version else "")
             raise NotFoundError(f"no agreement {what}; `accord register` lists them")
-        return _agreement(row)
+        return _agreement(conn, row)
 
     def get_agreement(self, agreement_id: str, version: int | None = None) -> AgreementRecord:
         """A version, or the latest one."""
@@ -325,7 +513,7 @@ class GovernanceStore(StoreBase):
             .order_by(AgreementRow.version)
         )
         with self._read() as conn:
-            return [_agreement(row) for row in conn.execute(query)]
+            return [_agreement(conn, row) for row in conn.execute(query)]
 
     def list_agreements(
         self, *, recipient: str | None = None, state: AgreementState | None = None
@@ -336,4 +524,4 @@ class GovernanceStore(StoreBase):
         if state is not None:
             query = query.where(AgreementRow.state == state.value)
         with self._read() as conn:
-            return [_agreement(row) for row in conn.execute(query)]
+            return [_agreement(conn, row) for row in conn.execute(query)]

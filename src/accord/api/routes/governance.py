@@ -11,11 +11,13 @@ from pydantic import BaseModel, Field
 
 from accord.api.deps import AccordDep, CallerDep
 from accord.core.governance.gateways import GATEWAYS
+from accord.core.governance.presentation import decision_view, request_view
 from accord.core.governance.records import AgreementRecord, RequestRecord
 from accord.core.governance.report import assessment_dict
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import Role
 from accord.core.permissions import can_read_catalogue
+from accord.services.decisions import verify_agreement
 from accord.services.guard import authorise
 
 router = APIRouter(tags=["governance"])
@@ -68,14 +70,44 @@ class ReviewIn(BaseModel):
     action: Literal["start_review", "approve", "reject", "request_changes"]
     note: str = ""
     role: Role | None = Field(default=None, description="For approve: the role it is given as")
+    conditions: list[str] = Field(
+        default=[], description="For approve: conditions of approval; they join the agreement"
+    )
+    charge_pence: int | None = Field(
+        default=None, ge=0, description="For approve: what the approver's organisation charges"
+    )
+    charge_basis: str = Field(default="", description="For approve: the basis of the charge")
 
 
 class ReviewOut(BaseModel):
     request: RequestOut
     approved_as: str | None = None
+    approved_for: str | None = None
     still_needed: list[str] = []
+    outstanding: list[str] = Field(default=[], description="Each `role of organisation` needed")
     agreement: str | None = None
     agreement_version: int | None = None
+
+
+class SignatureOut(BaseModel):
+    organisation: str
+    key_fingerprint: str
+    signature: str
+
+
+class DecisionOut(BaseModel):
+    id: str
+    request: str
+    revision: int
+    outcome: str
+    decided_at: str
+    agreement: str | None
+    agreement_version: int | None
+    signatures: list[SignatureOut]
+    signatures_valid: bool
+    verification: list[str]
+    record: dict[str, Any]
+    text: str
 
 
 class OverrideIn(BaseModel):
@@ -93,22 +125,34 @@ class AgreementOut(BaseModel):
     state: str
     request: str
     signed_by: str
-    key_fingerprint: str
-    signature_valid: bool
+    signatures: list[SignatureOut]
+    signature_valid: bool = Field(
+        description="True only when every data owner's signature verifies"
+    )
+    verification: list[str]
     policy_sha256: str
     policy: dict[str, Any]
     decision_record: dict[str, Any]
 
 
 def _agreement(accord: Any, record: AgreementRecord) -> AgreementOut:
+    check = verify_agreement(accord.keys, record)
     return AgreementOut(
         id=record.id,
         version=record.version,
         state=record.state.value,
         request=record.request_id,
         signed_by=record.signed_by,
-        key_fingerprint=record.key_fingerprint,
-        signature_valid=accord.agreements.verify(record),
+        signatures=[
+            SignatureOut(
+                organisation=s.organisation,
+                key_fingerprint=s.key_fingerprint,
+                signature=s.signature,
+            )
+            for s in record.signatures
+        ],
+        signature_valid=check.valid,
+        verification=list(check.reasons),
         policy_sha256=record.policy.sha256(),
         policy=record.policy.model_dump(mode="json"),
         decision_record=json.loads(record.decision_record),
@@ -145,6 +189,14 @@ def get_request(request_id: str, accord: AccordDep, caller: CallerDep) -> Reques
     return RequestOut.of(accord.requests.get(caller, request_id))
 
 
+@router.get("/requests/{request_id}/view")
+def view_request(request_id: str, accord: AccordDep, caller: CallerDep) -> dict[str, Any]:
+    """The request as its reviewers see it (the same view `accord request show` prints):
+    purpose, lawful basis, fields with transforms and justifications, cohorts, the stored
+    findings, the changes since the previous revision, reviews, overrides, decisions."""
+    return request_view(*accord.requests.history(caller, request_id))
+
+
 @router.put("/requests/{request_id}", response_model=RequestOut)
 def edit_request(
     request_id: str, body: SharingRequest, accord: AccordDep, caller: CallerDep
@@ -179,11 +231,21 @@ def review_request(
     """Start review, approve, reject or request changes, as a reviewer of the data owner."""
     service = accord.requests
     if body.action == "approve":
-        outcome = service.approve(caller, request_id, body.note, body.role)
+        outcome = service.approve(
+            caller,
+            request_id,
+            body.note,
+            body.role,
+            conditions=tuple(body.conditions),
+            charge_pence=body.charge_pence,
+            charge_basis=body.charge_basis,
+        )
         return ReviewOut(
             request=RequestOut.of(outcome.request),
             approved_as=outcome.role.value,
+            approved_for=outcome.organisation,
             still_needed=[r.value for r in outcome.still_needed],
+            outstanding=[f"{r.value} of {o}" for o, r in outcome.outstanding],
             agreement=outcome.agreement.id if outcome.agreement else None,
             agreement_version=outcome.agreement.version if outcome.agreement else None,
         )
@@ -202,6 +264,25 @@ def override_finding(
     """Legal accepts a blocking finding, with the reason on the record."""
     override = accord.requests.override(caller, request_id, body.finding, body.reason)
     return {**asdict(override), "at": override.at.isoformat()}
+
+
+@router.get("/decisions", response_model=list[DecisionOut])
+def list_decisions(
+    accord: AccordDep, caller: CallerDep, request: str | None = None
+) -> list[DecisionOut]:
+    """Decision records of every outcome, for the requests the caller is party to."""
+    service = accord.requests
+    return [
+        DecisionOut(**decision_view(e, service.decisions.verify(e)))
+        for e in service.decisions.list(caller, request)
+    ]
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionOut)
+def get_decision(decision_id: str, accord: AccordDep, caller: CallerDep) -> DecisionOut:
+    """A signed decision record (the ICO decision form) and whether every signature verifies."""
+    entry = accord.requests.decisions.get(caller, decision_id)
+    return DecisionOut(**decision_view(entry, accord.requests.decisions.verify(entry)))
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementOut)

@@ -51,14 +51,20 @@ a test fails if this file and the tables disagree.
 
 {_owners(REQUEST_OWNERS)}
 
-An approval that leaves others still required keeps the request `in_review`; the one
-that completes the set its tier requires (`approve_final`) makes it `approved` and
-activates the agreement in the same transaction. Approvers are people in an
-organisation whose data is asked for, never in the requesting organisation, and one
-person gives at most one approval to a revision. Editing after `changes_requested`
-starts a new revision, whose approvals start again.
+Each organisation whose data is asked for decides for its own data: the tier's roles
+are needed from *every* data-owning organisation. An approval that leaves others still
+required keeps the request `in_review`; the one that completes every owner's set
+(`approve_final`) makes it `approved` and activates the agreement, signed by every
+owner, in the same transaction. Any owner's `reject` rejects the request. Approvers are
+people in the organisation they approve for, never in the requesting organisation, and
+one person gives at most one approval to a revision. Approvals bind to the assessment
+stored at submission. Editing after `changes_requested` starts a new revision, whose
+approvals start again; only a new, changed revision can be resubmitted.
 
-| tier | approvals required |
+Every action authorises the caller before the state is looked at, so a refusal never
+reveals a request's state; a request the caller may not see answers as a missing one.
+
+| tier | approvals required from each data owner |
 |---|---|
 {tiers}
 

@@ -1,13 +1,17 @@
 """Who may act on requests and agreements, apart from what their state allows.
 
-Separation of duties lives here: nobody from the requesting organisation reviews, and
-one person gives at most one approval to a revision. Each rule returns a verdict with
-the reason that goes to the audit log.
+Each organisation decides for its own data: a request over several owning
+organisations needs the tier's roles from *each* owner, tracked as (organisation,
+role) pairs. Separation of duties lives here too: nobody from the requesting
+organisation reviews, and one person gives at most one approval to a revision, so no
+person fills two roles, within one owner or across owners. Each rule returns a
+verdict with the reason that goes to the audit log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from accord.core.governance.records import RequestRecord, Review
 from accord.core.governance.workflow import Transition
@@ -15,6 +19,7 @@ from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
 
 __all__ = [
+    "Seat",
     "approval_role",
     "can_act_for_requester",
     "can_create_request",
@@ -24,6 +29,12 @@ __all__ = [
     "can_steward_agreement",
     "can_view_agreement",
     "can_view_request",
+    "outstanding_seats",
+    "override_seat",
+    "override_seats",
+    "overrides_needed",
+    "required_seats",
+    "reviewer_seat",
 ]
 
 
@@ -46,21 +57,23 @@ def can_create_request(caller: Caller, organisation: str) -> Verdict:
 
 
 def can_act_for_requester(
-    caller: Caller, request: RequestRecord, transition: Transition
+    caller: Caller, request: RequestRecord, action: str, roles: frozenset[Role]
 ) -> Verdict:
+    """The requester's side: one of ``roles`` (those the action's transitions name) in
+    the requesting organisation. Decided before the request's state is looked at."""
     org = request.document.requesting_organisation
     if (refused := _person(caller)) is not None:
         return refused
-    if any(caller.has_role(org, role) for role in transition.roles):
+    if any(caller.has_role(org, role) for role in roles):
         return Verdict(True, f"requester of {org!r}")
-    return Verdict(
-        False, f"only a requester of {org!r} may {transition.action.replace('_', ' ')} it"
-    )
+    return Verdict(False, f"only a requester of {org!r} may {action.replace('_', ' ')} it")
 
 
-def can_review(caller: Caller, request: RequestRecord, transition: Transition) -> Verdict:
-    """Reviewers hold one of the transition's roles in an organisation whose data it is,
-    and none in the requesting organisation."""
+def can_review(
+    caller: Caller, request: RequestRecord, action: str, roles: frozenset[Role]
+) -> Verdict:
+    """Reviewers hold one of ``roles`` in an organisation whose data it is, and none in
+    the requesting organisation. Decided before the request's state is looked at."""
     if (refused := _person(caller)) is not None:
         return refused
     assert caller.principal is not None
@@ -72,14 +85,38 @@ def can_review(caller: Caller, request: RequestRecord, transition: Transition) -
             f"organisation {requesting!r}",
         )
     for org in request.document.owner_organisations():
-        held = [r for r in transition.roles if caller.has_role(org, r)]
+        held = sorted((r for r in roles if caller.has_role(org, r)), key=lambda r: r.value)
         if held:
             return Verdict(True, f"{held[0].value} of {org!r}, whose data is asked for")
-    roles = ", ".join(sorted(r.value for r in transition.roles))
+    names = ", ".join(sorted(r.value for r in roles))
     owners = ", ".join(request.document.owner_organisations())
-    return Verdict(
-        False, f"only a {roles} of {owners} may {transition.action.replace('_', ' ')} it"
-    )
+    return Verdict(False, f"only a {names} of {owners} may {action.replace('_', ' ')} it")
+
+
+Seat = tuple[str, Role]
+"""An approval a request needs: a role in one data-owning organisation."""
+
+
+def required_seats(owners: Iterable[str], roles: Iterable[Role]) -> tuple[Seat, ...]:
+    """Every owner's copy of the tier's roles, owner by owner, in the tier's order."""
+    wanted = tuple(roles)
+    return tuple((org, role) for org in owners for role in wanted)
+
+
+def outstanding_seats(required: Iterable[Seat], approvals: Iterable[Review]) -> tuple[Seat, ...]:
+    """The seats no approval of this revision has filled yet."""
+    filled = {(a.organisation_id, a.role) for a in approvals}
+    return tuple((org, role) for org, role in required if (org, role.value) not in filled)
+
+
+def reviewer_seat(caller: Caller, request: RequestRecord, roles: Iterable[Role]) -> tuple[str, str]:
+    """(owner, role) a reviewer acts as: the first owner where they hold one of ``roles``."""
+    ordered = sorted(roles, key=lambda r: r.value)
+    for org in request.document.owner_organisations():
+        for role in ordered:
+            if caller.has_role(org, role):
+                return org, role.value
+    return "", ""
 
 
 def approval_role(
@@ -91,8 +128,9 @@ def approval_role(
 ) -> tuple[Verdict, Role | None, str]:
     """The role this approval counts as, and the organisation it is given for.
 
-    One person gives at most one approval to a revision; each required role is filled
-    once, by someone holding it in a data-owning organisation.
+    Each owner's copy of each required role is filled once, by someone holding that
+    role in that owner; one person gives at most one approval to a revision, so nobody
+    fills two seats, within one owner or across owners.
     """
     assert caller.principal is not None
     given = list(approvals)
@@ -102,15 +140,12 @@ def approval_role(
             None,
             "",
         )
-    filled = {a.role for a in given}
-    open_roles = [r for r in required if r.value not in filled]
-    if wanted is not None:
-        open_roles = [r for r in open_roles if r is wanted]
-    for role in open_roles:
-        for org in request.document.owner_organisations():
-            if caller.has_role(org, role):
-                return Verdict(True, f"approves as {role.value} of {org!r}"), role, org
-    needed = ", ".join(r.value for r in required if r.value not in filled) or "none"
+    seats = required_seats(request.document.owner_organisations(), required)
+    open_seats = outstanding_seats(seats, given)
+    for org, role in open_seats:
+        if (wanted is None or role is wanted) and caller.has_role(org, role):
+            return Verdict(True, f"approves as {role.value} of {org!r}"), role, org
+    needed = ", ".join(f"{role.value} of {org}" for org, role in open_seats) or "none"
     return (
         Verdict(
             False,
@@ -122,8 +157,43 @@ def approval_role(
     )
 
 
+def overrides_needed(owners: Iterable[str]) -> tuple[Seat, ...]:
+    """Who must override a blocking finding before it counts as resolved, by default:
+    legal of each owner, since each owner decides for its own data."""
+    return tuple((org, Role.LEGAL) for org in owners)
+
+
+def override_seats(finding: Mapping[str, Any], owners: Iterable[str]) -> tuple[Seat, ...]:
+    """Who must override this stored finding: the seats it names (``override_by``, each
+    ``{organisation_id, role}``; none means nobody may, the request must change), or
+    legal of each owner for findings that do not say."""
+    named = finding.get("override_by")
+    if named is None:
+        return overrides_needed(owners)
+    return tuple((m["organisation_id"], Role(m["role"])) for m in named)
+
+
+def override_seat(
+    caller: Caller, ref: str, seats: Iterable[Seat], given: Iterable[Seat]
+) -> tuple[Verdict, Seat | None]:
+    """The seat this caller overrides ``ref`` in: one it holds that nobody has filled."""
+    wanted = tuple(seats)
+    done = set(given)
+    if not wanted:
+        return Verdict(False, f"nobody may override {ref}: the request must change"), None
+    for org, role in wanted:
+        if (org, role) not in done and caller.has_role(org, role):
+            return Verdict(True, f"{role.value} of {org!r} overrides {ref}"), (org, role)
+    if any(caller.has_role(org, role) for org, role in wanted):
+        return Verdict(False, f"{ref} is already overridden for the seats you hold"), None
+    names = ", ".join(f"{role.value} of {org}" for org, role in wanted)
+    return Verdict(False, f"only {names} may override {ref}"), None
+
+
 def can_override(caller: Caller, request: RequestRecord) -> Verdict:
-    """Only legal, in an organisation whose data it is, overrides a blocking finding."""
+    """Whether the caller may override findings of this request at all: a reviewer in an
+    organisation whose data it is, not in the requesting organisation. Which findings
+    (by default legal of each owner) :func:`override_seat` decides per finding."""
     if (refused := _person(caller)) is not None:
         return refused
     assert caller.principal is not None
@@ -131,9 +201,16 @@ def can_override(caller: Caller, request: RequestRecord) -> Verdict:
     if requesting in caller.principal.organisations_with(*Role):
         return Verdict(False, "separation of duties: the requesting organisation cannot override")
     for org in request.document.owner_organisations():
-        if caller.has_role(org, Role.LEGAL):
-            return Verdict(True, f"legal of {org!r}")
-    return Verdict(False, "only legal in an organisation whose data is asked for may override")
+        held = sorted(
+            r.value for r in (Role.DATA_OWNER, Role.DPO, Role.LEGAL) if caller.has_role(org, r)
+        )
+        if held:
+            return Verdict(True, f"{held[0]} of {org!r}, whose data is asked for")
+    return Verdict(
+        False,
+        "only legal (or whom a finding names) in an organisation whose data is asked for "
+        "may override",
+    )
 
 
 def can_steward_agreement(caller: Caller, owners: Iterable[str], transition: Transition) -> Verdict:

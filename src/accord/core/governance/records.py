@@ -1,4 +1,5 @@
-"""What the store keeps of requests, reviews, overrides and agreements."""
+"""What the store keeps of requests, their revisions, reviews, overrides, decisions and
+agreements."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from accord.core.governance.agreement import AgreementPolicy
+from accord.core.governance.decision import Charge, DecisionOutcome, DecisionRecord, OwnerSignature
 from accord.core.governance.request import SharingRequest
+from accord.core.governance.stored import StoredAssessment
 from accord.core.governance.workflow import AgreementState, RequestState
 
-__all__ = ["AgreementRecord", "Override", "RequestRecord", "Review"]
+__all__ = [
+    "AgreementRecord",
+    "DecisionEntry",
+    "Override",
+    "RequestRecord",
+    "Review",
+    "RevisionRecord",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,12 @@ class Review:
     role: str
     note: str
     at: datetime
+    assessment_sha256: str = ""
+    """The stored assessment this review was given against."""
+    conditions: tuple[str, ...] = ()
+    """Conditions an approver attached: they join the agreement's conditions."""
+    charge: Charge | None = None
+    """What the approver's organisation charges for the share, if anything."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +63,41 @@ class Override:
     principal_id: str
     reason: str
     at: datetime
+    organisation_id: str = ""
+    """The data-owning organisation it was given for: each owner overrides for itself."""
+    role: str = ""
+    """The role it was given in (legal, unless the finding names another)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionRecord:
+    """A submitted revision: the document as reviewed and its assessment, decided once."""
+
+    request_id: str
+    revision: int
+    document: SharingRequest
+    assessment: StoredAssessment
+    submitted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEntry:
+    """A signed decision record, for any outcome, as stored and listed."""
+
+    id: str
+    request_id: str
+    revision: int
+    outcome: DecisionOutcome
+    record_json: str
+    """The canonical JSON that was signed, byte for byte."""
+    signatures: tuple[OwnerSignature, ...]
+    decided_at: datetime
+    agreement_id: str = ""
+    agreement_version: int = 0
+
+    @property
+    def record(self) -> DecisionRecord:
+        return DecisionRecord.from_json(self.record_json)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +109,11 @@ class AgreementRecord:
     request_id: str
     decision_record: str
     """Canonical JSON of the signed :class:`~accord.core.governance.decision.DecisionRecord`."""
-    signature: str
-    key_fingerprint: str
-    signed_by: str
+    signatures: tuple[OwnerSignature, ...]
+    """One per data-owning organisation: the record verifies only when every one does."""
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def signed_by(self) -> str:
+        return ", ".join(s.organisation for s in self.signatures)

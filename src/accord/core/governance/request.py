@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from accord.core.lifecycle.retention import OptionalRetention
 
 __all__ = [
+    "Alternative",
     "Art9Condition",
     "Channel",
+    "Considerations",
     "ControllerRelationship",
     "DataJourneyLink",
     "Dpia",
@@ -25,6 +27,7 @@ __all__ = [
     "FieldRequest",
     "Frequency",
     "LawfulBasis",
+    "OverrideAsk",
     "Party",
     "PartyRole",
     "PurposeCategory",
@@ -206,6 +209,42 @@ class DataJourneyLink(_Frozen):
     description: str = ""
 
 
+class OverrideAsk(_Frozen):
+    """A blocking finding the requester asks the owners' legal to override, and why."""
+
+    finding: str = Field(min_length=1, description="The finding's ref, as the assessment prints it")
+    reason: str = Field(min_length=1)
+
+
+class Alternative(_Frozen):
+    """An option considered instead of this share, and why it was rejected."""
+
+    option: str = Field(min_length=1)
+    why_rejected: str = Field(min_length=1)
+
+
+class Considerations(_Frozen):
+    """What paragraphs 19 and 51 of the worklessness guidance (seed 001) ask a data owner
+    to weigh before sharing; the assessment reads them and the decision record shows them."""
+
+    benefit_or_detriment: str = Field(
+        default="", description="The benefit or detriment to the individuals"
+    )
+    cost_against_benefit: str = Field(
+        default="", description="The resource cost against the expected benefit"
+    )
+    fair_processing_information: str = Field(
+        default="", description="The fair-processing information the individuals were given"
+    )
+    compatible_with_fair_processing: bool | None = Field(
+        default=None, description="Whether the share is compatible with that information"
+    )
+    operational_difference: str = Field(
+        default="", description="The operational difference the share makes to the service"
+    )
+    alternatives_considered: tuple[Alternative, ...] = ()
+
+
 class SharingRequest(_Frozen):
     """Everything a reviewer needs to decide, in one document."""
 
@@ -250,6 +289,11 @@ class SharingRequest(_Frozen):
         default=True, description="Require a test exchange before live data"
     )
     amends: str = Field(default="", description="The agreement id this request amends")
+    override_requests: tuple[OverrideAsk, ...] = Field(
+        default=(),
+        description="Blocking findings the requester asks the data owners' legal to override",
+    )
+    considerations: Considerations | None = None
 
     def dataset_ids(self) -> tuple[str, ...]:
         return tuple(d.dataset for d in self.datasets)

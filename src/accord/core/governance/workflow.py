@@ -24,6 +24,7 @@ __all__ = [
     "RequestAction",
     "RequestState",
     "Transition",
+    "action_roles",
     "mermaid",
     "next_state",
     "required_roles",
@@ -157,6 +158,16 @@ def find_transition(table: tuple[Transition, ...], source: str, action: str) -> 
         f"cannot {action.replace('_', ' ')} from state {source}; "
         + (f"allowed: {', '.join(allowed)}" if allowed else "it is final")
     )
+
+
+def action_roles(table: tuple[Transition, ...], action: str) -> frozenset[Role]:
+    """Who may take ``action`` from any state: authorisation is decided from this,
+    before the state is looked at, so a refusal never reveals an object's state."""
+    roles: frozenset[Role] = frozenset()
+    for transition in table:
+        if transition.action == action:
+            roles |= transition.roles
+    return roles
 
 
 def next_state(table: tuple[Transition, ...], source: str, action: str) -> str:
