@@ -21,7 +21,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["DISTRICT_CODE", "AreaLookup", "is_district", "lookup_from_rows", "normalise"]
+from accord.core.expressions.nodes import (
+    And,
+    Column,
+    CompareOp,
+    Comparison,
+    Expr,
+    InArea,
+    InList,
+    Or,
+    StringLiteral,
+)
+
+__all__ = [
+    "DISTRICT_CODE",
+    "AreaLookup",
+    "is_district",
+    "keeps_to",
+    "lookup_from_rows",
+    "normalise",
+]
 
 DISTRICT_CODE = re.compile(r"(E0[6-9]|W06|S12|N09)[0-9]{6}")
 """A local authority district code (as :func:`accord.core.identity.area_codes` validates)."""
@@ -97,3 +116,31 @@ def lookup_from_rows(
             if isinstance(value, str) and value.strip():
                 mapping[normalise(value)] = normalise(la)
     return AreaLookup(MappingProxyType(mapping), tuple(sorted(set(served))))
+
+
+def keeps_to(expression: Expr, served: tuple[str, ...]) -> bool:
+    """Whether a cohort keeps every row it selects inside the districts ``served``.
+
+    True when one of the conditions the cohort is ``and``-ed from is ``in_area(field)``
+    (the recipient's own areas), ``in_area(field, codes…)`` with codes among ``served``,
+    or a column compared with (``=`` / ``in``) district codes among ``served``; an
+    ``or`` keeps to them when both sides do. Anything else may select people anywhere.
+    """
+    if not served:
+        return False
+    allowed = set(served)
+    match expression:
+        case And(left, right):
+            return keeps_to(left, served) or keeps_to(right, served)
+        case Or(left, right):
+            return keeps_to(left, served) and keeps_to(right, served)
+        case InArea(_, codes):
+            return set(codes) <= allowed
+        case Comparison(CompareOp.EQ, Column(), StringLiteral(value)) | Comparison(
+            CompareOp.EQ, StringLiteral(value), Column()
+        ):
+            return value in allowed
+        case InList(Column(), items, False):
+            values = [item.value for item in items if isinstance(item, StringLiteral)]
+            return len(values) == len(items) and set(values) <= allowed
+    return False
