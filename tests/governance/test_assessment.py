@@ -230,7 +230,10 @@ def test_an_invalid_or_malicious_cohort_blocks(sqlite_world: Accord, cohort: str
 
 
 def test_a_valid_cohort_passes(sqlite_world: Accord) -> None:
-    assert "COHORT_INVALID" not in codes(assess(sqlite_world, "lone-parents-outreach"))
+    document = example("lone-parents-outreach").model_dump(mode="json")
+    document["datasets"][0]["cohort"] = "benefit == 'IS' and lone_parent and in_area(postcode)"
+    found = codes(sqlite_world.requests.assess(SharingRequest.parse(document)))
+    assert "COHORT_INVALID" not in found
 
 
 # -- looking through labels (seed 001, 4.3.2) ----------------------------------------
