@@ -34,6 +34,15 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
 )
 """(field of ``considerations``, the question as reviewers read it), in seed 001's order."""
 
+_SHORT = {
+    "benefit_or_detriment": "benefit or detriment to the people",
+    "cost_against_benefit": "cost against benefit",
+    "fair_processing_information": "fair-processing information given",
+    "compatible_with_fair_processing": "compatibility with it",
+    "operational_difference": "operational difference",
+    "alternatives_considered": "alternatives considered",
+}
+
 
 def _answer(considerations: object, name: str) -> str:
     """One answer as text; "" when unanswered (including a field the document lacks)."""
