@@ -524,3 +524,21 @@ def test_a_share_incompatible_with_the_privacy_notice_blocks(sqlite_world: Accor
     )
     blocked = {f.code for f in sqlite_world.requests.assess(incompatible).blocking}
     assert "LEGAL_FAIR_PROCESSING_INCOMPATIBLE" in blocked
+
+
+def test_in_area_without_declared_areas_could_not_run_and_blocks(sqlite_world: Accord) -> None:
+    document = example("carers-vaccination").model_dump(mode="json")
+    document["datasets"][0]["cohort"] = "in_area(postcode)"
+    request = SharingRequest.parse(document)
+    [finding] = [
+        f
+        for f in sqlite_world.requests.assess(request).blocking
+        if f.code == "COHORT_AREAS_UNDECLARED"
+    ]
+    assert "accord org update nhse --areas" in finding.fix
+    assert finding.override_by == ()
+    sqlite_world.identity.set_areas(sqlite_world.operator("test"), "nhse", ("E06000001",))
+    assert "COHORT_AREAS_UNDECLARED" not in sqlite_world.requests.assess(request).codes()
+    document["datasets"][0]["cohort"] = "in_area(postcode, 'E08000035')"
+    named = sqlite_world.requests.assess(SharingRequest.parse(document))
+    assert "COHORT_AREAS_UNDECLARED" not in named.codes()

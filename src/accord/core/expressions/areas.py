@@ -31,6 +31,7 @@ from accord.core.expressions.nodes import (
     InList,
     Or,
     StringLiteral,
+    children,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "keeps_to",
     "lookup_from_rows",
     "normalise",
+    "uses_recipient_areas",
 ]
 
 DISTRICT_CODE = re.compile(r"(E0[6-9]|W06|S12|N09)[0-9]{6}")
@@ -143,4 +145,15 @@ def keeps_to(expression: Expr, served: tuple[str, ...]) -> bool:
         case InList(Column(), items, False):
             values = [item.value for item in items if isinstance(item, StringLiteral)]
             return len(values) == len(items) and set(values) <= allowed
+    return False
+
+
+def uses_recipient_areas(expression: Expr) -> bool:
+    """Whether any ``in_area`` in the filter names no districts (so means the recipient's)."""
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, InArea) and not node.areas:
+            return True
+        stack.extend(children(node))
     return False

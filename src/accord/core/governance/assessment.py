@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from accord.core.catalogue import Dataset, FieldSpec
 from accord.core.expressions import ExpressionError, check, parse
-from accord.core.expressions.areas import keeps_to
+from accord.core.expressions.areas import keeps_to, uses_recipient_areas
 from accord.core.governance.considerations import considerations_findings, seed_questions
 from accord.core.governance.findings import Finding, Severity
 from accord.core.governance.gateways import gateway as find_gateway
@@ -70,6 +70,7 @@ NOT_OVERRIDABLE = frozenset(
         "CATALOGUE_UNKNOWN_DATASET",
         "CATALOGUE_UNKNOWN_FIELD",
         "COHORT_INVALID",
+        "COHORT_AREAS_UNDECLARED",
         "FLAG_INVALID",
         "DATES_INVALID",
         "CHANNEL_FORM_MISMATCH",
@@ -218,7 +219,22 @@ def _expressions(request: SharingRequest, ctx: AssessmentContext) -> list[Findin
             if not text.strip():
                 continue
             try:
-                check(parse(text), schema, source=text)
+                typed = check(parse(text), schema, source=text)
+                if uses_recipient_areas(typed.expression) and not (
+                    ctx.recipient is not None and ctx.recipient.areas
+                ):
+                    who = ctx.recipient.id if ctx.recipient else request.requesting_organisation
+                    out.append(
+                        Finding(
+                            "COHORT_AREAS_UNDECLARED",
+                            Severity.BLOCK,
+                            f"the {what} uses in_area() without districts, which means the "
+                            f"areas {who} serves, and it declares none",
+                            f"Declare them (`accord org update {who} --areas …`), or name the "
+                            "districts: in_area(postcode, 'E06000001').",
+                            subject,
+                        )
+                    )
             except ExpressionError as exc:
                 out.append(
                     Finding(
