@@ -18,7 +18,13 @@ from accord.core.expressions import (
     parse_checked,
     to_sql,
 )
-from accord.core.expressions.areas import AreaLookup, lookup_from_rows, normalise
+from accord.core.expressions.areas import (
+    AreaLookup,
+    keeps_to,
+    lookup_from_rows,
+    normalise,
+    uses_recipient_areas,
+)
 from accord.core.vocabulary import DataType
 from accord.synth.geography import build_geography
 from accord.synth.streams import Streams
@@ -132,3 +138,30 @@ def test_place_codes_normalise_without_spaces_in_upper_case() -> None:
     assert normalise(" ls1  1aa ") == "LS11AA"
     assert normalise("é") == "é"
     assert AreaLookup({}).district("e06000001") == "E06000001"
+
+
+@pytest.mark.parametrize(
+    ("cohort", "kept"),
+    [
+        ("in_area(postcode)", True),
+        ("name = 'x' and in_area(postcode)", True),
+        ("in_area(postcode, 'E06000001')", True),
+        ("postcode = 'E06000001'", True),
+        ("postcode in ('E06000001')", True),
+        ("in_area(postcode) or in_area(name, 'E06000001')", True),
+        ("in_area(postcode) or name = 'x'", False),
+        ("in_area(postcode, 'E08000035')", False),
+        ("not in_area(postcode)", False),
+        ("postcode not in ('E06000001')", False),
+        ("postcode in ('E06000001', 'E08000035')", False),
+        ("name = 'x'", False),
+    ],
+)
+def test_whether_a_cohort_keeps_to_the_served_districts(cohort: str, kept: bool) -> None:
+    assert keeps_to(parse(cohort), ("E06000001",)) is kept
+    assert keeps_to(parse(cohort), ()) is False
+
+
+def test_an_in_area_without_codes_means_the_recipients() -> None:
+    assert uses_recipient_areas(parse("n = 1 or not in_area(postcode)"))
+    assert not uses_recipient_areas(parse("in_area(postcode, 'E06000001')"))
