@@ -125,3 +125,20 @@ def test_a_wrong_date_says_the_form_over_the_api(sqlite_world: Accord) -> None:
     body = answer.json()
     assert "expected a date as YYYY-MM-DD" in body["error"]["message"]
     assert body["error"]["message"].startswith("body.end_date")
+
+
+def test_the_api_assessment_shows_who_may_override_and_the_questions(
+    sqlite_world: Accord,
+) -> None:
+    _, secret = sqlite_world.identity.issue_token(sqlite_world.operator("test"), "nhse.analyst")
+    document = example("carers-vaccination").model_dump(mode="json")
+    document["gateway"] = ""
+    with TestClient(create_app(sqlite_world)) as client:
+        answer = client.post(
+            "/requests/assess", json=document, headers={"Authorization": f"Bearer {secret}"}
+        )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    gateway = next(f for f in body["findings"] if f["code"] == "LEGAL_GATEWAY_REQUIRED")
+    assert gateway["override_by"] == [{"organisation": "dwp", "role": "legal"}]
+    assert [c["answer"] for c in body["considerations"]] == [""] * 6
