@@ -26,6 +26,11 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {"json": {"scheme": "iso_27001", "reference": "IS-9", "expires_on": "2030-01-01"}},
         "alice",
     ),
+    ("PUT", "/organisations/{org_id}/areas"): (
+        "/organisations/dwp/areas",
+        {"json": {"areas": ["E06000001"]}},
+        "alice",
+    ),
     ("POST", "/principals"): (
         "/principals",
         {"json": {"id": "carol", "roles": [{"organisation": "dwp", "role": "analyst"}]}},

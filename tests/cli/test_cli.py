@@ -155,3 +155,30 @@ def test_every_command_is_documented() -> None:
         names = [f"accord {name} {s}" for s in sub] if sub else [f"accord {name}"]
         for full in names:
             assert full in docs, f"`{full}` is not in docs/cli.md"
+
+
+def test_an_organisation_declares_its_areas(home: Path) -> None:
+    output = run(
+        "org",
+        "create",
+        "northshire",
+        "--name",
+        "Northshire County Council",
+        "--kind",
+        "local_authority",
+        "--areas",
+        "E06000001,e06000002",
+    )
+    assert "Serves E06000001, E06000002" in output
+
+    def areas() -> list[str]:
+        orgs = {o["id"]: o for o in json.loads(run("org", "list", "--json"))}
+        return list(orgs["northshire"]["areas"])
+
+    assert areas() == ["E06000001", "E06000002"]
+    assert "E07000123" in run("org", "update", "northshire", "--areas", "E07000123")
+    assert areas() == ["E07000123"]
+    refused = run("org", "update", "northshire", "--areas", "Leeds", code=1)
+    assert "areas: area 'Leeds'" in refused
+    assert "E06000001" in refused
+    assert areas() == ["E07000123"]

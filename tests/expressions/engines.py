@@ -13,7 +13,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from accord.core.expressions import TypedExpression, to_sqlglot
+from accord.core.expressions import AreaLookup, TypedExpression, to_sqlglot
 from accord.core.vocabulary import DataType
 
 _PG_TYPES = {
@@ -59,24 +59,36 @@ def parameters(
     return [(i, *(row[name] for name in schema)) for i, row in enumerate(rows)]
 
 
-def select_ids(typed: TypedExpression, reference_date: date, dialect: str, table: str = "t") -> str:
+def select_ids(
+    typed: TypedExpression,
+    reference_date: date,
+    dialect: str,
+    table: str = "t",
+    *,
+    areas: AreaLookup | None = None,
+) -> str:
     query = (
         sqlglot.select(exp.column("id", quoted=True))
         .from_(exp.to_table(table, quoted=True))
-        .where(to_sqlglot(typed, reference_date))
+        .where(to_sqlglot(typed, reference_date, areas=areas))
         .order_by(exp.column("id", quoted=True))
     )
     return query.sql(dialect=dialect)
 
 
 def select_values(
-    typed: TypedExpression, reference_date: date, dialect: str, table: str = "t"
+    typed: TypedExpression,
+    reference_date: date,
+    dialect: str,
+    table: str = "t",
+    *,
+    areas: AreaLookup | None = None,
 ) -> str:
     """Each row's id and the filter's value on it: true, false or NULL."""
     query = (
         sqlglot.select(
             exp.column("id", quoted=True),
-            exp.alias_(to_sqlglot(typed, reference_date), "keep", quoted=True),
+            exp.alias_(to_sqlglot(typed, reference_date, areas=areas), "keep", quoted=True),
         )
         .from_(exp.to_table(table, quoted=True))
         .order_by(exp.column("id", quoted=True))

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from accord.core.expressions.areas import AreaLookup, lookup_from_rows
 from accord.core.expressions.nodes import (
     Age,
     And,
@@ -25,15 +26,20 @@ from accord.core.expressions.nodes import (
     DateShift,
     DecimalLiteral,
     Expr,
+    InArea,
     InList,
     IntegerLiteral,
     IsNull,
+    Like,
+    Lower,
     Not,
     NullLiteral,
     Or,
+    StartsWith,
     StringLiteral,
     Today,
     Unit,
+    Upper,
 )
 from accord.core.expressions.parser import BIGINT_MAX, BIGINT_MIN, MAX_INTERVAL
 from accord.core.vocabulary import DataType
@@ -82,6 +88,11 @@ def _extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
         children.map(Not),
         st.builds(And, children, children),
         st.builds(Or, children, children),
+        st.builds(Like, children, text.map(StringLiteral), st.booleans()),
+        st.builds(StartsWith, children, text.map(StringLiteral)),
+        children.map(Lower),
+        children.map(Upper),
+        st.builds(InArea, children, st.lists(text, max_size=3).map(tuple)),
     )
 
 
@@ -123,12 +134,45 @@ reference_dates = st.one_of(
     st.dates(date(1950, 1, 1), date(2050, 12, 31)),
 )
 timestamps = st.builds(datetime.combine, dates_, st.times(time(0), time(23, 59, 59, 999999)))
-strings = st.text("aAb'\" ;é\\", max_size=3)
+strings = st.text("aAb'\" ;é\\%_", max_size=3)
 ints = st.integers(-3, 3) | st.integers(0, 130) | st.integers(-(10**6), 10**6)
 floats = st.sampled_from([-1.5, -0.0, 0.0, 0.1, 1.0, 2.5]) | st.floats(-100, 100, width=32)
 small_decimals = st.sampled_from(
     [Decimal("0.1"), Decimal("-1.5"), Decimal("2.50"), Decimal("1.0")]
 ) | st.decimals(-100, 100, places=2, allow_nan=False, allow_infinity=False)
+
+AREAS: AreaLookup = lookup_from_rows(
+    [
+        {
+            "postcode": "LS1 1AA",
+            "oa_code": "E00000001",
+            "lsoa_code": "E01000001",
+            "la_code": "E08000035",
+        },
+        {
+            "postcode": "ab",
+            "oa_code": "E00000002",
+            "lsoa_code": "E01000002",
+            "la_code": "E06000001",
+        },
+        {
+            "postcode": "A b",
+            "oa_code": "E00000003",
+            "lsoa_code": "E01000002",
+            "la_code": "E06000001",
+        },
+        {
+            "postcode": "b'",
+            "oa_code": "E00000004",
+            "lsoa_code": "E01000003",
+            "la_code": "E06000002",
+        },
+    ],
+    served=("E06000001",),
+)
+"""The geography ``in_area`` is compiled and evaluated with in the semantic tests: the
+generated strings ``ab``, ``AB``, ``a b``, ``A b``, ``b'`` are places in it."""
+DISTRICTS = ("E08000035", "E06000001", "E06000002", "E07000001")
 
 VALUES = {
     DataType.BOOLEAN: st.booleans(),
@@ -178,7 +222,11 @@ _dates: st.SearchStrategy[Expr] = st.deferred(
 _timestamps: st.SearchStrategy[Expr] = st.deferred(
     lambda: _columns(DataType.TIMESTAMP) | _small_shift(_columns(DataType.TIMESTAMP))
 )
-_texts: st.SearchStrategy[Expr] = _columns(DataType.VARCHAR) | strings.map(StringLiteral)
+_plain_texts: st.SearchStrategy[Expr] = _columns(DataType.VARCHAR) | strings.map(StringLiteral)
+_text_values: st.SearchStrategy[Expr] = st.one_of(
+    _plain_texts, _plain_texts.map(Lower), _plain_texts.map(Upper)
+)
+_texts: st.SearchStrategy[Expr] = _text_values
 _date_strings = dates_.map(lambda d: StringLiteral(d.isoformat()))
 
 _ORDERED = st.sampled_from(CompareOp)
@@ -201,7 +249,13 @@ def _predicates(booleans: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
             ),
             st.builds(Between, left, right, right, st.booleans()),
         ]
+    patterns = st.text("aAb%_ é'", max_size=4).map(StringLiteral)
     options += [
+        st.builds(Like, _text_values, patterns, st.booleans()),
+        st.builds(StartsWith, _text_values, strings.map(StringLiteral)),
+        st.builds(
+            InArea, _text_values, st.lists(st.sampled_from(DISTRICTS), max_size=2).map(tuple)
+        ),
         st.builds(Comparison, _EQUALITY, booleans, booleans),
         st.builds(IsNull, _numbers | _texts | temporal | booleans, st.booleans()),
     ]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
-from accord.core.expressions import DIALECTS, parse_checked, to_sql, to_sqlglot
+from accord.core.expressions import DIALECTS, lookup_from_rows, parse_checked, to_sql, to_sqlglot
 from accord.core.expressions.describe import quote_identifier, quote_string
 from accord.core.vocabulary import DataType
 from accord.errors import ValidationError
@@ -56,7 +56,21 @@ TEMPLATES = [
     "{}",
     "n = 1 and x = '{}'",
     "x = 'a' {}",
+    "x like '{}'",
+    "x not like 'a' or starts_with(x, '{}')",
+    "lower(x) = upper('{}')",
+    "in_area(x, '{}')",
+    "in_area(x) or x = '{}'",
+    "in_area({})",
 ]
+AREAS = lookup_from_rows(
+    [
+        {"postcode": "a'; drop table secret; --", "la_code": "E06000001"},
+        {"postcode": "b", "oa_code": "E00000001", "la_code": "E06000002"},
+    ],
+    served=("E06000001",),
+)
+"""A geography whose places include a payload: it must reach SQL only as a literal."""
 attempts = st.builds(
     lambda template, payload, tail: template.format(payload + tail),
     st.sampled_from(TEMPLATES),
@@ -97,9 +111,10 @@ def test_injection_attempts_are_refused_or_inert(
         typed = parse_checked(attempt, SCHEMA)
     except ValidationError:
         return
-    compiled = to_sqlglot(typed, REFERENCE)
+    compiled = to_sqlglot(typed, REFERENCE, areas=AREAS)
     assert_one_harmless_expression(compiled)
-    ids = [row[0] for row in loaded.execute(select_ids(typed, REFERENCE, "duckdb")).fetchall()]
+    query = select_ids(typed, REFERENCE, "duckdb", areas=AREAS)
+    ids = [row[0] for row in loaded.execute(query).fetchall()]
     assert set(ids) <= {0, 1, 2}
     assert loaded.execute("SELECT n FROM secret").fetchall() == [(42,)]
 
@@ -132,6 +147,15 @@ def test_payload_inside_a_string_is_only_a_value(loaded: duckdb.DuckDBPyConnecti
     assert literals == ["a'; drop table secret; --"]
     ids = loaded.execute(select_ids(typed, REFERENCE, "duckdb")).fetchall()
     assert ids == [(2,)]
+    assert loaded.execute("SELECT n FROM secret").fetchall() == [(42,)]
+
+
+def test_a_place_in_the_geography_is_only_a_value(loaded: duckdb.DuckDBPyConnection) -> None:
+    typed = parse_checked("in_area(x)", SCHEMA)
+    compiled = to_sqlglot(typed, REFERENCE, areas=AREAS)
+    assert_one_harmless_expression(compiled)
+    query = select_ids(typed, REFERENCE, "duckdb", areas=AREAS)
+    assert loaded.execute(query).fetchall() == [(2,)]
     assert loaded.execute("SELECT n FROM secret").fetchall() == [(42,)]
 
 

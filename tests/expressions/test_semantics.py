@@ -28,7 +28,7 @@ from tests.expressions.engines import (
     select_ids,
     select_values,
 )
-from tests.expressions.strategies import SCHEMA, filters, reference_dates, rows
+from tests.expressions.strategies import AREAS, SCHEMA, filters, reference_dates, rows
 
 tables = st.lists(rows(), min_size=1, max_size=8)
 Fetch = Callable[[str], Sequence[Sequence[Any]]]
@@ -38,10 +38,10 @@ def agree(
     fetch: Fetch, dialect: str, tree: Expr, table: list[dict[str, object]], today: date
 ) -> None:
     typed = check(tree, SCHEMA)
-    expected = [evaluate(typed, row, today) for row in table]
-    query = select_values(typed, today, dialect)
+    expected = [evaluate(typed, row, today, areas=AREAS) for row in table]
+    query = select_values(typed, today, dialect, areas=AREAS)
     assert [row[1] for row in fetch(query)] == expected, query
-    query = select_ids(typed, today, dialect)
+    query = select_ids(typed, today, dialect, areas=AREAS)
     assert [row[0] for row in fetch(query)] == [i for i, v in enumerate(expected) if v is True]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from accord.core.governance.findings import Severity
+from accord.core.governance.report import assessment_dict, assessment_text
 from accord.core.governance.request import SharingRequest
 from accord.core.identity import Role
 from accord.services.app import Accord
@@ -228,4 +230,315 @@ def test_an_invalid_or_malicious_cohort_blocks(sqlite_world: Accord, cohort: str
 
 
 def test_a_valid_cohort_passes(sqlite_world: Accord) -> None:
-    assert "COHORT_INVALID" not in codes(assess(sqlite_world, "lone-parents-outreach"))
+    document = example("lone-parents-outreach").model_dump(mode="json")
+    document["datasets"][0]["cohort"] = "benefit == 'IS' and lone_parent and in_area(postcode)"
+    found = codes(sqlite_world.requests.assess(SharingRequest.parse(document)))
+    assert "COHORT_INVALID" not in found
+
+
+# -- looking through labels (seed 001, 4.3.2) ----------------------------------------
+
+MAILSHOT_FIELDS = [
+    {"name": "forename", "justification": "To address the letter"},
+    {"name": "surname", "justification": "To address the letter"},
+    {"name": "address_line_1", "justification": "To post the letter"},
+    {"name": "postcode", "justification": "To post the letter"},
+]
+
+
+def mailshot(**more: Any) -> SharingRequest:
+    return with_fields(
+        example("lone-parents-outreach"), "dwp/benefit_claimants", MAILSHOT_FIELDS, **more
+    )
+
+
+def test_a_mailshot_is_blocked_whatever_its_purpose_is_called(sqlite_world: Accord) -> None:
+    as_outreach = codes(sqlite_world.requests.assess(mailshot()))
+    assert as_outreach["LEGAL_OUTREACH_BULK_IDENTIFIABLE"] is Severity.BLOCK
+    relabelled = sqlite_world.requests.assess(
+        mailshot(purpose_category="operational_service_delivery", gateway="dea-2017-part5")
+    )
+    blocked = {f.code: f for f in relabelled.blocking}
+    assert "LEGAL_BULK_BENEFITS_TO_LOCAL_AUTHORITY" in blocked
+    finding = blocked["LEGAL_BULK_BENEFITS_TO_LOCAL_AUTHORITY"]
+    assert "operational_service_delivery" in finding.reason
+    assert "dwp/claimants_by_output_area" in finding.fix
+    assert "dwp/benefit_claimants.address_line_1" in finding.reason
+    # Through a package, Delta Sharing or a query alike.
+    for channel in ("delta_sharing", "in_place_query"):
+        other = codes(
+            sqlite_world.requests.assess(
+                mailshot(purpose_category="customer_tracking", channels=[channel])
+            )
+        )
+        assert other["LEGAL_BULK_BENEFITS_TO_LOCAL_AUTHORITY"] is Severity.BLOCK
+
+
+def test_the_housing_benefit_gateway_leaves_the_scope_to_legal(sqlite_world: Accord) -> None:
+    found = codes(
+        sqlite_world.requests.assess(
+            mailshot(purpose_category="operational_service_delivery", gateway="ssaa-1992")
+        )
+    )
+    assert "LEGAL_BULK_BENEFITS_TO_LOCAL_AUTHORITY" not in found
+    assert found["LEGAL_BULK_BENEFITS_GATEWAY_SCOPE"] is Severity.WARN
+
+
+def test_without_identifiers_in_the_clear_there_is_no_bulk_finding(sqlite_world: Accord) -> None:
+    request = with_fields(
+        example("lone-parents-outreach"),
+        "dwp/benefit_claimants",
+        [
+            {
+                "name": "nino",
+                "justification": "link",
+                "transform": {"kind": "pseudonymise", "argument": "council-link"},
+            },
+            {"name": "postcode", "justification": "area"},
+        ],
+        purpose_category="operational_service_delivery",
+        form="pseudonymised",
+    )
+    found = codes(sqlite_world.requests.assess(request))
+    assert "LEGAL_BULK_BENEFITS_TO_LOCAL_AUTHORITY" not in found
+    assert "LEGAL_OUTREACH_BULK_IDENTIFIABLE" not in found
+
+
+def test_the_same_data_to_a_health_body_is_not_judged_as_local(sqlite_world: Accord) -> None:
+    request = mailshot(
+        requesting_organisation="nhse",
+        requester="nhse.analyst",
+        purpose_category="operational_service_delivery",
+        gateway="dea-2017-part5",
+    )
+    request = SharingRequest.parse(
+        {
+            **request.model_dump(mode="json"),
+            "datasets": [{"dataset": "dwp/benefit_claimants", "fields": MAILSHOT_FIELDS}],
+        }
+    )
+    found = codes(sqlite_world.requests.assess(request))
+    assert not {
+        "LEGAL_BULK_BENEFITS_TO_LOCAL_AUTHORITY",
+        "COHORT_WHOLE_NATIONAL_DATASET",
+        "COHORT_OUTSIDE_AREAS",
+    } & set(found)
+
+
+# -- a council's records keep to its areas ---------------------------------------------
+
+
+def cohort_request(cohort: str, **more: Any) -> SharingRequest:
+    document = mailshot(
+        purpose_category="operational_service_delivery", gateway="ssaa-1992", **more
+    ).model_dump(mode="json")
+    document["datasets"][0]["cohort"] = cohort
+    return SharingRequest.parse(document)
+
+
+def test_a_whole_national_dataset_with_no_cohort_is_a_finding(sqlite_world: Accord) -> None:
+    found = {f.code: f for f in sqlite_world.requests.assess(cohort_request("")).findings}
+    whole = found["COHORT_WHOLE_NATIONAL_DATASET"]
+    assert whole.severity is Severity.BLOCK
+    assert whole.subject == "dwp/benefit_claimants"
+    assert "(2 records)" in whole.reason
+    assert "in_area(postcode)" in whole.fix
+    assert "accord org update northshire --areas" in whole.fix
+
+
+def test_a_cohort_must_keep_to_the_councils_own_areas(sqlite_world: Accord) -> None:
+    undeclared = {
+        f.code: f
+        for f in sqlite_world.requests.assess(cohort_request("in_area(postcode)")).findings
+    }
+    assert "declares no areas" in undeclared["COHORT_OUTSIDE_AREAS"].reason
+    sqlite_world.identity.set_areas(sqlite_world.operator("test"), "northshire", ("E06000001",))
+    for cohort in (
+        "in_area(postcode)",
+        "benefit = 'IS' and in_area(postcode)",
+        "in_area(postcode, 'E06000001')",
+        "output_area = 'E06000001' or in_area(postcode)",
+    ):
+        assert "COHORT_OUTSIDE_AREAS" not in codes(
+            sqlite_world.requests.assess(cohort_request(cohort))
+        ), cohort
+    for cohort in (
+        "benefit = 'IS'",
+        "in_area(postcode) or lone_parent",
+        "in_area(postcode, 'E08000035')",
+        "not in_area(postcode)",
+    ):
+        found = {f.code: f for f in sqlite_world.requests.assess(cohort_request(cohort)).findings}
+        outside = found["COHORT_OUTSIDE_AREAS"]
+        assert outside.severity is Severity.BLOCK, cohort
+        assert "E06000001" in outside.reason
+        assert "in_area(postcode)" in outside.fix
+
+
+def test_pseudonymised_records_outside_the_area_are_a_warning(sqlite_world: Accord) -> None:
+    document = cohort_request("benefit = 'IS'", form="pseudonymised").model_dump(mode="json")
+    document["datasets"][0]["fields"] = [
+        {
+            "name": "nino",
+            "justification": "link",
+            "transform": {"kind": "pseudonymise", "argument": "council-link"},
+        }
+    ]
+    found = codes(sqlite_world.requests.assess(SharingRequest.parse(document)))
+    assert found["COHORT_OUTSIDE_AREAS"] is Severity.WARN
+
+
+def test_answers_and_aggregates_need_no_area_cohort(sqlite_world: Accord) -> None:
+    batch = with_fields(
+        example("lone-parents-outreach"),
+        "dwp/benefit_claimants",
+        [{"name": "nino", "justification": "to check"}],
+        purpose_category="eligibility_checking",
+        channels=["batch_validation"],
+    )
+    assert not {"COHORT_WHOLE_NATIONAL_DATASET", "COHORT_OUTSIDE_AREAS"} & set(
+        codes(sqlite_world.requests.assess(batch))
+    )
+
+
+# -- who may override --------------------------------------------------------------------
+
+
+def test_each_blocking_finding_says_who_may_override_it(sqlite_world: Accord) -> None:
+    assessment = sqlite_world.requests.assess(mailshot(dpia={}, gateway=""))
+    by_code = {f.code: f for f in assessment.blocking}
+    legal = by_code["LEGAL_OUTREACH_BULK_IDENTIFIABLE"]
+    assert [(m.organisation_id, m.role) for m in legal.override_by] == [("dwp", Role.LEGAL)]
+    assert legal.override_label() == "legal of dwp"
+    for finding in assessment.blocking:
+        assert finding.override_by or finding.override_label().startswith("no one")
+    for finding in assessment.findings:
+        if finding.severity is not Severity.BLOCK:
+            assert finding.override_by == ()
+    unknown = with_fields(
+        example("carers-vaccination"), "dwp/carers_allowance", [{"name": "shoe_size"}]
+    )
+    [field_finding] = [
+        f
+        for f in sqlite_world.requests.assess(unknown).blocking
+        if f.code == "CATALOGUE_UNKNOWN_FIELD"
+    ]
+    assert field_finding.override_by == ()
+    assert field_finding.override_label() == "no one: the request must change"
+    dpia = {f.code: f for f in assess(sqlite_world, "carers-vaccination", dpia={}).blocking}[
+        "DPIA_MISSING"
+    ]
+    assert [(m.organisation_id, m.role) for m in dpia.override_by] == [("dwp", Role.DPO)]
+
+
+def test_the_report_shows_who_may_override_and_the_questions(sqlite_world: Accord) -> None:
+    assessment = sqlite_world.requests.assess(mailshot())
+    text = assessment_text(assessment)
+    assert "may override: legal of dwp" in text
+    assert "Before approving (seed 001, paragraphs 19 and 51):" in text
+    assert "(not answered)" in text
+    body = assessment_dict(assessment)
+    outreach = next(f for f in body["findings"] if f["code"] == "LEGAL_OUTREACH_BULK_IDENTIFIABLE")
+    assert outreach["override_by"] == [{"organisation": "dwp", "role": "legal"}]
+    assert len(body["considerations"]) == 6
+
+
+# -- seed 001's questions (paragraphs 19 and 51) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Alternative:
+    option: str
+    why_rejected: str
+
+
+@dataclass(frozen=True)
+class Considerations:
+    """The shape of ``SharingRequest.considerations`` (added with the decision forms)."""
+
+    benefit_or_detriment: str = ""
+    cost_against_benefit: str = ""
+    fair_processing_information: str = ""
+    compatible_with_fair_processing: bool | None = None
+    operational_difference: str = ""
+    alternatives_considered: tuple[Alternative, ...] = ()
+
+
+ANSWERED = Considerations(
+    benefit_or_detriment="Carers are offered a vaccine earlier",
+    cost_against_benefit="Two days of analyst time against earlier protection",
+    fair_processing_information="DWP's privacy notice names the NHS for public health",
+    compatible_with_fair_processing=True,
+    operational_difference="GP practices invite carers without self-declaration",
+    alternatives_considered=(Alternative("Self-declaration only", "Reached too few carers"),),
+)
+
+
+def with_considerations(request: SharingRequest, considerations: Considerations) -> SharingRequest:
+    return request.model_copy(update={"considerations": considerations})
+
+
+def test_an_operational_identifiable_share_is_asked_seed_001s_questions(
+    sqlite_world: Accord,
+) -> None:
+    bare = sqlite_world.requests.assess(example("carers-vaccination"))
+    unanswered = {f.code: f for f in bare.findings}["CONSIDERATIONS_UNANSWERED"]
+    assert unanswered.severity is Severity.WARN
+    assert "6 of seed 001's questions" in unanswered.reason
+    assert all(answer == "" for _, answer in bare.considerations)
+    checklist = {c.item: c.satisfied for c in bare.checklist}
+    assert not checklist[
+        "Benefit or detriment, cost, fair processing, operational difference and alternatives "
+        "are considered"
+    ]
+    answered = sqlite_world.requests.assess(
+        with_considerations(example("carers-vaccination"), ANSWERED)
+    )
+    assert "CONSIDERATIONS_UNANSWERED" not in answered.codes()
+    shown = dict(answered.considerations)
+    assert shown["Is the share compatible with that fair-processing information?"] == "yes"
+    assert (
+        shown["Which alternatives were considered, and why were they rejected?"]
+        == "Self-declaration only (rejected: Reached too few carers)"
+    )
+    partial = sqlite_world.requests.assess(
+        with_considerations(
+            example("carers-vaccination"), Considerations(benefit_or_detriment="earlier jabs")
+        )
+    )
+    reason = {f.code: f for f in partial.findings}["CONSIDERATIONS_UNANSWERED"].reason
+    assert "5 of seed 001's questions" in reason
+    assert "operational difference" in reason
+
+
+def test_research_on_pseudonymised_data_is_not_asked_them(sqlite_world: Accord) -> None:
+    assert "CONSIDERATIONS_UNANSWERED" not in codes(
+        assess(sqlite_world, "trust-dwp-employment-spells")
+    )
+
+
+def test_a_share_incompatible_with_the_privacy_notice_blocks(sqlite_world: Accord) -> None:
+    incompatible = with_considerations(
+        example("carers-vaccination"),
+        Considerations(**{**ANSWERED.__dict__, "compatible_with_fair_processing": False}),
+    )
+    blocked = {f.code for f in sqlite_world.requests.assess(incompatible).blocking}
+    assert "LEGAL_FAIR_PROCESSING_INCOMPATIBLE" in blocked
+
+
+def test_in_area_without_declared_areas_could_not_run_and_blocks(sqlite_world: Accord) -> None:
+    document = example("carers-vaccination").model_dump(mode="json")
+    document["datasets"][0]["cohort"] = "in_area(postcode)"
+    request = SharingRequest.parse(document)
+    [finding] = [
+        f
+        for f in sqlite_world.requests.assess(request).blocking
+        if f.code == "COHORT_AREAS_UNDECLARED"
+    ]
+    assert "accord org update nhse --areas" in finding.fix
+    assert finding.override_by == ()
+    sqlite_world.identity.set_areas(sqlite_world.operator("test"), "nhse", ("E06000001",))
+    assert "COHORT_AREAS_UNDECLARED" not in sqlite_world.requests.assess(request).codes()
+    document["datasets"][0]["cohort"] = "in_area(postcode, 'E08000035')"
+    named = sqlite_world.requests.assess(SharingRequest.parse(document))
+    assert "COHORT_AREAS_UNDECLARED" not in named.codes()

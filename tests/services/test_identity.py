@@ -130,3 +130,43 @@ def test_roles_can_be_granted_and_revoked(accord: Accord) -> None:
     assert not accord.store.get_principal("bob").has_role("nhse", Role.ANALYST)
     with pytest.raises(ConflictError):
         accord.identity.grant_role(op, "bob", Membership("nhse", Role.REQUESTER))
+
+
+def test_an_organisation_declares_the_areas_it_serves(accord: Accord) -> None:
+    op = accord.operator("test")
+    council = accord.identity.create_organisation(
+        op,
+        "northshire",
+        "Northshire County Council",
+        OrgKind.LOCAL_AUTHORITY,
+        areas=("e06000002", "E06000001", "E06000001"),
+    )
+    assert council.areas == ("E06000001", "E06000002")
+    assert accord.store.get_organisation("northshire").areas == ("E06000001", "E06000002")
+    changed = accord.identity.set_areas(op, "northshire", ("E07000123",))
+    assert changed.areas == ("E07000123",)
+    assert accord.identity.set_areas(op, "northshire", ()).areas == ()
+    [event] = accord.store.audit_events(AuditFilter(action="org.areas", limit=1))
+    assert event.decision == "allow"
+
+
+@pytest.mark.parametrize("bad", ["E1234", "X06000001", "E0600000A", "E01000001", ""])
+def test_a_malformed_area_code_is_refused_naming_the_form(accord: Accord, bad: str) -> None:
+    with pytest.raises(ValidationError, match=r"areas: .*E06000001"):
+        accord.identity.create_organisation(
+            accord.operator(), "leeds", "Leeds", OrgKind.LOCAL_AUTHORITY, areas=(bad,)
+        )
+    with pytest.raises(Exception, match="no organisation"):
+        accord.store.get_organisation("leeds")
+
+
+def test_only_platform_admins_change_areas(accord: Accord) -> None:
+    _setup(accord)
+    bob = accord.identity.authenticate(
+        accord.identity.issue_token(accord.operator(), "bob")[1], "test", accord.platform_org
+    )
+    with pytest.raises(PermissionDenied):
+        accord.identity.set_areas(bob, "nhse", ("E06000001",))
+    [event] = accord.store.audit_events(AuditFilter(action="org.areas", decision="deny"))
+    assert event.reason
+    assert accord.store.get_organisation("nhse").areas == ()

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from accord.core.problems import problem_message
 from accord.errors import AccordError, AuthenticationError, ValidationError
 
 __all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handlers"]
@@ -74,7 +75,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            {"location": ".".join(str(p) for p in e["loc"]), "message": problem_message(e)}
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"location": "request", "message": "invalid"}

@@ -35,12 +35,27 @@ class OrganisationIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: OrgKind
     assurances: list[AssuranceIn] = []
+    areas: list[str] = Field(
+        default=[],
+        max_length=500,
+        description="Local authority district codes it serves",
+        examples=[["E06000001"]],
+    )
+
+
+class AreasIn(BaseModel):
+    areas: list[str] = Field(
+        max_length=500,
+        description="Local authority district codes it serves (replaces the list)",
+        examples=[["E06000001", "E06000002"]],
+    )
 
 
 class OrganisationOut(BaseModel):
     id: str
     name: str
     kind: OrgKind
+    areas: list[str] = []
     assurances: list[AssuranceOut]
 
     @classmethod
@@ -49,6 +64,7 @@ class OrganisationOut(BaseModel):
             id=org.id,
             name=org.name,
             kind=org.kind,
+            areas=list(org.areas),
             assurances=[
                 AssuranceOut(
                     scheme=a.scheme,

@@ -31,6 +31,7 @@ from accord.core.governance.report import assessment_dict, assessment_text
 from accord.core.governance.request import SharingRequest
 from accord.core.governance.workflow import RequestState
 from accord.core.identity import Role
+from accord.core.problems import problem_location, problem_message
 from accord.errors import ValidationError
 from accord.fsutil import write_atomic
 from accord.services.decisions import verify_agreement
@@ -65,7 +66,7 @@ def load_request(path: Path) -> SharingRequest:
     try:
         return SharingRequest.parse(document)
     except PydanticValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = [f"{problem_location(e)}: {problem_message(e)}" for e in exc.errors()]
         raise ValidationError(
             f"{path} is not a valid request:\n  " + "\n  ".join(problems)
         ) from exc

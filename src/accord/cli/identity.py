@@ -46,6 +46,21 @@ def parse_assurance(text: str) -> Assurance:
     return Assurance(kind, reference, expires_on)
 
 
+AreasOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--areas",
+        help="Local authority district codes it serves, comma-separated or repeated, "
+        "e.g. E06000001,E06000002.",
+    ),
+]
+
+
+def parse_areas(values: list[str] | None) -> tuple[str, ...]:
+    """``--areas E06000001,E06000002`` (or repeated): the codes, not yet validated."""
+    return tuple(code for value in values or () for code in value.split(",") if code.strip())
+
+
 def parse_membership(text: str) -> Membership:
     """``ORG:ROLE``, e.g. ``dwp:data_owner``."""
     org, _, role = text.partition(":")
@@ -67,12 +82,31 @@ def org_create(
         list[str] | None,
         typer.Option(help="SCHEME:REFERENCE:EXPIRES, repeatable, e.g. iso_27001:IS-1:2027-03-31."),
     ] = None,
+    areas: AreasOption = None,
 ) -> None:
     """Register an organisation."""
     app = open_app()
     assurances = tuple(parse_assurance(a) for a in assurance or ())
-    org = app.identity.create_organisation(app.operator(), org_id, name, kind, assurances)
+    org = app.identity.create_organisation(
+        app.operator(), org_id, name, kind, assurances, parse_areas(areas)
+    )
     console.print(f"Created organisation [bold]{org.id}[/] ({org.kind.value}): {org.name}")
+    if org.areas:
+        console.print(f"Serves {', '.join(org.areas)}", highlight=False)
+
+
+@org_app.command("update")
+@handles_errors
+def org_update(
+    org_id: Annotated[str, typer.Argument(help="Organisation id.")],
+    areas: AreasOption = None,
+) -> None:
+    """Change what an organisation declares: the local authority districts it serves."""
+    if areas is None:
+        raise ValidationError("--areas: give the districts it serves (an empty string for none)")
+    app = open_app()
+    org = app.identity.set_areas(app.operator(), org_id, parse_areas(areas))
+    console.print(f"{org.id} serves {', '.join(org.areas) or 'no declared areas'}", highlight=False)
 
 
 @org_app.command("assure")
@@ -101,6 +135,7 @@ def org_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")
                     "id": o.id,
                     "name": o.name,
                     "kind": o.kind.value,
+                    "areas": list(o.areas),
                     "assurances": [
                         {
                             "scheme": a.scheme.value,
@@ -116,12 +151,13 @@ def org_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")
         return
     table(
         "Organisations",
-        ["id", "name", "kind", "valid assurance"],
+        ["id", "name", "kind", "areas", "valid assurance"],
         [
             (
                 o.id,
                 o.name,
                 o.kind.value,
+                ", ".join(o.areas),
                 ", ".join(f"{a.scheme.value} to {a.expires_on}" for a in o.valid_assurances(today))
                 or "none",
             )

@@ -7,6 +7,8 @@ authority and an auditor nowhere else. Every permission decision in
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -21,7 +23,32 @@ __all__ = [
     "PrincipalKind",
     "Role",
     "Token",
+    "area_codes",
 ]
+
+_AREA_CODE = re.compile(r"(E0[6-9]|W06|S12|N09)[0-9]{6}")
+"""A local authority district code in the ONS shape: England's unitary (E06), non-metropolitan
+(E07), metropolitan (E08) and London (E09) districts, Welsh (W06), Scottish (S12) and
+Northern Irish (N09) ones."""
+
+
+def area_codes(codes: Iterable[str]) -> tuple[str, ...]:
+    """Validated, de-duplicated, sorted district codes; a bad one is named with the form.
+
+    An organisation serves the areas it declares, and the assessment holds a local
+    authority's requests to them, so a mistyped code must fail here rather than silently
+    match nothing.
+    """
+    cleaned = []
+    for code in codes:
+        value = code.strip().upper()
+        if not _AREA_CODE.fullmatch(value):
+            raise ValueError(
+                f"area {code!r} is not a local authority district code: expected a code like "
+                "E06000001 (E06, E07, E08, E09, W06, S12 or N09 and six digits)"
+            )
+        cleaned.append(value)
+    return tuple(sorted(set(cleaned)))
 
 
 class OrgKind(StrEnum):
@@ -76,6 +103,9 @@ class Organisation:
     kind: OrgKind
     assurances: tuple[Assurance, ...] = ()
     created_at: datetime | None = None
+    areas: tuple[str, ...] = ()
+    """The local authority districts it serves (see :func:`area_codes`): a local authority's
+    requests are expected to keep to them, and ``in_area(field)`` in a cohort means them."""
 
     def valid_assurances(self, day: date) -> tuple[Assurance, ...]:
         return tuple(a for a in self.assurances if a.is_valid_on(day))

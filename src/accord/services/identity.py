@@ -16,6 +16,7 @@ from accord.core.identity import (
     Principal,
     PrincipalKind,
     Token,
+    area_codes,
 )
 from accord.core.permissions import (
     Caller,
@@ -49,6 +50,13 @@ def _slug(kind: str, value: str) -> str:
     return value
 
 
+def _areas(codes: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        return area_codes(codes)
+    except ValueError as exc:
+        raise ValidationError(f"areas: {exc}") from exc
+
+
 class IdentityService:
     def __init__(self, store: Store, *, token_ttl_days: int) -> None:
         self.store = store
@@ -63,7 +71,9 @@ class IdentityService:
         name: str,
         kind: OrgKind,
         assurances: tuple[Assurance, ...] = (),
+        areas: tuple[str, ...] = (),
     ) -> Organisation:
+        """Register an organisation; ``areas`` are the local authority districts it serves."""
         event = authorise(
             self.store,
             caller,
@@ -73,6 +83,7 @@ class IdentityService:
             organisation=org_id,
             name=name,
             kind=kind.value,
+            areas=list(areas),
         )
         if not name.strip():
             raise ValidationError("an organisation needs a name")
@@ -82,8 +93,22 @@ class IdentityService:
             kind=kind,
             assurances=assurances,
             created_at=self.store.clock(),
+            areas=_areas(areas),
         )
         return self.store.add_organisation(org, audit=event)
+
+    def set_areas(self, caller: Caller, org_id: str, areas: tuple[str, ...]) -> Organisation:
+        """Replace the districts ``org_id`` serves (platform admins, like every org change)."""
+        event = authorise(
+            self.store,
+            caller,
+            can_manage_organisations(caller),
+            action="org.areas",
+            obj=f"org:{org_id}",
+            organisation=org_id,
+            areas=list(areas),
+        )
+        return self.store.set_organisation_areas(org_id, _areas(areas), audit=event)
 
     def add_assurance(self, caller: Caller, org_id: str, assurance: Assurance) -> Organisation:
         event = authorise(

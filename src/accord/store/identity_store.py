@@ -24,6 +24,7 @@ from accord.store.base import StoreBase
 from accord.store.models import (
     AssuranceRow,
     MembershipRow,
+    OrganisationAreaRow,
     OrganisationRow,
     PrincipalRow,
     TokenRow,
@@ -65,6 +66,13 @@ class IdentityStore(StoreBase):
                 Assurance(AssuranceScheme(a.scheme), a.reference, a.expires_on) for a in assurances
             ),
             created_at=row.created_at,
+            areas=tuple(
+                conn.execute(
+                    select(OrganisationAreaRow.area_code)
+                    .where(OrganisationAreaRow.organisation_id == org_id)
+                    .order_by(OrganisationAreaRow.area_code)
+                ).scalars()
+            ),
         )
 
     def get_organisation(self, org_id: str) -> Organisation:
@@ -92,9 +100,33 @@ class IdentityStore(StoreBase):
             )
             for assurance in org.assurances:
                 self._insert_assurance(conn, org.id, assurance)
+            self._insert_areas(conn, org.id, org.areas)
 
         self._write(audit, change)
         return org
+
+    @staticmethod
+    def _insert_areas(conn: Connection, org_id: str, areas: tuple[str, ...]) -> None:
+        if areas:
+            conn.execute(
+                insert(OrganisationAreaRow),
+                [{"organisation_id": org_id, "area_code": code} for code in areas],
+            )
+
+    def set_organisation_areas(
+        self, org_id: str, areas: tuple[str, ...], *, audit: AuditEvent
+    ) -> Organisation:
+        """Replace the districts ``org_id`` serves, with the audit event, in one transaction."""
+
+        def change(conn: Connection) -> None:
+            self._load_organisation(conn, org_id)
+            conn.execute(
+                delete(OrganisationAreaRow).where(OrganisationAreaRow.organisation_id == org_id)
+            )
+            self._insert_areas(conn, org_id, areas)
+
+        self._write(audit, change)
+        return self.get_organisation(org_id)
 
     @staticmethod
     def _insert_assurance(conn: Connection, org_id: str, assurance: Assurance) -> None:

@@ -66,6 +66,15 @@ class AssuranceRow(Base):
     expires_on: Mapped[date] = mapped_column(Date)
 
 
+class OrganisationAreaRow(Base):
+    """A local authority district an organisation serves (``Organisation.areas``)."""
+
+    __tablename__ = "organisation_areas"
+
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+
+
 class PrincipalRow(Base):
     __tablename__ = "principals"
 

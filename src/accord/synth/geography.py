@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from accord.core.expressions.areas import AreaLookup, lookup_from_rows
 from accord.synth.streams import IntArray, Streams, cumulative
 
 __all__ = [
@@ -169,6 +170,10 @@ class Geography:
                 "region_name": region_names.take(pa.array(region)),
             }
         )
+
+    def area_lookup(self, served: tuple[str, ...] = ()) -> AreaLookup:
+        """Where each postcode, output area and LSOA lies: what ``in_area`` compiles with."""
+        return lookup_from_rows(self.postcode_directory().to_pylist(), served=served)
 
     def postcode_directory(self) -> pa.Table:
         """Every postcode with its output area, like the ONS postcode directory."""

@@ -59,6 +59,8 @@ class AssessmentOut(BaseModel):
     published_alternatives: list[str]
     dpia_required_because: list[str]
     ico_checklist: list[dict[str, Any]]
+    considerations: list[dict[str, Any]] = []
+    """Seed 001's questions (paragraphs 19 and 51) with the request's answers."""
 
 
 class SubmitOut(BaseModel):

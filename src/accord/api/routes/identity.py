@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 
 from accord.api.deps import AccordDep, CallerDep
 from accord.api.schemas import (
+    AreasIn,
     AssuranceIn,
     IssuedToken,
     MembershipIO,
@@ -40,8 +41,20 @@ def create_organisation(
 ) -> OrganisationOut:
     """Register an organisation (platform admins only)."""
     org = accord.identity.create_organisation(
-        caller, body.id, body.name, body.kind, tuple(_assurance(a) for a in body.assurances)
+        caller,
+        body.id,
+        body.name,
+        body.kind,
+        tuple(_assurance(a) for a in body.assurances),
+        tuple(body.areas),
     )
+    return OrganisationOut.of(org, date.today())
+
+
+@router.put("/organisations/{org_id}/areas", response_model=OrganisationOut)
+def set_areas(org_id: str, body: AreasIn, accord: AccordDep, caller: CallerDep) -> OrganisationOut:
+    """Replace the local authority districts an organisation serves (platform admins only)."""
+    org = accord.identity.set_areas(caller, org_id, tuple(body.areas))
     return OrganisationOut.of(org, date.today())
 
 

@@ -12,10 +12,11 @@ and it travels through four pure steps, each its own module:
 ``to_sqlglot``   typed tree + reference date -> sqlglot expression (never SQL text)
 ``describe``     tree -> canonical text, so ``parse(describe(t)) == t``
 
-``columns`` lists what a filter reads (for minimisation) and ``evaluate`` is the
-pure-Python reference the compiled SQL is tested against. ``today()`` is always the
-reference date the caller passes, never the clock, so a plan compiled twice is the
-same plan. See ``docs/expressions.md`` for the language.
+``in_area(field)`` needs the geography, an :class:`AreaLookup` passed as ``areas=``
+when compiling or evaluating. ``columns`` lists what a filter reads (for minimisation)
+and ``evaluate`` is the pure-Python reference the compiled SQL is tested against.
+``today()`` is always the reference date the caller passes, never the clock, so a plan
+compiled twice is the same plan. See ``docs/expressions.md`` for the language.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from accord.core.expressions import describe as _describe
+from accord.core.expressions.areas import AreaLookup, lookup_from_rows
 from accord.core.expressions.compile import DIALECTS, to_sql, to_sqlglot
 from accord.core.expressions.errors import ExpressionError, FilterSyntaxError, FilterTypeError
 from accord.core.expressions.evaluate import evaluate, matches
@@ -33,6 +35,7 @@ from accord.core.vocabulary import DataType
 
 __all__ = [
     "DIALECTS",
+    "AreaLookup",
     "ExpressionError",
     "FilterSyntaxError",
     "FilterTypeError",
@@ -41,6 +44,7 @@ __all__ = [
     "columns",
     "describe",
     "evaluate",
+    "lookup_from_rows",
     "matches",
     "parse",
     "parse_checked",

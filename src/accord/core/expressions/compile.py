@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlglot import exp
 
+from accord.core.expressions.areas import AreaLookup
 from accord.core.expressions.describe import columns
 from accord.core.expressions.errors import FilterTypeError
 from accord.core.expressions.evaluate import evaluate
@@ -29,14 +30,19 @@ from accord.core.expressions.nodes import (
     DateShift,
     DecimalLiteral,
     Expr,
+    InArea,
     InList,
     IntegerLiteral,
     IsNull,
+    Like,
+    Lower,
     Not,
     NullLiteral,
     Or,
+    StartsWith,
     StringLiteral,
     Today,
+    Upper,
 )
 from accord.core.expressions.typecheck import TypedExpression
 from accord.core.vocabulary import DataType
@@ -66,14 +72,37 @@ _ATOMS = (
 )
 
 
-def to_sqlglot(typed: TypedExpression, reference_date: date) -> exp.Expression:
-    """The filter as a sqlglot boolean expression, with ``today()`` = ``reference_date``."""
-    return _Compiler(typed, reference_date).node(typed.expression)
+_LOWER_CASE = "abcdefghijklmnopqrstuvwxyz"
+_UPPER_CASE = _LOWER_CASE.upper()
 
 
-def to_sql(typed: TypedExpression, reference_date: date, dialect: str = "duckdb") -> str:
+def to_sqlglot(
+    typed: TypedExpression, reference_date: date, *, areas: AreaLookup | None = None
+) -> exp.Expression:
+    """The filter as a sqlglot boolean expression, with ``today()`` = ``reference_date``.
+
+    ``areas`` is the geography ``in_area`` is resolved with, and the districts the
+    recipient serves; a filter using ``in_area`` without it is refused, never widened.
+    """
+    return _Compiler(typed, reference_date, areas).node(typed.expression)
+
+
+def to_sql(
+    typed: TypedExpression,
+    reference_date: date,
+    dialect: str = "duckdb",
+    *,
+    areas: AreaLookup | None = None,
+) -> str:
     """The filter rendered for one dialect, e.g. for a ``WHERE`` clause or a snapshot."""
-    return to_sqlglot(typed, reference_date).sql(dialect=dialect)
+    return to_sqlglot(typed, reference_date, areas=areas).sql(dialect=dialect)
+
+
+def _translate(value: exp.Expression, source: str, target: str) -> exp.Expression:
+    """Letters a to z mapped one for one: the same on every engine, whatever its locale."""
+    return exp.Translate(
+        this=value, from_=exp.Literal.string(source), to=exp.Literal.string(target)
+    )
 
 
 def date_literal(value: date) -> exp.Expression:
@@ -82,9 +111,12 @@ def date_literal(value: date) -> exp.Expression:
 
 
 class _Compiler:
-    def __init__(self, typed: TypedExpression, reference_date: date) -> None:
+    def __init__(
+        self, typed: TypedExpression, reference_date: date, areas: AreaLookup | None
+    ) -> None:
         self.types = dict(typed.columns_read)
         self.today = reference_date
+        self.areas = areas
 
     def node(self, node: Expr) -> exp.Expression:
         folded = self.fold(node)
@@ -132,6 +164,22 @@ class _Compiler:
             case IsNull(operand, negated):
                 test = exp.Is(this=self.operand(operand), expression=exp.Null())
                 return exp.Not(this=test) if negated else test
+            case Lower(operand):
+                return _translate(self.operand(operand), _UPPER_CASE, _LOWER_CASE)
+            case Upper(operand):
+                return _translate(self.operand(operand), _LOWER_CASE, _UPPER_CASE)
+            case Like(operand, pattern, negated):
+                like = exp.Like(this=self.operand(operand), expression=self.operand(pattern))
+                return exp.Not(this=like) if negated else like
+            case StartsWith(operand, StringLiteral(prefix)):
+                start = exp.Substring(
+                    this=self.operand(operand),
+                    start=exp.Literal.number(1),
+                    length=exp.Literal.number(len(prefix)),
+                )
+                return exp.EQ(this=start, expression=exp.Literal.string(prefix))
+            case InArea(operand, codes):
+                return self.in_area(node, operand, codes)
             case Not(operand):
                 return exp.Not(this=self.operand(operand))
             case And(left, right):
@@ -154,6 +202,31 @@ class _Compiler:
         """An operand of "and": only an "or" binds more loosely and needs parentheses."""
         compiled = self.node(node)
         return exp.Paren(this=compiled) if isinstance(node, Or) else compiled
+
+    def in_area(self, node: Expr, operand: Expr, codes: tuple[str, ...]) -> exp.Expression:
+        """``normalised(operand) IN (every place in the districts)``: one list, no join."""
+        if self.areas is None:
+            raise FilterTypeError(
+                "in_area() needs the geography to resolve places to districts; "
+                "compile the filter with areas=",
+                offset=node.at,
+            )
+        wanted = codes or self.areas.served
+        if not wanted:
+            raise FilterTypeError(
+                "in_area() without district codes means the recipient's areas, and it "
+                "declares none (`accord org update ID --areas …`)",
+                offset=node.at,
+            )
+        spaceless = exp.Replace(
+            this=self.operand(operand),
+            expression=exp.Literal.string(" "),
+            replacement=exp.Literal.string(""),
+        )
+        return exp.In(
+            this=_translate(spaceless, _LOWER_CASE, _UPPER_CASE),
+            expressions=[exp.Literal.string(code) for code in self.areas.members(wanted)],
+        )
 
     def fold(self, node: Expr) -> exp.Expression | None:
         """Date arithmetic over constants, done now: a date or an integer literal."""

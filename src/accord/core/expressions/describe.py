@@ -20,16 +20,22 @@ from accord.core.expressions.nodes import (
     DateShift,
     DecimalLiteral,
     Expr,
+    InArea,
     InList,
     IntegerLiteral,
     IsNull,
+    Like,
+    Lower,
     Not,
     NullLiteral,
     Or,
+    StartsWith,
     StringLiteral,
     Today,
+    Upper,
     children,
 )
+from accord.core.expressions.parser import FUNCTIONS
 from accord.core.expressions.tokens import KEYWORDS
 
 __all__ = ["columns", "describe", "quote_identifier", "quote_string"]
@@ -51,7 +57,7 @@ def quote_identifier(name: str) -> str:
         and not name[0].isdigit()
         and set(name) <= _BARE
         and name.lower() not in KEYWORDS
-        and name.lower() not in ("today", "age")
+        and name.lower() not in FUNCTIONS
     )
     return name if bare else '"' + name.replace('"', '""') + '"'
 
@@ -69,7 +75,7 @@ def _strength(node: Expr) -> int:
             return _AND
         case Not():
             return _NOT
-        case Comparison() | InList() | Between() | IsNull():
+        case Comparison() | InList() | Between() | IsNull() | Like():
             return _PREDICATE
         case DateShift():
             return _ADDITIVE
@@ -103,6 +109,18 @@ def describe(node: Expr) -> str:
             return "today()"
         case Age(operand):
             return f"age({describe(operand)})"
+        case Lower(operand):
+            return f"lower({describe(operand)})"
+        case Upper(operand):
+            return f"upper({describe(operand)})"
+        case StartsWith(operand, prefix):
+            return f"starts_with({describe(operand)}, {describe(prefix)})"
+        case InArea(operand, areas):
+            codes = "".join(f", {quote_string(code)}" for code in areas)
+            return f"in_area({describe(operand)}{codes})"
+        case Like(operand, pattern, negated):
+            word = "not like" if negated else "like"
+            return f"{_in(operand, _ADDITIVE)} {word} {_in(pattern, _ADDITIVE)}"
         case DateShift(operand, subtract, amount, unit):
             sign = "-" if subtract else "+"
             plural = "" if amount == 1 else "s"

@@ -9,12 +9,14 @@ Kleene's tables, and a row is selected only when the filter is ``True``.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from accord.core.expressions import dates
+from accord.core.expressions.areas import AreaLookup
 from accord.core.expressions.errors import ExpressionError
 from accord.core.expressions.nodes import (
     Age,
@@ -28,14 +30,19 @@ from accord.core.expressions.nodes import (
     DateShift,
     DecimalLiteral,
     Expr,
+    InArea,
     InList,
     IntegerLiteral,
     IsNull,
+    Like,
+    Lower,
     Not,
     NullLiteral,
     Or,
+    StartsWith,
     StringLiteral,
     Today,
+    Upper,
 )
 from accord.core.expressions.typecheck import TypedExpression
 
@@ -51,23 +58,42 @@ _OPERATORS: dict[CompareOp, Callable[[Any, Any], bool]] = {
 }
 
 
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def like_regex(pattern: str) -> re.Pattern[str]:
+    """SQL ``LIKE`` as a regular expression: ``%`` any run, ``_`` one character."""
+    parts = (".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.DOTALL)
+
+
 def matches(
-    expression: Expr | TypedExpression, row: Mapping[str, object], reference_date: date
+    expression: Expr | TypedExpression,
+    row: Mapping[str, object],
+    reference_date: date,
+    *,
+    areas: AreaLookup | None = None,
 ) -> bool:
     """Whether the filter selects ``row``: true, not false and not unknown."""
-    return evaluate(expression, row, reference_date) is True
+    return evaluate(expression, row, reference_date, areas=areas) is True
 
 
 def evaluate(
-    expression: Expr | TypedExpression, row: Mapping[str, object], reference_date: date
+    expression: Expr | TypedExpression,
+    row: Mapping[str, object],
+    reference_date: date,
+    *,
+    areas: AreaLookup | None = None,
 ) -> object:
     """The value of ``expression`` for ``row`` (column name to Python value, None for NULL).
 
     Pass a checked :class:`TypedExpression` so date-like strings are already dates;
     an unchecked tree that compares unlike values raises :class:`ExpressionError`.
+    ``areas`` is the geography ``in_area`` reads (required only if the filter uses it).
     """
     node = expression.expression if isinstance(expression, TypedExpression) else expression
-    return _Evaluator(row, reference_date).value(node)
+    return _Evaluator(row, reference_date, areas).value(node)
 
 
 def _same_footing(left: Any, right: Any) -> tuple[Any, Any]:
@@ -115,9 +141,12 @@ def _not(value: bool | None) -> bool | None:
 
 
 class _Evaluator:
-    def __init__(self, row: Mapping[str, object], reference_date: date) -> None:
+    def __init__(
+        self, row: Mapping[str, object], reference_date: date, areas: AreaLookup | None
+    ) -> None:
         self.row = row
         self.today = reference_date
+        self.areas = areas
 
     def truth(self, node: Expr) -> bool | None:
         value = self.value(node)
@@ -165,6 +194,23 @@ class _Evaluator:
                 return _not(inside) if negated else inside
             case IsNull(operand, negated):
                 return (self.value(operand) is None) != negated
+            case Lower(operand) | Upper(operand):
+                text = self.value(operand)
+                table = _LOWER if isinstance(node, Lower) else _UPPER
+                return None if text is None else _as_text(text).translate(table)
+            case Like(operand, pattern, negated):
+                text, wanted = self.value(operand), self.value(pattern)
+                if text is None or wanted is None:
+                    return None
+                found = like_regex(_as_text(wanted)).fullmatch(_as_text(text)) is not None
+                return found != negated
+            case StartsWith(operand, prefix):
+                text, start = self.value(operand), self.value(prefix)
+                if text is None or start is None:
+                    return None
+                return _as_text(text).startswith(_as_text(start))
+            case InArea(operand, codes):
+                return self.in_area(node, self.value(operand), codes)
             case Not(operand):
                 return _not(self.truth(operand))
             case And(left, right):
@@ -173,12 +219,30 @@ class _Evaluator:
                 return _or(self.truth(left), self.truth(right))
         raise TypeError(f"not an expression node: {node!r}")  # pragma: no cover
 
+    def in_area(self, node: Expr, value: object, codes: tuple[str, ...]) -> bool | None:
+        if self.areas is None:
+            raise ExpressionError("in_area() needs the geography: pass areas=", offset=node.at)
+        wanted = codes or self.areas.served
+        if not wanted:
+            raise ExpressionError(
+                "in_area() names no districts and the recipient declares none", offset=node.at
+            )
+        if value is None:
+            return None
+        return self.areas.district(_as_text(value)) in wanted
+
     def member(self, value: object, items: tuple[Expr, ...]) -> bool | None:
         """SQL ``in``: true on a match; otherwise unknown if anything was NULL."""
         result: bool | None = False
         for item in items:
             result = _or(result, compare(CompareOp.EQ, value, self.value(item)))
         return result
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise ExpressionError(f"expected text, got {value!r}")
 
 
 def _as_date(value: object) -> date:

@@ -28,16 +28,21 @@ __all__ = [
     "DateShift",
     "DecimalLiteral",
     "Expr",
+    "InArea",
     "InList",
     "IntegerLiteral",
     "IsNull",
+    "Like",
     "Literal",
+    "Lower",
     "Not",
     "NullLiteral",
     "Or",
+    "StartsWith",
     "StringLiteral",
     "Today",
     "Unit",
+    "Upper",
     "children",
     "depth",
 ]
@@ -172,6 +177,56 @@ class IsNull:
 
 
 @dataclass(frozen=True, slots=True)
+class Like:
+    """``operand like 'pattern'``: ``%`` any run of characters, ``_`` one; case-sensitive."""
+
+    operand: Expr
+    pattern: Expr
+    negated: bool = False
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class StartsWith:
+    """``starts_with(operand, 'prefix')``: the text begins with ``prefix``, as written."""
+
+    operand: Expr
+    prefix: Expr
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Lower:
+    """``lower(operand)``: the letters A to Z made a to z, and nothing else changed."""
+
+    operand: Expr
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class Upper:
+    """``upper(operand)``: the letters a to z made A to Z, and nothing else changed."""
+
+    operand: Expr
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
+class InArea:
+    """``in_area(operand[, 'E06000001', …])``: the postcode, output area, LSOA or district
+    code in ``operand`` lies in one of ``areas`` (local authority district codes).
+
+    With no codes it means the districts the recipient serves, bound when the filter is
+    compiled (:class:`accord.core.expressions.areas.AreaLookup`), so one agreement's cohort
+    follows the organisation's declared areas.
+    """
+
+    operand: Expr
+    areas: tuple[str, ...] = ()
+    at: int = _at()
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     operand: Expr
     at: int = _at()
@@ -205,6 +260,11 @@ Expr = (
     | InList
     | Between
     | IsNull
+    | Like
+    | StartsWith
+    | Lower
+    | Upper
+    | InArea
     | Not
     | And
     | Or
@@ -214,9 +274,23 @@ Expr = (
 def children(node: Expr) -> tuple[Expr, ...]:
     """The direct sub-expressions of ``node``, in reading order."""
     match node:
-        case Age(operand) | DateShift(operand) | IsNull(operand) | Not(operand):
+        case (
+            Age(operand)
+            | DateShift(operand)
+            | IsNull(operand)
+            | Not(operand)
+            | Lower(operand)
+            | Upper(operand)
+            | InArea(operand)
+        ):
             return (operand,)
-        case Comparison(_, left, right) | And(left, right) | Or(left, right):
+        case (
+            Comparison(_, left, right)
+            | And(left, right)
+            | Or(left, right)
+            | Like(left, right)
+            | StartsWith(left, right)
+        ):
             return (left, right)
         case InList(operand, items):
             return (operand, *items)

@@ -25,15 +25,20 @@ from accord.core.expressions.nodes import (
     DateShift,
     DecimalLiteral,
     Expr,
+    InArea,
     InList,
     IntegerLiteral,
     IsNull,
+    Like,
+    Lower,
     Not,
     NullLiteral,
     Or,
+    StartsWith,
     StringLiteral,
     Today,
     Unit,
+    Upper,
     depth,
 )
 from accord.core.expressions.tokens import Kind, Token, tokenize
@@ -41,6 +46,7 @@ from accord.core.expressions.tokens import Kind, Token, tokenize
 __all__ = [
     "BIGINT_MAX",
     "BIGINT_MIN",
+    "FUNCTIONS",
     "MAX_DECIMAL_DIGITS",
     "MAX_DEPTH",
     "MAX_INTERVAL",
@@ -83,7 +89,9 @@ _UNITS = {
     "years": Unit.YEAR,
 }
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_FUNCTIONS = "only today() and age(column) may be called"
+FUNCTIONS = ("today", "age", "lower", "upper", "starts_with", "in_area")
+"""Every function a filter may call; a column of one of these names is fine unless called."""
+_FUNCTIONS = "the functions are " + ", ".join(f"{name}()" for name in FUNCTIONS)
 
 
 def parse(text: str) -> Expr:
@@ -210,9 +218,12 @@ class _Parser:
         negated = self.at_keyword("not")
         if negated:
             nxt = self.tokens[self.i + 1]
-            if not (nxt.kind is Kind.KEYWORD and nxt.text in ("in", "between")):
-                raise self.error("'in' or 'between' after 'not'", nxt)
+            if not (nxt.kind is Kind.KEYWORD and nxt.text in ("in", "between", "like")):
+                raise self.error("'in', 'between' or 'like' after 'not'", nxt)
             self.advance()
+        if self.at_keyword("like"):
+            self.advance()
+            return Like(left, self.additive(), negated, at=token.offset)
         if self.at_keyword("in"):
             self.advance()
             return InList(left, self.in_items(), negated, at=token.offset)
@@ -327,14 +338,35 @@ class _Parser:
 
     def call(self, name: Token) -> Expr:
         function = name.text.lower()
-        if function not in ("today", "age"):
+        if function not in FUNCTIONS:
             raise FilterSyntaxError(
                 f"unknown function {name.text!r}: {_FUNCTIONS}", text=self.text, offset=name.offset
             )
         self.advance()  # the "("
+        at = name.offset
         if function == "today":
             self.expect(Kind.RPAREN, "')': today() takes no arguments")
-            return Today(at=name.offset)
+            return Today(at=at)
         operand = self.or_()
-        self.expect(Kind.RPAREN, "')': age() takes one argument")
-        return Age(operand, at=name.offset)
+        if function == "starts_with":
+            self.expect(Kind.COMMA, "',': starts_with(text, 'prefix') takes two arguments")
+            prefix = self.or_()
+            self.expect(Kind.RPAREN, "')': starts_with(text, 'prefix') takes two arguments")
+            return StartsWith(operand, prefix, at=at)
+        if function == "in_area":
+            return InArea(operand, self.area_codes(), at=at)
+        self.expect(Kind.RPAREN, f"')': {function}() takes one argument")
+        if function == "lower":
+            return Lower(operand, at=at)
+        if function == "upper":
+            return Upper(operand, at=at)
+        return Age(operand, at=at)
+
+    def area_codes(self) -> tuple[str, ...]:
+        """The quoted district codes after ``in_area(field``, up to the closing ``)``."""
+        codes: list[str] = []
+        while self.token.kind is Kind.COMMA:
+            self.advance()
+            codes.append(self.expect(Kind.STRING, "a quoted district code, like 'E06000001'").text)
+        self.expect(Kind.RPAREN, "',' and a district code, or ')' to close in_area(")
+        return tuple(codes)

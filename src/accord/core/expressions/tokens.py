@@ -24,6 +24,7 @@ KEYWORDS = frozenset(
         "in",
         "interval",
         "is",
+        "like",
         "not",
         "null",
         "or",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from accord.core.expressions.areas import is_district
 from accord.core.expressions.describe import describe
 from accord.core.expressions.errors import FilterTypeError
 from accord.core.expressions.nodes import (
@@ -28,14 +29,19 @@ from accord.core.expressions.nodes import (
     DateShift,
     DecimalLiteral,
     Expr,
+    InArea,
     InList,
     IntegerLiteral,
     IsNull,
+    Like,
+    Lower,
     Not,
     NullLiteral,
     Or,
+    StartsWith,
     StringLiteral,
     Today,
+    Upper,
     depth,
 )
 from accord.core.expressions.parser import MAX_DEPTH, parse_date
@@ -146,6 +152,28 @@ class _Checker:
             case IsNull(operand, negated):
                 inner, _ = self.visit(operand)
                 return IsNull(inner, negated, at=node.at), DataType.BOOLEAN
+            case Lower(operand):
+                return Lower(self.text(operand, "lower()"), at=node.at), DataType.VARCHAR
+            case Upper(operand):
+                return Upper(self.text(operand, "upper()"), at=node.at), DataType.VARCHAR
+            case Like(operand, pattern, negated):
+                inner = self.text(operand, "'like'")
+                self.literal_text(pattern, "the pattern after 'like'", wildcards=True)
+                return Like(inner, pattern, negated, at=node.at), DataType.BOOLEAN
+            case StartsWith(operand, prefix):
+                inner = self.text(operand, "starts_with()")
+                self.literal_text(prefix, "the prefix of starts_with()", wildcards=False)
+                return StartsWith(inner, prefix, at=node.at), DataType.BOOLEAN
+            case InArea(operand, areas):
+                inner = self.text(operand, "in_area()")
+                for code in areas:
+                    if not is_district(code):
+                        raise self.error(
+                            node,
+                            f"in_area(): {code!r} is not a local authority district code "
+                            "(expected a code like 'E06000001')",
+                        )
+                return InArea(inner, areas, at=node.at), DataType.BOOLEAN
             case Not(operand):
                 return Not(self.boolean(operand, "not"), at=node.at), DataType.BOOLEAN
             case And(left, right):
@@ -174,6 +202,25 @@ class _Checker:
                 typed, f"'{word}' needs true or false, but {describe(typed)} is {kind.value}"
             )
         return typed
+
+    def text(self, node: Expr, what: str) -> Expr:
+        typed, kind = self.visit(node)
+        if kind is None:
+            raise self.error(typed, _NULL_USE)
+        if kind is not DataType.VARCHAR:
+            raise self.error(typed, f"{what} needs text, but {describe(typed)} is {kind.value}")
+        return typed
+
+    def literal_text(self, node: Expr, what: str, *, wildcards: bool) -> None:
+        """A quoted string, fixed when the filter is written (and so reviewable)."""
+        if not isinstance(node, StringLiteral):
+            raise self.error(node, f"{what} must be a quoted string, like 'LS1%'")
+        if wildcards and "\\" in node.value:
+            raise self.error(
+                node,
+                f"{what} may not contain a backslash: engines read it differently; "
+                "'%' and '_' are the only special characters",
+            )
 
     def temporal(self, node: Expr, what: str) -> Expr:
         typed, kind = self.visit(node)

@@ -9,12 +9,15 @@ a worked assessment instead of a blank page; requesters see how to ask better.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from accord.core.catalogue import Dataset, FieldSpec
 from accord.core.expressions import ExpressionError, check, parse
+from accord.core.expressions.areas import keeps_to, uses_recipient_areas
+from accord.core.governance.considerations import considerations_findings, seed_questions
 from accord.core.governance.findings import Finding, Severity
 from accord.core.governance.gateways import gateway as find_gateway
 from accord.core.governance.request import (
@@ -30,7 +33,7 @@ from accord.core.governance.request import (
     TransformKind,
 )
 from accord.core.governance.workflow import required_roles
-from accord.core.identity import Organisation, Role
+from accord.core.identity import Membership, Organisation, OrgKind, Role
 from accord.core.vocabulary import Category, SemanticType
 
 __all__ = [
@@ -58,6 +61,24 @@ _NEEDS_SCHEDULE1 = {
     Art9Condition.ARCHIVING_RESEARCH_STATISTICS,
 }
 _DPIA_DONE = {DpiaOutcome.LOW_RISK, DpiaOutcome.MITIGATED}
+BULK_CHANNELS = frozenset({Channel.BULK_PACKAGE, Channel.DELTA_SHARING, Channel.IN_PLACE_QUERY})
+"""Channels through which the recipient receives or reads records, not answers."""
+PLACE_FIELDS = ("postcode", "oa_code", "lsoa_code", "la_code")
+"""Fields a cohort can hold to an area with ``in_area``, by name if not by semantic type."""
+NOT_OVERRIDABLE = frozenset(
+    {
+        "CATALOGUE_UNKNOWN_DATASET",
+        "CATALOGUE_UNKNOWN_FIELD",
+        "COHORT_INVALID",
+        "COHORT_AREAS_UNDECLARED",
+        "FLAG_INVALID",
+        "DATES_INVALID",
+        "CHANNEL_FORM_MISMATCH",
+    }
+)
+"""Blocking findings about what cannot be executed at all: the request must change."""
+DPIA_OVERRIDES = frozenset({"DPIA_MISSING", "DPIA_HIGH_RESIDUAL_RISK"})
+"""Blocking findings the DPO of each owner answers for, rather than legal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +98,9 @@ class AssessmentContext:
     recipient: Organisation | None
     prior_agreements: tuple[PriorAgreement, ...] = ()
     today: date = field(default_factory=date.today)
+    organisations: Mapping[str, Organisation] = field(default_factory=dict)
+    """Organisations by id, where the service supplies them: an owner not listed here is
+    taken to hold national data (not a local authority's own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +119,8 @@ class Assessment:
     checklist: tuple[ChecklistItem, ...]
     published_alternatives: tuple[str, ...]
     dpia_required_because: tuple[str, ...]
+    considerations: tuple[tuple[str, str], ...] = ()
+    """Seed 001's questions (paragraphs 19 and 51) with the request's answers, "" if none."""
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
@@ -135,7 +161,8 @@ def _items(request: SharingRequest, ctx: AssessmentContext, out: list[Finding]) 
                 Finding(
                     "CATALOGUE_UNKNOWN_DATASET",
                     Severity.BLOCK,
-                    f"{wanted.dataset} is not in the catalogue",
+                    f"{wanted.dataset} is not in the catalogue"
+                    + _did_you_mean(wanted.dataset, ctx.datasets),
                     "Search the catalogue (`accord dataset search`) and name a registered dataset.",
                     wanted.dataset,
                 )
@@ -149,7 +176,8 @@ def _items(request: SharingRequest, ctx: AssessmentContext, out: list[Finding]) 
                     Finding(
                         "CATALOGUE_UNKNOWN_FIELD",
                         Severity.BLOCK,
-                        f"{dataset.id} has no field {field_request.name!r}",
+                        f"{dataset.id} has no field {field_request.name!r}"
+                        + _did_you_mean(field_request.name, [f.name for f in dataset.fields]),
                         "Ask only for fields the catalogue lists: "
                         + ", ".join(f.name for f in dataset.fields),
                         f"{dataset.id}.{field_request.name}",
@@ -158,6 +186,14 @@ def _items(request: SharingRequest, ctx: AssessmentContext, out: list[Finding]) 
                 continue
             items.append(_Item(dataset, field_request, spec))
     return items
+
+
+def _did_you_mean(name: str, known: Mapping[str, object] | list[str]) -> str:
+    """``; did you mean 'benefit_type'?`` when a known name is close (case aside)."""
+    names = list(known)
+    folded = [n for n in names if n.lower() == name.lower()]
+    close = folded or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _expressions(request: SharingRequest, ctx: AssessmentContext) -> list[Finding]:
@@ -183,7 +219,22 @@ def _expressions(request: SharingRequest, ctx: AssessmentContext) -> list[Findin
             if not text.strip():
                 continue
             try:
-                check(parse(text), schema, source=text)
+                typed = check(parse(text), schema, source=text)
+                if uses_recipient_areas(typed.expression) and not (
+                    ctx.recipient is not None and ctx.recipient.areas
+                ):
+                    who = ctx.recipient.id if ctx.recipient else request.requesting_organisation
+                    out.append(
+                        Finding(
+                            "COHORT_AREAS_UNDECLARED",
+                            Severity.BLOCK,
+                            f"the {what} uses in_area() without districts, which means the "
+                            f"areas {who} serves, and it declares none",
+                            f"Declare them (`accord org update {who} --areas …`), or name the "
+                            "districts: in_area(postcode, 'E06000001').",
+                            subject,
+                        )
+                    )
             except ExpressionError as exc:
                 out.append(
                     Finding(
@@ -457,20 +508,9 @@ def _legal(
                 "safeguarding).",
             )
         )
-    identifiable_benefits = [
-        i
-        for i in items
-        if i.leaves
-        and BENEFITS_TAG in i.dataset.tags
-        and i.spec.category is Category.DIRECT_IDENTIFIER
-        and i.kept_in_clear
-    ]
+    identifiable_benefits = _identifiable_benefits(items)
     if purpose is PurposeCategory.OUTREACH and identifiable_benefits:
-        where = (
-            "use the published small-area statistics instead: " + ", ".join(alternatives)
-            if alternatives
-            else "use published small-area (output area) counts of claimants instead"
-        )
+        where = _area_targeting(alternatives)
         out.append(
             Finding(
                 "LEGAL_OUTREACH_BULK_IDENTIFIABLE",
@@ -497,6 +537,175 @@ def _legal(
                 Severity.BLOCK,
                 "the data would be used outside the UK without adequacy",
                 "Keep processing in the UK or an adequate territory, or put safeguards in place.",
+            )
+        )
+    return out
+
+
+def _identifiable_benefits(items: list[_Item]) -> list[_Item]:
+    """Direct identifiers from a benefits dataset, leaving in the clear."""
+    return [
+        i
+        for i in items
+        if i.leaves
+        and BENEFITS_TAG in i.dataset.tags
+        and i.spec.category is Category.DIRECT_IDENTIFIER
+        and i.kept_in_clear
+    ]
+
+
+def _area_targeting(alternatives: tuple[str, ...]) -> str:
+    return (
+        "use the published small-area statistics instead: " + ", ".join(alternatives)
+        if alternatives
+        else "use published small-area (output area) counts of claimants instead"
+    )
+
+
+def _bulk_to_local_authority(
+    request: SharingRequest,
+    items: list[_Item],
+    alternatives: tuple[str, ...],
+    ctx: AssessmentContext,
+) -> list[Finding]:
+    """Bulk identifiable benefit data to a local authority, judged by what leaves, not the label.
+
+    Seed 001: the Social Security Administration Act restricts sharing benefit
+    recipients' names and addresses in bulk; only a power for per-record disclosure of
+    social security records to local authorities (the SSAA's own Housing Benefit and
+    Council Tax gateway) allows it. Calling a mailshot "operational service delivery"
+    does not change what is disclosed.
+    """
+    recipient = ctx.recipient
+    if (
+        recipient is None
+        or recipient.kind is not OrgKind.LOCAL_AUTHORITY
+        or request.purpose_category is PurposeCategory.OUTREACH  # its own finding
+        or not BULK_CHANNELS & set(request.channels)
+    ):
+        return []
+    identifiable = _identifiable_benefits(items)
+    if not identifiable:
+        return []
+    fields = ", ".join(i.subject for i in identifiable)
+    gw = find_gateway(request.gateway) if request.gateway else None
+    if (
+        gw is not None
+        and gw.social_security_records
+        and request.purpose_category in gw.purposes
+        and OrgKind.LOCAL_AUTHORITY in gw.recipients
+    ):
+        return [
+            Finding(
+                "LEGAL_BULK_BENEFITS_GATEWAY_SCOPE",
+                Severity.WARN,
+                f"identifiable benefit data ({fields}) goes in bulk to a local authority under "
+                f"{gw.title}, which allows it only within {gw.provision}",
+                f"Legal must confirm the use is within the gateway: {gw.note}",
+            )
+        ]
+    return [
+        Finding(
+            "LEGAL_BULK_BENEFITS_TO_LOCAL_AUTHORITY",
+            Severity.BLOCK,
+            f"bulk identifiable benefit data ({fields}) would go to a local authority "
+            "without a gateway for per-record disclosure of social security records, "
+            f"whatever the purpose is called ({request.purpose_category.value})",
+            f"Ask for what the law allows: {_area_targeting(alternatives)}; a batch "
+            "validation or per-record eligibility check of your own residents; or ask the "
+            "data owner to contact the people on your behalf.",
+        )
+    ]
+
+
+def _is_national(dataset: Dataset, ctx: AssessmentContext) -> bool:
+    """Held by a body other than a local authority (an owner the service did not describe
+    is taken to be national: the safer reading)."""
+    owner = ctx.organisations.get(dataset.organisation_id)
+    return owner is None or owner.kind is not OrgKind.LOCAL_AUTHORITY
+
+
+def _place_field(dataset: Dataset) -> str:
+    for spec in dataset.fields:
+        if spec.semantic_type is SemanticType.POSTCODE:
+            return spec.name
+    names = {f.name for f in dataset.fields}
+    return next((n for n in PLACE_FIELDS if n in names), "")
+
+
+def _local_cohorts(
+    request: SharingRequest, items: list[_Item], tier: int, ctx: AssessmentContext
+) -> list[Finding]:
+    """A local authority's records from a national dataset should be its own residents'.
+
+    Block when direct identifiers leave in the clear, warn otherwise: a council has no
+    function for people outside the areas it serves.
+    """
+    recipient = ctx.recipient
+    if (
+        recipient is None
+        or recipient.kind is not OrgKind.LOCAL_AUTHORITY
+        or tier < 3
+        or not BULK_CHANNELS & set(request.channels)
+    ):
+        return []
+    out = []
+    for wanted in request.datasets:
+        dataset = ctx.datasets.get(wanted.dataset)
+        if (
+            dataset is None
+            or dataset.organisation_id == recipient.id
+            or not _is_national(dataset, ctx)
+        ):
+            continue
+        leaving = [i for i in items if i.dataset.id == dataset.id and i.leaves]
+        if not leaving:
+            continue
+        identified = any(
+            i.kept_in_clear and i.spec.category is Category.DIRECT_IDENTIFIER for i in leaving
+        )
+        severity = Severity.BLOCK if identified else Severity.WARN
+        place = _place_field(dataset)
+        example = f"in_area({place})" if place else "a condition on where people live"
+        declare = f"`accord org update {recipient.id} --areas …`"
+        if not wanted.cohort.strip():
+            rows = ctx.row_counts.get(dataset.id)
+            size = f" ({rows:,} records)" if rows else ""
+            out.append(
+                Finding(
+                    "COHORT_WHOLE_NATIONAL_DATASET",
+                    severity,
+                    f"a local authority asks for the whole of {dataset.id}{size}, a national "
+                    "dataset, with no cohort",
+                    f"Add a cohort that keeps to the areas you serve, e.g. {example}"
+                    + ("" if recipient.areas else f", after declaring them ({declare})")
+                    + ", and to the people the purpose needs.",
+                    dataset.id,
+                )
+            )
+            continue
+        try:
+            tree = parse(wanted.cohort)
+        except ExpressionError:
+            continue  # COHORT_INVALID says why
+        if keeps_to(tree, recipient.areas):
+            continue
+        reason = (
+            f"the cohort on {dataset.id} does not keep to the areas {recipient.name} serves "
+            f"({', '.join(recipient.areas)})"
+            if recipient.areas
+            else f"{recipient.name} declares no areas it serves, so the cohort on "
+            f"{dataset.id} cannot be held to them"
+        )
+        out.append(
+            Finding(
+                "COHORT_OUTSIDE_AREAS",
+                severity,
+                reason,
+                f"Add `and {example}` to the cohort"
+                + ("" if recipient.areas else f", after declaring the areas ({declare})")
+                + ".",
+                dataset.id,
             )
         )
     return out
@@ -698,6 +907,11 @@ def _checklist(
             "The logic model says how the benefit comes about", bool(request.logic_model.strip())
         ),
         ChecklistItem("A review or end date is set", True, request.end_date.isoformat()),
+        ChecklistItem(
+            "Benefit or detriment, cost, fair processing, operational difference and "
+            "alternatives are considered",
+            all(answer for _, answer in seed_questions(request)),
+        ),
     )
 
 
@@ -739,7 +953,18 @@ def assess(request: SharingRequest, ctx: AssessmentContext) -> Assessment:
     findings.extend(dpia_findings)
     findings.extend(_platform(request, ctx, tier))
     findings.extend(_precedent(request, tier, ctx))
-    ordered = tuple(sorted(set(findings), key=Finding.key))
+    findings.extend(_bulk_to_local_authority(request, items, alternatives, ctx))
+    findings.extend(_local_cohorts(request, items, tier, ctx))
+    identified = (
+        any(
+            i.leaves and i.kept_in_clear and i.spec.category is Category.DIRECT_IDENTIFIER
+            for i in items
+        )
+        or request.form is RequestedForm.IDENTIFIABLE
+    )
+    findings.extend(considerations_findings(request, identified=identified and tier >= 3))
+    owners = request.owner_organisations()
+    ordered = tuple(sorted({_who_overrides(f, owners) for f in findings}, key=Finding.key))
     return Assessment(
         tier=tier,
         findings=ordered,
@@ -748,4 +973,15 @@ def assess(request: SharingRequest, ctx: AssessmentContext) -> Assessment:
         checklist=_checklist(request, findings, tier, dpia_reasons),
         published_alternatives=alternatives,
         dpia_required_because=dpia_reasons,
+        considerations=seed_questions(request),
     )
+
+
+def _who_overrides(finding: Finding, owners: tuple[str, ...]) -> Finding:
+    """Fill in who may override a blocking finding: legal of each owner by default."""
+    if finding.severity is not Severity.BLOCK or finding.override_by:
+        return finding
+    if finding.code in NOT_OVERRIDABLE:
+        return finding
+    role = Role.DPO if finding.code in DPIA_OVERRIDES else Role.LEGAL
+    return replace(finding, override_by=tuple(Membership(org, role) for org in owners))

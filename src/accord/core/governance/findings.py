@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from accord.core.identity import Membership
+
 __all__ = ["Finding", "Severity"]
 
 
@@ -28,9 +30,26 @@ class Finding:
     fix: str
     subject: str = ""
     """The dataset or ``dataset.field`` it is about, where it is about one."""
+    override_by: tuple[Membership, ...] = ()
+    """Who may accept a blocking finding with a recorded reason: by default legal of each
+    organisation whose data is asked for (the assessment fills it in). Empty for a
+    blocking finding nobody may override (the request must change) and for findings that
+    do not block."""
 
     def key(self) -> tuple[int, str, str]:
         return (SEVERITY_ORDER[self.severity], self.code, self.subject)
+
+    @property
+    def overridable(self) -> bool:
+        return bool(self.override_by)
+
+    def override_label(self) -> str:
+        """Who may override, as reviewers read it: ``legal of dwp, legal of hmrc``."""
+        if self.severity is not Severity.BLOCK:
+            return ""
+        if not self.override_by:
+            return "no one: the request must change"
+        return ", ".join(f"{m.role.value} of {m.organisation_id}" for m in self.override_by)
 
     @property
     def ref(self) -> str:

@@ -40,6 +40,11 @@ class Gateway:
     precedent: bool = False
     """Used case by case: every use is flagged as setting a precedent."""
     consent: bool = False
+    social_security_records: bool = False
+    """Authorises disclosing individual social security records (names, addresses,
+    awards) in bulk to the recipients it names, for its purposes; without such a power the
+    Social Security Administration Act 1992 makes the disclosure an offence, whatever the
+    purpose is called."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -49,6 +54,7 @@ class Gateway:
             "purposes": sorted(p.value for p in self.purposes),
             "recipients": sorted(k.value for k in self.recipients),
             "per_record": self.per_record,
+            "social_security_records": self.social_security_records,
             "note": self.note,
         }
 
@@ -63,6 +69,7 @@ GATEWAYS: tuple[Gateway, ...] = (
         True,
         "Administration of Housing Benefit and Council Tax benefits, by a local authority "
         "or those acting for it. Not for outreach or local tracking databases.",
+        social_security_records=True,
     ),
     Gateway(
         "wra-2009",

@@ -34,6 +34,9 @@ def assessment_dict(assessment: Assessment) -> dict[str, Any]:
                 "subject": f.subject,
                 "reason": f.reason,
                 "fix": f.fix,
+                "override_by": [
+                    {"organisation": m.organisation_id, "role": m.role.value} for m in f.override_by
+                ],
             }
             for f in assessment.findings
         ],
@@ -41,6 +44,10 @@ def assessment_dict(assessment: Assessment) -> dict[str, Any]:
         "dpia_required_because": list(assessment.dpia_required_because),
         "ico_checklist": [
             {"item": c.item, "satisfied": c.satisfied, "note": c.note} for c in assessment.checklist
+        ],
+        "considerations": [
+            {"question": question, "answer": answer}
+            for question, answer in assessment.considerations
         ],
     }
 
@@ -66,6 +73,14 @@ def assessment_text(assessment: Assessment) -> str:
         subject = f" [{f.subject}]" if f.subject else ""
         lines.append(f"  {_MARK[f.severity]} {f.code}{subject}: {f.reason}")
         lines.append(f"         fix: {f.fix}")
+        if f.severity is Severity.BLOCK:
+            lines.append(f"         may override: {f.override_label()}")
+    if assessment.considerations:
+        lines.append("")
+        lines.append("Before approving (seed 001, paragraphs 19 and 51):")
+        for question, answer in assessment.considerations:
+            lines.append(f"  {question}")
+            lines.append(f"    {answer or '(not answered)'}")
     lines.append("")
     lines.append("ICO checklist:")
     for c in assessment.checklist:

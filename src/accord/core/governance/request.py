@@ -7,6 +7,8 @@ API; this model is the one schema for all three.
 
 from __future__ import annotations
 
+import difflib
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
@@ -161,6 +163,13 @@ class Transform(_Frozen):
     kind: TransformKind = TransformKind.KEEP
     argument: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        """``generalise(age_band)`` (as the assessment's fixes write it) for
+        ``{kind: generalise, argument: age_band}``, in a field's ``transform`` or ``kind``."""
+        return transform_shorthand(value)
+
     @model_validator(mode="after")
     def _argument_present(self) -> Transform:
         needs = {
@@ -176,6 +185,34 @@ class Transform(_Frozen):
 
     def label(self) -> str:
         return self.kind.value + (f"({self.argument})" if self.argument else "")
+
+
+_SHORTHAND = re.compile(r"\s*([A-Za-z_]+)\s*(?:\((.*)\))?\s*", re.DOTALL)
+
+
+def transform_shorthand(value: Any) -> Any:
+    """Expand ``"kind(argument)"`` (or a mapping whose ``kind`` is written so) into a
+    mapping; an unknown kind is named with the nearest known one."""
+    if isinstance(value, dict) and isinstance(value.get("kind"), str) and "(" in value["kind"]:
+        if value.get("argument"):
+            raise ValueError(
+                f"transform {value['kind']!r} gives its argument twice: write "
+                "generalise(age_band), or kind and argument apart"
+            )
+        value = value["kind"]
+    if not isinstance(value, str):
+        return value
+    match = _SHORTHAND.fullmatch(value)
+    kinds = [k.value for k in TransformKind]
+    if match is None or match[1].lower() not in kinds:
+        word = match[1] if match else value
+        close = difflib.get_close_matches(word.lower(), kinds, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"transform {value!r} is not one of {', '.join(kinds)}{hint} "
+            "(write it as kind(argument), e.g. generalise(age_band))"
+        )
+    return {"kind": match[1].lower(), "argument": (match[2] or "").strip()}
 
 
 class FieldRequest(_Frozen):
