@@ -17,6 +17,10 @@ def agreement_request(**changes: object) -> SharingRequest:
     today = date.today()
     document = example("carers-vaccination").model_dump(mode="json")
     document.update(
+        # Most tests here are about what the plan releases, so their agreements are
+        # continuous and need no test exchange; tests/plane/test_terms.py sets both.
+        frequency="continuous",
+        test_exchange=False,
         start_date=str(today - timedelta(days=1)),
         end_date=str(today + timedelta(days=90)),
         datasets=[

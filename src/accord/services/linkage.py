@@ -40,8 +40,10 @@ from accord.core.governance.request import TransformKind
 from accord.core.permissions import Caller
 from accord.core.plan.authorise import PlaneChannel
 from accord.core.plan.compiler import Plan
+from accord.core.plan.release import GovernedRelease
 from accord.core.vocabulary import SemanticType
 from accord.engine.duckdb_engine import DuckDBSource, source_table
+from accord.engine.executor import EngineError
 from accord.engine.postgres_engine import PostgresSource
 from accord.errors import ValidationError
 from accord.fsutil import fsync_directory, sha256_file, write_atomic
@@ -151,9 +153,11 @@ class LinkageService:
         """
         options = options or LinkageOptions(engine=self.engine)
         options.check()
-        agreement = self.plane.authorised_agreement(caller, agreement_id, PlaneChannel.LINK, ACTION)
-        view = self._view(agreement, dataset_id, view_id, parameter="view_id")
-        left = self._left(caller, agreement, recipient)
+        release = self.plane.release(
+            caller, agreement_id, dataset_id, PlaneChannel.LINK, action=ACTION
+        )
+        view = self._view(caller, release, view_id, parameter="view_id")
+        left = self._left(caller, release.agreement, recipient)
         try:
             result = link(
                 left.source,
@@ -174,10 +178,11 @@ class LinkageService:
     # -- the two sides -------------------------------------------------------------
 
     def _view(
-        self, agreement: AgreementRecord, dataset_id: str, view_id: str | None, *, parameter: str
+        self, caller: Caller, release: GovernedRelease, view_id: str | None, *, parameter: str
     ) -> _View:
         """The governed view as Parquet (built by the plan), its id column and roles."""
-        plan, dataset, version = self.plane.plan(agreement, dataset_id)
+        agreement, plan, dataset = release.agreement, release.plan, release.dataset
+        version, dataset_id = release.version, release.dataset.id
         released = {column.name for column in plan.outputs}
         if view_id is None:
             view_id = next(
@@ -206,7 +211,10 @@ class LinkageService:
         roles: dict[str, Role | None] = {
             name: None for name in released if name not in kept and name != view_id
         }
-        path = self.plane.materialise(agreement, dataset_id)
+        try:
+            path = self.plane.materialise(release)
+        except EngineError as exc:
+            raise self.plane.engine_failed(caller, release, ACTION, exc) from exc
         return _View(agreement, plan, dataset, version, path, view_id, roles)
 
     def _left(self, caller: Caller, agreement: AgreementRecord, recipient: RecipientData) -> _Left:
@@ -243,20 +251,18 @@ class LinkageService:
                     "id_column": recipient.id_column,
                 },
             )
-        other = self.plane.authorised_agreement(
-            caller, recipient.agreement_id, PlaneChannel.LINK, ACTION
+        other = self.plane.release(
+            caller, recipient.agreement_id, recipient.dataset_id, PlaneChannel.LINK, action=ACTION
         )
-        view = self._view(
-            other, recipient.dataset_id, recipient.id_column, parameter="recipient id_column"
-        )
+        view = self._view(caller, other, recipient.id_column, parameter="recipient id_column")
         return _Left(
             view.path,
             view.id_column,
             view.roles,
             {
                 "kind": "governed_view",
-                "agreement": other.id,
-                "agreement_version": other.version,
+                "agreement": other.agreement.id,
+                "agreement_version": other.agreement.version,
                 "dataset": view.dataset.id,
                 "dataset_version": view.version.number,
                 "id_column": view.id_column,

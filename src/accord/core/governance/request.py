@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from accord.core.governance.interval import parse_interval
+
 __all__ = [
     "Art9Condition",
     "Channel",
@@ -244,6 +246,25 @@ class SharingRequest(_Frozen):
         default=True, description="Require a test exchange before live data"
     )
     amends: str = Field(default="", description="The agreement id this request amends")
+    frequency_interval: str = Field(
+        default="",
+        description="For a recurring share, the ISO 8601 interval between deliveries (P1M)",
+    )
+
+    @model_validator(mode="after")
+    def _interval_fits_frequency(self) -> SharingRequest:
+        if self.frequency is Frequency.RECURRING and not self.frequency_interval.strip():
+            raise ValueError(
+                "frequency_interval is needed for a recurring share: an ISO 8601 duration "
+                "such as P1M (monthly) or P7D (weekly)"
+            )
+        if self.frequency_interval.strip():
+            if self.frequency is not Frequency.RECURRING:
+                raise ValueError(
+                    f"frequency_interval is only for a recurring share, not {self.frequency.value}"
+                )
+            parse_interval(self.frequency_interval)
+        return self
 
     def dataset_ids(self) -> tuple[str, ...]:
         return tuple(d.dataset for d in self.datasets)
