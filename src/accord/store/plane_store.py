@@ -116,5 +116,5 @@ class PlaneStore(StoreBase):
         with self._read() as conn:
             return [
                 Delivery(r.dataset_id, r.delivered_at, r.kind, r.reference)
-                for r in conn.execute(query).scalars()
+                for r in conn.execute(query)
             ]
