@@ -107,6 +107,9 @@ def _request(recipient: str) -> SharingRequest:
     document.update(
         start_date=str(today - timedelta(days=1)), end_date=str(today + timedelta(days=365))
     )
+    # Read in place over an open protocol that states its own schema: the trust's
+    # agreements waive the package test exchange (with one, no row is served before it).
+    document.setdefault("test_exchange", False)
     return SharingRequest.parse(document)
 
 
