@@ -31,7 +31,7 @@ from accord.core.catalogue import Dataset
 from accord.core.governance.records import AgreementRecord
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
-from accord.core.plan.authorise import PlaneChannel, can_use
+from accord.core.plan.authorise import PlaneChannel, can_use, hides_agreement
 from accord.core.plan.release import GovernedRelease
 from accord.core.sharing.access import (
     SHARE_TOKEN_PREFIX,
@@ -140,6 +140,29 @@ class SharingService:
 
     # -- credentials -----------------------------------------------------------------
 
+    def _agreement(self, caller: Caller, agreement_id: str, action: str) -> AgreementRecord:
+        """The agreement, for the platform's operators and admins and the staff of its
+        parties; a missing one and another organisation's answer alike, both audited."""
+        try:
+            agreement: AgreementRecord | None = self.store.get_agreement(agreement_id)
+        except NotFoundError:
+            agreement = None
+        if agreement is None or (
+            not caller.is_platform_admin and hides_agreement(caller, agreement)
+        ):
+            refuse(
+                self.store,
+                caller,
+                action,
+                f"agreement:{agreement_id}",
+                "",
+                "no such agreement"
+                if agreement is None
+                else "the caller's organisation is not a party to it; answered as not found",
+            )
+            raise NotFoundError(f"no agreement {agreement_id!r}")
+        return agreement
+
     def issue_token(
         self,
         caller: Caller,
@@ -150,7 +173,7 @@ class SharingService:
         description: str = "",
     ) -> tuple[ShareToken, str]:
         """A recipient credential for one share, and its secret (returned once, never kept)."""
-        agreement = self.store.get_agreement(agreement_id)
+        agreement = self._agreement(caller, agreement_id, "share.token.issue")
         principal = self.store.get_principal(principal_id)
         days = self.token_ttl_days if ttl_days is None else ttl_days
         if not 1 <= days <= 366:
@@ -231,7 +254,7 @@ class SharingService:
         return self.store.get_share_token(token.id)
 
     def list_tokens(self, caller: Caller, agreement_id: str) -> list[ShareToken]:
-        agreement = self.store.get_agreement(agreement_id)
+        agreement = self._agreement(caller, agreement_id, "share.token.list")
         recipient = agreement.policy.recipient
         authorise(
             self.store,
