@@ -35,9 +35,9 @@ from accord.core.identity import (
 )
 from accord.core.vocabulary import SemanticType as S
 from accord.engine.duckdb_engine import DuckDBSource
+from accord.engine.writer import write_batches as _write
 from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.app import Accord
-from accord.services.plane import _write
 
 COLUMNS = """
     'A' || chr(65 + (i % 3)::INT) || lpad((i % 1000000)::VARCHAR, 6, '0')

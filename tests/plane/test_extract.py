@@ -99,7 +99,7 @@ def test_another_organisations_agreement_answers_as_not_found(
             tmp_path,
         )
     [event] = world.store.audit_events(AuditFilter(action="extract.run", decision="deny"))
-    assert "not a party" in event.reason
+    assert "not its recipient" in event.reason
 
 
 def test_another_organisations_agreement_and_a_missing_one_answer_identically(

@@ -242,11 +242,12 @@ def test_engine_messages_are_scrubbed_of_values(message: str, expected: str) -> 
 def test_a_revoked_agreement_is_refused_after_the_caller_is_checked(
     world: Accord, tmp_path: Path
 ) -> None:
-    """Who may, before what the state allows: the owner's staff learn nothing of its state."""
+    """Who may, before what the state allows: staff who may not use it learn nothing of
+    its state."""
     agreement = approve(world, agreement_request())
     world.agreements.revoke(world.acting_as("dwp.dpo", "test"), agreement.id, "test")
     with pytest.raises(PermissionDenied, match="only a requester or analyst of 'nhse'"):
-        world.plane.extract(world.acting_as("dwp.data", "test"), agreement.id, DATASET, tmp_path)
+        world.plane.extract(world.acting_as("nhse.dpo", "test"), agreement.id, DATASET, tmp_path)
     with pytest.raises(PermissionDenied, match="revoked"):
         world.plane.extract(analyst(world), agreement.id, DATASET, tmp_path)
     assert len(denials(world, "extract.run")) == 2

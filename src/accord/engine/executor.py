@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Protocol, final
 
 import duckdb
@@ -22,7 +23,7 @@ import pyarrow as pa
 
 from accord.core.catalogue import DatasetVersion, SourceKind
 from accord.core.plan.release import GovernedRelease
-from accord.engine.duckdb_engine import DuckDBSource
+from accord.engine.duckdb_engine import DuckDBSource, source_table
 from accord.engine.postgres_engine import PostgresSource
 from accord.errors import StoreError
 
@@ -33,6 +34,7 @@ __all__ = [
     "Executor",
     "PostgresExecutor",
     "executor_for",
+    "own_rows",
     "scrub",
 ]
 
@@ -145,6 +147,23 @@ class PostgresExecutor(BaseExecutor):
         self, release: GovernedRelease, sql: str, tables: Mapping[str, Sequence[str]]
     ) -> Iterator[pa.RecordBatch]:
         yield from self.source.batches(sql, release.opt_outs, tables)
+
+
+def own_rows(kind: SourceKind, version: DatasetVersion) -> Path | pa.Table:
+    """An organisation's own dataset version, read whole where it lives (not a release:
+    a recipient linking its own records to a governed view reads them as they are)."""
+    if kind is SourceKind.FILE:
+        return Path(version.location)
+    dialect = "postgres" if kind is SourceKind.POSTGRES else "duckdb"
+    sql = f"SELECT * FROM {source_table(kind, version.location).sql(dialect=dialect)}"
+    try:
+        if kind is SourceKind.POSTGRES:
+            batches = list(PostgresSource(version).batches(sql, ()))
+        else:
+            batches = list(DuckDBSource(version, kind).batches(sql))
+    except StoreError as exc:
+        raise EngineError(scrub(exc.message)) from exc
+    return pa.Table.from_batches(batches)
 
 
 def executor_for(release: GovernedRelease) -> Executor:

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from accord.core.audit import AuditEvent
-from accord.core.catalogue import Dataset, DatasetVersion, SourceKind
+from accord.core.catalogue import Dataset, DatasetVersion
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import TransformKind
 from accord.core.permissions import Caller
@@ -42,9 +42,7 @@ from accord.core.plan.authorise import PlaneChannel
 from accord.core.plan.compiler import Plan
 from accord.core.plan.release import GovernedRelease
 from accord.core.vocabulary import SemanticType
-from accord.engine.duckdb_engine import DuckDBSource, source_table
-from accord.engine.executor import EngineError
-from accord.engine.postgres_engine import PostgresSource
+from accord.engine.executor import EngineError, own_rows
 from accord.errors import ValidationError
 from accord.fsutil import fsync_directory, sha256_file, write_atomic
 from accord.linkage import LinkageOptions, LinkageResult, Role, link
@@ -241,7 +239,7 @@ class LinkageService:
                 )
             version = self.store.get_version(dataset.id)
             return _Left(
-                _own_rows(dataset, version),
+                own_rows(dataset.source_kind, version),
                 recipient.id_column,
                 {},
                 {
@@ -370,20 +368,6 @@ def _event(
             **({"via": caller.via} if caller.via else {}),
         },
     )
-
-
-def _own_rows(dataset: Dataset, version: DatasetVersion) -> LinkSource:
-    """The recipient's own dataset, read whole where it lives."""
-    if dataset.source_kind is SourceKind.FILE:
-        return Path(version.location)
-    table = source_table(dataset.source_kind, version.location)
-    if dataset.source_kind is SourceKind.POSTGRES:
-        sql = f"SELECT * FROM {table.sql(dialect='postgres')}"
-        batches = list(PostgresSource(version).batches(sql, ()))
-    else:
-        sql = f"SELECT * FROM {table.sql(dialect='duckdb')}"
-        batches = list(DuckDBSource(version, dataset.source_kind).batches(sql))
-    return pa.Table.from_batches(batches)
 
 
 def _write_parquet(table: pa.Table, path: Path) -> str:

@@ -68,13 +68,22 @@ _ALLOWED_BY = {
 }
 
 
-def hides_agreement(caller: Caller, agreement: AgreementRecord) -> bool:
-    """Another organisation's agreement is not acknowledged to exist: only staff of its
-    parties (the recipient and the data owners) learn that it does."""
+def hides_agreement(
+    caller: Caller, agreement: AgreementRecord, channel: PlaneChannel | None = None
+) -> bool:
+    """Another organisation's agreement is not acknowledged to exist.
+
+    The channels serve the recipient, so to them the agreement is the recipient's: to
+    anyone else it answers as not found. A package is pushed by a data owner, so there
+    the agreement's parties (its data owners and recipient) learn that it exists and are
+    told why they may not send.
+    """
     if caller.principal is None:
         return True
-    parties = {agreement.policy.recipient, *agreement.policy.data_owners}
-    return not parties & set(caller.principal.organisations_with(*Role))
+    mine = set(caller.principal.organisations_with(*Role))
+    if channel is PlaneChannel.PACKAGE:
+        return not {agreement.policy.recipient, *agreement.policy.data_owners} & mine
+    return agreement.policy.recipient not in mine
 
 
 def _entitled(
