@@ -29,6 +29,7 @@ from accord.services.disclosure import (
 )
 from accord.store import AuditFilter, Store
 from accord.store.disclosure_store import DISCLOSURE_READ_METHODS, DisclosureStore
+from tests.disclosure.agreements import batch_agreement
 
 
 class DisclosureAwareStore(Store, DisclosureStore):
@@ -124,55 +125,10 @@ def test_suppressed_tables_are_proved_and_cell_keys_are_drawn_once(
         tables.tabulate(world["callers"]["req"], "dwp/claimants", ["lsoa_code"], ["benefit_type"])
 
 
-def _batch_agreement(app: Accord, callers: dict[str, Caller]) -> None:
-    """The council's agreement naming batch validation of DWP's claimants: answering a
-    batch reads DWP's records, so it is a release like any other."""
-    from datetime import date, timedelta
-
-    from accord.core.governance.request import SharingRequest
-    from accord.core.identity import Assurance, AssuranceScheme
-
-    today = date.today()
-    app.identity.add_assurance(
-        app.operator("test"),
-        "la",
-        Assurance(AssuranceScheme.ISO_27001, "la-27001", today + timedelta(days=365)),
-    )
-    request = SharingRequest.parse(
-        {
-            "title": "Eligibility by batch validation",
-            "requesting_organisation": "la",
-            "requester": "req",
-            "purpose_category": "eligibility_checking",
-            "purpose": "What share of a batch of residents is on an out-of-work benefit",
-            "datasets": [
-                {
-                    "dataset": "dwp/claimants",
-                    "fields": [
-                        {"name": "nino", "justification": "the batch key"},
-                        {"name": "benefit_type", "justification": "the criterion"},
-                    ],
-                }
-            ],
-            "form": "aggregate",
-            "channels": ["batch_validation"],
-            "frequency": "continuous",
-            "lawful_basis": "6(1)(e)",
-            "start_date": str(today - timedelta(days=1)),
-            "end_date": str(today + timedelta(days=90)),
-            "test_exchange": False,
-        }
-    )
-    created = app.requests.create(callers["req"], request)
-    app.requests.submit(callers["req"], created.id)
-    app.requests.start_review(callers["owner"], created.id)
-    assert app.requests.approve(callers["owner"], created.id).agreement is not None
-
-
 def test_batch_validation_answers_a_proportion_and_refuses_differencing(world: dict) -> None:
     store, callers = world["store"], world["callers"]
     service = BatchValidationService(store, world["app"].plane, overlap_key=secrets.token_bytes(32))
-    _batch_agreement(world["app"], callers)
+    batch_agreement(world["app"], requester=callers["req"], owner=callers["owner"])
     service.define(
         callers["owner"], "dwp", "out_of_work", "dwp/claimants", "nino",
         {"benefit_type": ["ESA", "JSA", "IS"]}, ["la"],

@@ -703,7 +703,11 @@ class PlaneService:
         )
         opt = self._opt_out_filter(dataset)
         if opt is None:
-            raise ValidationError(f"{dataset_id} has no NINO or NHS number to check against")
+            message = f"{dataset_id} has no NINO or NHS number to check against"
+            refuse(
+                self.store, caller, "check.run", release.object, agreement.policy.recipient, message
+            )
+            raise ValidationError(message)
         normalise = _NORMALISE[OPT_OUT_TYPES[opt.semantic_type]]
         supplied = {value: normalise(value) for value in identifiers}
         identifier = normalise_identifier(quoted(opt.column), opt.semantic_type)
