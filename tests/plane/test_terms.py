@@ -93,7 +93,10 @@ def test_a_live_extract_waits_for_a_receipted_test_exchange(world: Accord, tmp_p
     from tests.transfer.conftest import issue_keys
 
     agreement = approve(
-        world, agreement_request(test_exchange=True, channels=["bulk_package", "delta_sharing"])
+        world,
+        agreement_request(
+            test_exchange=True, channels=["bulk_package", "delta_sharing", "in_place_query"]
+        ),
     )
     issue_keys(world)
     with pytest.raises(PermissionDenied, match="requires a test exchange before live data"):
@@ -104,6 +107,9 @@ def test_a_live_extract_waits_for_a_receipted_test_exchange(world: Accord, tmp_p
         world.plane.release(
             analyst(world), agreement.id, DATASET, PlaneChannel.DELTA_SHARING, action="x.y"
         )
+    sql = "SELECT postcode FROM dwp_carers_allowance"
+    with pytest.raises(PermissionDenied, match="requires a test exchange"):
+        world.plane.query(analyst(world), agreement.id, sql)
     sent = world.transfer.send(
         world.acting_as("dwp.data", "test"), agreement.id, "nhse", tmp_path / "out", test=True
     )
@@ -113,6 +119,7 @@ def test_a_live_extract_waits_for_a_receipted_test_exchange(world: Accord, tmp_p
     world.transfer.receive(analyst(world), sent.path, tmp_path / "inbox")
     result = world.plane.extract(analyst(world), agreement.id, DATASET, tmp_path / "live")
     assert result.rows == 2
+    assert world.plane.query(analyst(world), agreement.id, sql).table.num_rows == 2
     [event] = world.store.audit_events(AuditFilter(action="extract.release"))
     assert "in this schema was receipted" in event.reason
 
