@@ -42,6 +42,7 @@ from accord.core.identity import (
     OrgKind,
     Role,
 )
+from accord.core.plan.authorise import PlaneChannel
 from accord.core.vocabulary import SemanticType as S
 from accord.services.app import Accord
 
@@ -96,6 +97,8 @@ def _setup(home: Path, source: Path) -> tuple[Accord, str]:
             "datasets": [{"dataset": "dwp/claimants", "fields": fields}],
             "form": "pseudonymised",
             "channels": ["delta_sharing"],
+            "frequency": "continuous",
+            "test_exchange": False,
             "lawful_basis": "6(1)(e)",
             "gateway": "dea-2017-part5",
             "dpia": {"reference": "DPIA-BENCH", "outcome": "low_risk"},
@@ -144,8 +147,14 @@ def measure_delta_read(rows: int, repeat: int = 3) -> dict[str, Any]:
             )
         app, agreement_id = _setup(work / "home", source)
         try:
-            agreement = app.store.get_agreement(agreement_id)
-            path = app.plane.materialise(agreement, "dwp/claimants")  # made once, then served
+            release = app.plane.release(
+                app.acting_as("analyst", "bench"),
+                agreement_id,
+                "dwp/claimants",
+                PlaneChannel.DELTA_SHARING,
+                action="sharing.metadata",
+            )
+            path = app.plane.materialise(release)  # made once, then served
             with running_server(app) as base:
                 _, profile = app.sharing.profile(
                     app.acting_as("analyst", "bench"),

@@ -35,9 +35,9 @@ from accord.core.identity import (
 )
 from accord.core.vocabulary import SemanticType as S
 from accord.engine.duckdb_engine import DuckDBSource
+from accord.engine.writer import write_batches as _write
 from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.app import Accord
-from accord.services.plane import _write
 
 COLUMNS = """
     'A' || chr(65 + (i % 3)::INT) || lpad((i % 1000000)::VARCHAR, 6, '0')
@@ -117,6 +117,9 @@ def setup(home: Path, source: Path) -> tuple[Accord, str]:
             ],
             "form": "pseudonymised",
             "channels": ["bulk_package"],
+            # Extracted again and again, so continuous; no package test exchange here.
+            "frequency": "continuous",
+            "test_exchange": False,
             "lawful_basis": "6(1)(e)",
             "gateway": "dea-2017-part5",
             "dpia": {"reference": "DPIA-BENCH", "outcome": "low_risk"},
@@ -131,7 +134,7 @@ def setup(home: Path, source: Path) -> tuple[Accord, str]:
 def raw_run(app: Accord, agreement_id: str, out: Path) -> int:
     """The same plan and pseudonymisation, with no authorisation, audit or manifest."""
     agreement = app.store.get_agreement(agreement_id)
-    plan, dataset, version = app.plane.plan(agreement, "dwp/claimants")
+    plan, dataset, version = app.plane._plan(agreement, "dwp/claimants")
     batches = DuckDBSource(version, dataset.source_kind).batches(plan.sql("duckdb"))
     key = app.plane.domains.key("bench").material
     rows, _ = _write(
@@ -172,7 +175,7 @@ def main() -> None:
         source = work / "claimants.parquet"
         make_dataset(source, args.rows)
         app, agreement_id = setup(work / "home", source)
-        app.plane.plan(app.store.get_agreement(agreement_id), "dwp/claimants")
+        app.plane._plan(app.store.get_agreement(agreement_id), "dwp/claimants")
         app.plane.domains.create("bench")
         key = app.plane.domains.key("bench").material
         researcher = app.acting_as("researcher", "bench")

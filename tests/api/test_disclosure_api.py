@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.api.conftest import World
+from tests.disclosure.agreements import batch_agreement
 
 
 def test_tables_batches_and_the_airlock_over_http(world: World) -> None:
@@ -21,11 +22,22 @@ def test_tables_batches_and_the_airlock_over_http(world: World) -> None:
     assert published.status_code == 201, published.text
     assert published.json()["dataset"] == "dwp/carers_by_postcode"
     assert "published" in published.json()["tags"]
-    answer = world.client.post(
-        "/batch-checks/dwp/carers/batches",
-        json={"identifiers": ["AB123456C", "CE654321A"]},
-        headers=world.headers("bob"),
+    batch = {"identifiers": ["AB123456C", "CE654321A"]}
+    path = "/batch-checks/dwp/carers/batches"
+    # Offered, but answering reads DWP's records: nhse needs an agreement naming it.
+    refused = world.client.post(path, json=batch, headers=world.headers("bob"))
+    assert refused.status_code == 403
+    assert "naming the batch_validation channel" in refused.json()["error"]["message"]
+    accord = world.accord
+    batch_agreement(
+        accord,
+        requester=accord.acting_as("bob", "test"),
+        owner=accord.acting_as("alice", "test"),
+        organisation="nhse",
+        dataset="dwp/carers",
+        fields=("nino", "postcode"),
     )
+    answer = world.client.post(path, json=batch, headers=world.headers("bob"))
     assert answer.status_code == 200, answer.text
     assert answer.json()["outcome"] == "refused"
     assert answer.json()["proportion"] is None

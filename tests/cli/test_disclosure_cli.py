@@ -15,6 +15,7 @@ from accord.cli.main import app
 from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
 from accord.services.app import Accord
 from accord.settings import load_settings
+from tests.disclosure.agreements import batch_agreement
 
 runner = CliRunner()
 
@@ -102,6 +103,18 @@ def test_tables_publishing_and_batches(ninos: list[str], tmp_path: Path) -> None
     )  # fmt: skip
     batch = tmp_path / "batch.txt"
     batch.write_text("\n".join(ninos[:300]) + "\n")
+    # The offer alone is not enough: answering reads DWP's records, a release.
+    refused = run("batch", "validate", "dwp/out_of_work", str(batch), "--as", "officer", code=3)
+    assert "no active agreement naming the batch_validation channel" in refused
+    accord = Accord.open()
+    try:
+        batch_agreement(
+            accord,
+            requester=accord.acting_as("officer", "test"),
+            owner=accord.acting_as("owner", "test"),
+        )
+    finally:
+        accord.close()
     answer = json.loads(
         run("batch", "validate", "dwp/out_of_work", str(batch), "--as", "officer", "--json")
     )

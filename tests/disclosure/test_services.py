@@ -29,6 +29,7 @@ from accord.services.disclosure import (
 )
 from accord.store import AuditFilter, Store
 from accord.store.disclosure_store import DISCLOSURE_READ_METHODS, DisclosureStore
+from tests.disclosure.agreements import batch_agreement
 
 
 class DisclosureAwareStore(Store, DisclosureStore):
@@ -126,7 +127,8 @@ def test_suppressed_tables_are_proved_and_cell_keys_are_drawn_once(
 
 def test_batch_validation_answers_a_proportion_and_refuses_differencing(world: dict) -> None:
     store, callers = world["store"], world["callers"]
-    service = BatchValidationService(store, overlap_key=secrets.token_bytes(32))
+    service = BatchValidationService(store, world["app"].plane, overlap_key=secrets.token_bytes(32))
+    batch_agreement(world["app"], requester=callers["req"], owner=callers["owner"])
     service.define(
         callers["owner"], "dwp", "out_of_work", "dwp/claimants", "nino",
         {"benefit_type": ["ESA", "JSA", "IS"]}, ["la"],

@@ -99,25 +99,40 @@ def test_another_organisations_agreement_answers_as_not_found(
             tmp_path,
         )
     [event] = world.store.audit_events(AuditFilter(action="extract.run", decision="deny"))
-    assert "not the recipient" in event.reason
+    assert "not its recipient" in event.reason
+
+
+def test_another_organisations_agreement_and_a_missing_one_answer_identically(
+    plane_world: World, tmp_path: Path
+) -> None:
+    """Same exception, same message: nothing says which ids exist; both are audited."""
+    world, agreement = plane_world
+    outsider = world.acting_as("northshire.officer", "test")
+    answers = []
+    for agreement_id in (agreement.id, "agr-00000000"):
+        with pytest.raises(NotFoundError) as caught:
+            world.plane.extract(outsider, agreement_id, "dwp/carers_allowance", tmp_path)
+        answers.append((type(caught.value), caught.value.message.replace(agreement_id, "ID")))
+    assert answers[0] == answers[1]
+    denied = world.store.audit_events(AuditFilter(action="extract.run", decision="deny"))
+    assert len(denied) == 2
 
 
 def test_no_audit_no_release(plane_world: World, tmp_path: Path) -> None:
     world, agreement = plane_world
-    world.plane.plan(agreement, "dwp/carers_allowance")  # warm the plan cache
+    world.plane._plan(agreement, "dwp/carers_allowance")  # warm the plan cache
     out = tmp_path / "out"
 
-    original = world.store.record
-    calls = {"n": 0}
+    # The release event is written with the delivery it counts, in one transaction.
+    original = world.store.record_delivery
 
-    def record(event):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if event.action == "extract.release":
+    def record_delivery(*args, audit):  # type: ignore[no-untyped-def]
+        if audit.action == "extract.release":
             with world.store.engine.begin() as conn:
                 conn.execute(delete(AuditHeadRow))
-        return original(event)
+        return original(*args, audit=audit)
 
-    world.store.record = record  # type: ignore[method-assign]
+    world.store.record_delivery = record_delivery  # type: ignore[method-assign]
     with pytest.raises(AuditError):
         world.plane.extract(analyst(world), agreement.id, "dwp/carers_allowance", out)
     assert list(out.iterdir()) == []

@@ -26,7 +26,7 @@ World = tuple[Accord, AgreementRecord]
 
 
 def _spark_rows(spark: Any, world: Accord, agreement: AgreementRecord) -> list[dict[str, Any]]:
-    plan, dataset, version = world.plane.plan(agreement, "dwp/carers_allowance")
+    plan, dataset, version = world.plane._plan(agreement, "dwp/carers_allowance")
     spark.read.parquet(version.location).createOrReplaceTempView(SOURCE_TABLE)
     opted = [(value,) for value in world.plane._opt_outs(dataset)] or [("",)]
     spark.createDataFrame(opted, "identifier string").createOrReplaceTempView(OPT_OUT_TABLE)

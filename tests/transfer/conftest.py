@@ -55,6 +55,6 @@ def issue_keys(accord: Accord) -> None:
 @pytest.fixture
 def exchange(sqlite_accord: Accord, tmp_path: Path) -> Exchange:
     world = build_world(sqlite_accord, tmp_path)
-    agreement = approve(world, agreement_request())
+    agreement = approve(world, agreement_request(test_exchange=True))
     issue_keys(world)
     return Exchange(world, agreement, tmp_path / "outbox", tmp_path / "inbox")

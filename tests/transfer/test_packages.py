@@ -290,7 +290,9 @@ def test_an_amendment_that_changes_the_schema_needs_a_new_test_exchange(
     exchange.receive(exchange.send(test=True).path)
     assert not exchange.send().manifest.test
 
-    request = agreement_request(title="Carers, without the postcode", amends=exchange.agreement.id)
+    request = agreement_request(
+        title="Carers, without the postcode", amends=exchange.agreement.id, test_exchange=True
+    )
     document = request.model_dump(mode="json")
     document["datasets"][0]["fields"] = [
         f for f in document["datasets"][0]["fields"] if f["name"] != "postcode"

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import console, handles_errors, open_app, print_json, table
+from accord.core.plan.release import Declared
 from accord.errors import ValidationError
 
 AsOption = Annotated[str, typer.Option("--as", help="The principal who acts.")]
@@ -38,10 +39,24 @@ def extract_command(
         "."
     ),
     format_: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    territory: Annotated[
+        str | None,
+        typer.Option(help="Where the extract will be processed: uk, eea, adequate or other."),
+    ] = None,
+    processor: Annotated[
+        str | None, typer.Option(help="The organisation that will process it, if not yours.")
+    ] = None,
 ) -> None:
     """A governed extract: exactly what the agreement allows, audited before release."""
     app = open_app()
-    result = app.plane.extract(app.acting_as(as_), agreement, dataset, out, fmt=format_)
+    result = app.plane.extract(
+        app.acting_as(as_),
+        agreement,
+        dataset,
+        out,
+        fmt=format_,
+        declared=Declared(territory, processor),
+    )
     console.print(
         f"Wrote {result.path} ({result.rows:,} rows, sha256 {result.sha256[:16]}…) and "
         f"{result.manifest_path.name}"

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import console, handles_errors, open_app, print_json, table
+from accord.core.plan.release import Declared
 
 AsOption = Annotated[str, typer.Option("--as", help="The principal who acts.")]
 
@@ -80,6 +81,13 @@ def package_send(
     ] = False,
     test_rows: Annotated[int, typer.Option(help="Rows in a test package.")] = 100,
     expires_days: Annotated[int, typer.Option(help="Days until the package expires.")] = 14,
+    territory: Annotated[
+        str | None,
+        typer.Option(help="Where the recipient will process it: uk, eea, adequate or other."),
+    ] = None,
+    processor: Annotated[
+        str | None, typer.Option(help="The organisation processing it for the recipient.")
+    ] = None,
 ) -> None:
     """Write a package: the governed extract, encrypted to the recipient, signed by you."""
     app = open_app()
@@ -92,6 +100,7 @@ def package_send(
         test=test,
         test_rows=test_rows,
         expires_in=timedelta(days=expires_days),
+        declared=Declared(territory, processor),
     )
     m = result.manifest
     kind = "test package" if m.test else "package"

@@ -109,6 +109,40 @@ def _research() -> SharingRequest:
         channels=["bulk_package"],
         start_date=str(today - timedelta(days=1)),
         end_date=str(today + timedelta(days=365)),
+        # One pseudonymised research extract, pulled once: no test exchange agreed.
+        test_exchange=False,
+    )
+
+
+def _batch_request() -> SharingRequest:
+    """Seed 001, 4.3.4: answering Northshire's batches reads DWP's claimants, so the
+    council asks for the batch validation channel like any other share."""
+    today = date.today()
+    return SharingRequest.parse(
+        {
+            "title": "Eligibility for the return-to-work programme, by batch validation",
+            "requesting_organisation": "northshire",
+            "requester": "northshire.officer",
+            "purpose_category": "eligibility_checking",
+            "purpose": "What share of a batch of residents is on an out-of-work benefit, "
+            "never which of them",
+            "datasets": [
+                {
+                    "dataset": "dwp/benefit_claimants",
+                    "fields": [
+                        {"name": "nino", "justification": "The batch key"},
+                        {"name": "in_work", "justification": "The criterion"},
+                    ],
+                }
+            ],
+            "form": "aggregate",
+            "channels": ["batch_validation"],
+            "frequency": "continuous",
+            "lawful_basis": "6(1)(e)",
+            "start_date": str(today - timedelta(days=1)),
+            "end_date": str(today + timedelta(days=365)),
+            "test_exchange": False,
+        }
     )
 
 
@@ -185,6 +219,17 @@ def _batch(app: Accord, data: Path, report: WorklessnessReport, console: Console
         {"in_work": [False]},
         ["northshire"],
         description="On an out-of-work benefit (ESA, JSA, IS, or UC without earnings)",
+    )
+    officer = app.acting_as("northshire.officer", "demo")
+    asked = app.requests.create(officer, _batch_request())
+    _, assessment = app.requests.submit(officer, asked.id)
+    app.requests.start_review(app.acting_as("dwp.data", "demo"), asked.id)
+    people = {Role.DATA_OWNER: "dwp.data", Role.DPO: "dwp.dpo", Role.LEGAL: "dwp.legal"}
+    for role in assessment.approver_roles:
+        approved = app.requests.approve(app.acting_as(people[role], "demo"), asked.id)
+    console.print(
+        f"Northshire's agreement {approved.agreement.id if approved.agreement else '?'} "
+        "names the batch_validation channel for dwp/benefit_claimants"
     )
     batches = pq.read_table(data / "eligibility_batches.parquet").to_pylist()
     first = batches[0]["batch_id"]

@@ -115,9 +115,9 @@ class Accord:
             plane=plane,
             sharing=SharingService(store, plane, keys, token_ttl_days=settings.token_ttl_days),
             linkage=LinkageService(store, plane, engine=settings.engine),
-            tables=TableService(store, data_dir=settings.home / "data"),
+            tables=TableService(store, data_dir=settings.home / "data", plane=plane),
             batches=BatchValidationService(
-                store, overlap_key=keys.secret(BATCH_OVERLAP_SECRET, create=True)
+                store, plane, overlap_key=keys.secret(BATCH_OVERLAP_SECRET, create=True)
             ),
             airlock=AirlockService(store, data_dir=settings.home / "data"),
             platform_org=platform.id if platform else PLATFORM_ORG,

@@ -33,7 +33,11 @@ from accord.core.disclosure_permissions import (
     can_tabulate,
     can_validate_batch,
 )
+from accord.core.governance.request import Channel
+from accord.core.governance.workflow import AgreementState
 from accord.core.permissions import Caller
+from accord.core.plan.authorise import PlaneChannel
+from accord.core.plan.release import GovernedRelease
 from accord.disclosure.airlock import (
     Decision,
     FileStatus,
@@ -58,9 +62,11 @@ from accord.disclosure.cellkey import PTable, RecordKeysRef, draw_record_keys
 from accord.disclosure.primary import primary_flags, round_to_base
 from accord.disclosure.rules import DisclosureRules, Flag
 from accord.disclosure.secondary import secondary_suppress, with_margins
-from accord.errors import ConflictError, NotFoundError, ValidationError
+from accord.engine.executor import EngineError
+from accord.errors import ConfigurationError, ConflictError, NotFoundError, ValidationError
 from accord.fsutil import write_atomic
-from accord.services.guard import authorise
+from accord.services.guard import authorise, refuse
+from accord.services.plane import PlaneService
 from accord.store import Store
 
 __all__ = [
@@ -155,9 +161,13 @@ def _parquet_of(store: Store, dataset_id: str, version: int | None) -> tuple[str
 
 
 class TableService:
-    def __init__(self, store: Store, *, data_dir: Path) -> None:
+    """Protected tables: of an organisation's own datasets (to publish), or of another's
+    governed view under an agreement naming the ``aggregate_statistics`` channel."""
+
+    def __init__(self, store: Store, *, data_dir: Path, plane: PlaneService | None = None) -> None:
         self.store = store
         self.data_dir = data_dir
+        self.plane = plane
 
     def tabulate(
         self,
@@ -172,7 +182,6 @@ class TableService:
         ptable: PTable | None = None,
         version: int | None = None,
     ) -> ProtectedTable:
-        from accord.disclosure.aggregate import tabulate
 
         rules = rules or DisclosureRules()
         dataset = self.store.get_dataset(dataset_id)
@@ -201,59 +210,81 @@ class TableService:
                     "cell-key perturbation applies to counts; leave out the value"
                 )
             keys = self._record_keys(caller, dataset_id, number, count, event.organisation)
-        table = tabulate(location, rows, columns, value, record_keys=keys)
-        flags = primary_flags(table.stats, rules)
-        grid = with_margins(table.values() if value is None else np.nan_to_num(table.values()))
-        hidden = np.zeros(grid.shape, dtype=bool)
-        hidden[:-1, :-1] = flags != 0
-        all_flags = np.zeros(grid.shape, dtype=np.int64)
-        all_flags[:-1, :-1] = flags
-        if protection is Protection.SUPPRESS:
-            if table.cells > MAX_AUDITED_CELLS:
-                raise ValidationError(
-                    f"{table.cells} cells is too many to prove secondary suppression "
-                    f"(at most {MAX_AUDITED_CELLS}); use protection 'round' or 'cell_key', "
-                    "or a coarser geography"
+        protected, counts = _protect(
+            location, rows, columns, value, protection, rules, ptable, keys
+        )
+        self.store.record(event.with_details(version=number, **counts))
+        return protected
+
+    def aggregate(
+        self,
+        caller: Caller,
+        agreement_id: str,
+        dataset_id: str,
+        rows: Sequence[str],
+        columns: Sequence[str],
+        value: str | None = None,
+        *,
+        protection: Protection = Protection.SUPPRESS,
+    ) -> ProtectedTable:
+        """A protected table of another organisation's governed view, for its recipient.
+
+        Only under an active agreement naming the ``aggregate_statistics`` channel, over
+        the fields the agreement releases, with its ``min_cell_count`` as the threshold
+        and its ``rounding_base``; refusals are on the record like every release.
+        """
+        if self.plane is None:
+            raise ConfigurationError("aggregate statistics need the data plane")
+        release = self.plane.release(
+            caller,
+            agreement_id,
+            dataset_id,
+            PlaneChannel.AGGREGATE,
+            action="disclosure.aggregate",
+            details={
+                "rows": list(rows),
+                "columns": list(columns),
+                "value": value,
+                "protection": protection.value,
+            },
+        )
+        released = {c.name for c in release.plan.outputs}
+        for name in (*rows, *columns, *([value] if value else [])):
+            if name not in released:
+                raise refuse(
+                    self.store,
+                    caller,
+                    "disclosure.aggregate",
+                    release.object,
+                    release.event.organisation,
+                    f"{name!r} is not a field agreement {release.agreement.id} releases from "
+                    f"{dataset_id}; it releases {', '.join(sorted(released))}",
                 )
-            final, _ = secondary_suppress(grid, hidden)
-            all_flags[final & ~hidden] |= Flag.SECONDARY
-            hidden = final
-            shown = grid
-        elif protection is Protection.ROUND:
-            shown = round_to_base(grid, rules.rounding_base).astype(np.float64)
-        else:
-            assert table.cell_keys is not None
-            ptable = ptable or PTable.build()
-            cell_keys = np.zeros(grid.shape, dtype=np.int64)
-            cell_keys[:-1, :-1] = table.cell_keys
-            cell_keys[:-1, -1] = table.cell_keys.sum(axis=1)
-            cell_keys[-1, :-1] = table.cell_keys.sum(axis=0)
-            cell_keys[-1, -1] = table.cell_keys.sum()
-            shown = ptable.apply(grid.astype(np.int64), cell_keys).astype(np.float64)
-            hidden = np.zeros(grid.shape, dtype=bool)
-        values = [
-            [None if h else float(v) for v, h in zip(r, hr, strict=True)]
-            for r, hr in zip(shown, hidden, strict=True)
-        ]
+        if protection is Protection.CELL_KEY:
+            raise ValidationError(
+                "protection: cell keys are drawn for a dataset version, not a governed view; "
+                "use suppress or round"
+            )
+        try:
+            path = self.plane.materialise(release)
+        except EngineError as exc:
+            raise self.plane.engine_failed(caller, release, "disclosure.aggregate", exc) from exc
+        controls = release.agreement.policy.output_controls
+        rules = DisclosureRules(
+            threshold=controls.min_cell_count, rounding_base=controls.rounding_base
+        )
+        protected, counts = _protect(
+            str(path), rows, columns, value, protection, rules, check_margins=True
+        )
         self.store.record(
-            event.with_details(
-                version=number,
-                cells=table.cells,
-                suppressed=int(hidden.sum()),
-                primary=int((flags != 0).sum()),
+            release.event.with_details(
+                dataset=dataset_id,
+                dataset_version=release.version.number,
+                policy_sha256=release.agreement.policy.sha256(),
+                **counts,
             )
         )
-        return ProtectedTable(
-            rows=tuple(rows),
-            columns=tuple(columns),
-            row_labels=table.row_labels,
-            column_labels=table.column_labels,
-            values=values,
-            flags=[[int(x) for x in row] for row in all_flags],
-            protection=protection,
-            rules=rules.as_dict(),
-            value=value,
-        )
+        return protected
 
     def publish(
         self,
@@ -365,17 +396,99 @@ class TableService:
         return np.frombuffer(data, dtype=np.uint8)
 
 
+def _protect(
+    location: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    value: str | None,
+    protection: Protection,
+    rules: DisclosureRules,
+    ptable: PTable | None = None,
+    keys: Any = None,
+    *,
+    check_margins: bool = False,
+) -> tuple[ProtectedTable, dict[str, int]]:
+    """Tabulate ``location`` and protect it: the table, and what was hidden."""
+    from accord.disclosure.aggregate import tabulate
+
+    table = tabulate(location, rows, columns, value, record_keys=keys)
+    flags = primary_flags(table.stats, rules)
+    grid = with_margins(table.values() if value is None else np.nan_to_num(table.values()))
+    hidden = np.zeros(grid.shape, dtype=bool)
+    hidden[:-1, :-1] = flags != 0
+    all_flags = np.zeros(grid.shape, dtype=np.int64)
+    all_flags[:-1, :-1] = flags
+    if protection is Protection.SUPPRESS:
+        if table.cells > MAX_AUDITED_CELLS:
+            raise ValidationError(
+                f"{table.cells} cells is too many to prove secondary suppression "
+                f"(at most {MAX_AUDITED_CELLS}); use protection 'round' or 'cell_key', "
+                "or a coarser geography"
+            )
+        final, _ = secondary_suppress(grid, hidden)
+        all_flags[final & ~hidden] |= Flag.SECONDARY
+        hidden = final
+        shown = grid
+    elif protection is Protection.ROUND:
+        shown = round_to_base(grid, rules.rounding_base).astype(np.float64)
+    else:
+        assert table.cell_keys is not None
+        ptable = ptable or PTable.build()
+        cell_keys = np.zeros(grid.shape, dtype=np.int64)
+        cell_keys[:-1, :-1] = table.cell_keys
+        cell_keys[:-1, -1] = table.cell_keys.sum(axis=1)
+        cell_keys[-1, :-1] = table.cell_keys.sum(axis=0)
+        cell_keys[-1, -1] = table.cell_keys.sum()
+        shown = ptable.apply(grid.astype(np.int64), cell_keys).astype(np.float64)
+        hidden = np.zeros(grid.shape, dtype=bool)
+    if check_margins:
+        # A margin is a count too: released to another organisation, it meets the
+        # threshold like any cell (a published table's margins are the owner's call).
+        people = with_margins(table.stats.count.astype(np.float64))
+        small = people < rules.threshold
+        small[:-1, :-1] = False
+        all_flags[small & ~hidden] |= Flag.THRESHOLD
+        hidden = hidden | small
+    values = [
+        [None if h else float(v) for v, h in zip(r, hr, strict=True)]
+        for r, hr in zip(shown, hidden, strict=True)
+    ]
+    counts = {
+        "cells": table.cells,
+        "suppressed": int(hidden.sum()),
+        "primary": int((flags != 0).sum()),
+    }
+    return ProtectedTable(
+        rows=tuple(rows),
+        columns=tuple(columns),
+        row_labels=table.row_labels,
+        column_labels=table.column_labels,
+        values=values,
+        flags=[[int(x) for x in row] for row in all_flags],
+        protection=protection,
+        rules=rules.as_dict(),
+        value=value,
+    ), counts
+
+
 def _normalise(identifier: str) -> str:
     return "".join(identifier.split()).upper()
 
 
 class BatchValidationService:
-    """Batch validation: a proportion per batch, under overlap control and a budget."""
+    """Batch validation: a proportion per batch, under overlap control and a budget.
 
-    def __init__(self, store: Store, *, overlap_key: bytes) -> None:
+    A check is offered by the data owner, but answering it reads the owner's records,
+    so every batch is also a release: only under an active agreement whose recipient is
+    the requesting organisation and which names the ``batch_validation`` channel for
+    the check's dataset.
+    """
+
+    def __init__(self, store: Store, plane: PlaneService, *, overlap_key: bytes) -> None:
         if len(overlap_key) < 32:
             raise ValueError("the overlap key must be at least 32 random bytes")
         self.store = store
+        self.plane = plane
         self._key = overlap_key
 
     def define(
@@ -428,11 +541,11 @@ class BatchValidationService:
         message = f"{check_id}\x1f{organisation_id}\x1f{identifier}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
 
-    def _eligible(self, check: BatchCheck, identifiers: list[str]) -> int:
+    def _eligible(self, release: GovernedRelease, check: BatchCheck, identifiers: list[str]) -> int:
         import duckdb
         import pyarrow as pa
 
-        location, _, _ = _parquet_of(self.store, check.dataset_id, None)
+        location, _, _ = _parquet_of(self.store, check.dataset_id, release.version.number)
         con = duckdb.connect()
         try:
             con.register("accord_batch", pa.table({"id": identifiers}))
@@ -471,9 +584,39 @@ class BatchValidationService:
         # Nothing matches: name the first organisation offered so the refusal is recorded.
         return (sorted(mine) or list(check.requesters) or [""])[0]
 
+    def _agreement(self, caller: Caller, check: BatchCheck, requester_org: str) -> str:
+        """The requester's active agreement naming batch validation of the check's dataset."""
+        found = [
+            a
+            for a in self.store.list_agreements(
+                recipient=requester_org, state=AgreementState.ACTIVE
+            )
+            if Channel.BATCH_VALIDATION in a.policy.channels
+            and check.dataset_id in {d.dataset for d in a.policy.datasets}
+        ]
+        if not found:
+            raise refuse(
+                self.store,
+                caller,
+                "disclosure.batch.validate",
+                f"batch_check:{check.id}",
+                requester_org,
+                f"{requester_org!r} has no active agreement naming the batch_validation "
+                f"channel for {check.dataset_id}: request one before submitting batches",
+            )
+        return found[-1].id
+
     def validate(
-        self, caller: Caller, check_id: str, requester_org: str, identifiers: Sequence[str]
+        self,
+        caller: Caller,
+        check_id: str,
+        requester_org: str,
+        identifiers: Sequence[str],
+        *,
+        agreement_id: str | None = None,
     ) -> BatchAnswer:
+        """A proportion for the batch, under ``agreement_id`` (by default the requester's
+        one active agreement that names batch validation of the check's dataset)."""
         check = self.store.get_batch_check(check_id)
         event = authorise(
             self.store,
@@ -483,6 +626,20 @@ class BatchValidationService:
             obj=f"batch_check:{check_id}",
             organisation=requester_org,
         )
+        release = self.plane.release(
+            caller,
+            agreement_id or self._agreement(caller, check, requester_org),
+            check.dataset_id,
+            PlaneChannel.BATCH_VALIDATION,
+            action="disclosure.batch.validate",
+            details={"batch_check": check_id},
+        )
+        event = event.with_details(
+            agreement=release.agreement.id,
+            agreement_version=release.agreement.version,
+            policy_sha256=release.agreement.policy.sha256(),
+            release=release.reason,
+        )
         distinct = sorted({_normalise(i) for i in identifiers if i.strip()})
         members = [self._member(check_id, requester_org, i) for i in distinct]
         seen = self.store.batch_members_seen(check_id, requester_org, members)
@@ -490,7 +647,7 @@ class BatchValidationService:
         policy = check.policy
         eligible = 0
         if len(distinct) >= policy.min_batch and seen <= policy.max_overlap * len(distinct):
-            eligible = self._eligible(check, distinct)
+            eligible = self._eligible(release, check, distinct)
         answer = validate_batch(
             len(distinct),
             eligible,

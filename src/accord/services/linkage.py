@@ -34,15 +34,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from accord.core.audit import AuditEvent
-from accord.core.catalogue import Dataset, DatasetVersion, SourceKind
+from accord.core.catalogue import Dataset, DatasetVersion
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import TransformKind
 from accord.core.permissions import Caller
 from accord.core.plan.authorise import PlaneChannel
 from accord.core.plan.compiler import Plan
+from accord.core.plan.release import GovernedRelease
 from accord.core.vocabulary import SemanticType
-from accord.engine.duckdb_engine import DuckDBSource, source_table
-from accord.engine.postgres_engine import PostgresSource
+from accord.engine.executor import EngineError, own_rows
 from accord.errors import ValidationError
 from accord.fsutil import fsync_directory, sha256_file, write_atomic
 from accord.linkage import LinkageOptions, LinkageResult, Role, link
@@ -151,9 +151,11 @@ class LinkageService:
         """
         options = options or LinkageOptions(engine=self.engine)
         options.check()
-        agreement = self.plane.authorised_agreement(caller, agreement_id, PlaneChannel.LINK, ACTION)
-        view = self._view(agreement, dataset_id, view_id, parameter="view_id")
-        left = self._left(caller, agreement, recipient)
+        release = self.plane.release(
+            caller, agreement_id, dataset_id, PlaneChannel.LINK, action=ACTION
+        )
+        view = self._view(caller, release, view_id, parameter="view_id")
+        left = self._left(caller, release.agreement, recipient)
         try:
             result = link(
                 left.source,
@@ -174,10 +176,11 @@ class LinkageService:
     # -- the two sides -------------------------------------------------------------
 
     def _view(
-        self, agreement: AgreementRecord, dataset_id: str, view_id: str | None, *, parameter: str
+        self, caller: Caller, release: GovernedRelease, view_id: str | None, *, parameter: str
     ) -> _View:
         """The governed view as Parquet (built by the plan), its id column and roles."""
-        plan, dataset, version = self.plane.plan(agreement, dataset_id)
+        agreement, plan, dataset = release.agreement, release.plan, release.dataset
+        version, dataset_id = release.version, release.dataset.id
         released = {column.name for column in plan.outputs}
         if view_id is None:
             view_id = next(
@@ -206,7 +209,10 @@ class LinkageService:
         roles: dict[str, Role | None] = {
             name: None for name in released if name not in kept and name != view_id
         }
-        path = self.plane.materialise(agreement, dataset_id)
+        try:
+            path = self.plane.materialise(release)
+        except EngineError as exc:
+            raise self.plane.engine_failed(caller, release, ACTION, exc) from exc
         return _View(agreement, plan, dataset, version, path, view_id, roles)
 
     def _left(self, caller: Caller, agreement: AgreementRecord, recipient: RecipientData) -> _Left:
@@ -233,7 +239,7 @@ class LinkageService:
                 )
             version = self.store.get_version(dataset.id)
             return _Left(
-                _own_rows(dataset, version),
+                own_rows(dataset.source_kind, version),
                 recipient.id_column,
                 {},
                 {
@@ -243,20 +249,18 @@ class LinkageService:
                     "id_column": recipient.id_column,
                 },
             )
-        other = self.plane.authorised_agreement(
-            caller, recipient.agreement_id, PlaneChannel.LINK, ACTION
+        other = self.plane.release(
+            caller, recipient.agreement_id, recipient.dataset_id, PlaneChannel.LINK, action=ACTION
         )
-        view = self._view(
-            other, recipient.dataset_id, recipient.id_column, parameter="recipient id_column"
-        )
+        view = self._view(caller, other, recipient.id_column, parameter="recipient id_column")
         return _Left(
             view.path,
             view.id_column,
             view.roles,
             {
                 "kind": "governed_view",
-                "agreement": other.id,
-                "agreement_version": other.version,
+                "agreement": other.agreement.id,
+                "agreement_version": other.agreement.version,
                 "dataset": view.dataset.id,
                 "dataset_version": view.version.number,
                 "id_column": view.id_column,
@@ -364,20 +368,6 @@ def _event(
             **({"via": caller.via} if caller.via else {}),
         },
     )
-
-
-def _own_rows(dataset: Dataset, version: DatasetVersion) -> LinkSource:
-    """The recipient's own dataset, read whole where it lives."""
-    if dataset.source_kind is SourceKind.FILE:
-        return Path(version.location)
-    table = source_table(dataset.source_kind, version.location)
-    if dataset.source_kind is SourceKind.POSTGRES:
-        sql = f"SELECT * FROM {table.sql(dialect='postgres')}"
-        batches = list(PostgresSource(version).batches(sql, ()))
-    else:
-        sql = f"SELECT * FROM {table.sql(dialect='duckdb')}"
-        batches = list(DuckDBSource(version, dataset.source_kind).batches(sql))
-    return pa.Table.from_batches(batches)
 
 
 def _write_parquet(table: pa.Table, path: Path) -> str:

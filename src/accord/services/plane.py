@@ -1,10 +1,19 @@
 """The governed data plane: no row leaves except through here.
 
-authorise (agreement active and in date, caller entitled, channel allowed, assurance
-valid) → compile the agreement to a plan (cached by agreement and dataset version) →
-run it where the data lives → audit → release. The audit event is committed before
-the output is released: an extract is written under a temporary name and renamed into
-place only after its event is in the log, so if the audit write fails nothing leaves.
+:meth:`PlaneService.release` is the one release path. It authorises a caller for an
+agreement, a dataset and a channel against every term of the agreement
+(:func:`accord.core.plan.release.can_release`: caller entitled, agreement active and
+in date, channel named, the assurance it requires, territory and processor declared,
+frequency, test exchange), compiles the agreement to a plan (cached by agreement and
+dataset version) and returns a :class:`GovernedRelease`, the only thing an executor
+(:mod:`accord.engine.executor`) runs. Every channel goes through it: extracts, queries,
+per-record checks, Delta Sharing, packages, governed linkage, aggregates and batch
+validation. Every refusal is written to the audit log as a ``deny`` event with its
+reason, and so is a failure inside the engine (its message scrubbed of data values).
+
+The audit event is committed before the output is released: an extract is written
+under a temporary name and renamed into place only after its event is in the log, so
+if the audit write fails nothing leaves.
 """
 
 from __future__ import annotations
@@ -12,35 +21,42 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import tempfile
 import threading
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from sqlglot import exp
 
-from accord.core.audit import AuditEvent, Decision
-from accord.core.catalogue import Dataset, DatasetVersion, SourceKind
+from accord.core.audit import AuditEvent
+from accord.core.catalogue import Dataset, DatasetVersion
 from accord.core.expressions import check, parse, to_sqlglot
 from accord.core.governance.records import AgreementRecord
 from accord.core.identifiers import normalise_nhs_number, normalise_nino
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
-from accord.core.plan.authorise import PlaneChannel, can_use, hides_agreement
+from accord.core.plan.authorise import LIVE_DELIVERY, PlaneChannel, can_use, hides_agreement
 from accord.core.plan.compiler import OptOutFilter, Plan, compile_plan, quoted
 from accord.core.plan.query import check_query
+from accord.core.plan.release import (
+    Declared,
+    Delivery,
+    GovernedRelease,
+    ReleaseFacts,
+    can_release,
+    needs_test_exchange,
+)
 from accord.core.plan.transforms import normalise_identifier
+from accord.core.transfer.manifest import PackageManifest
+from accord.core.transfer.schema import schema_sha256
 from accord.core.vocabulary import SemanticType
-from accord.engine.duckdb_engine import OPT_OUT_TABLE, DuckDBSource, source_table
-from accord.engine.postgres_engine import PostgresSource
+from accord.engine.duckdb_engine import OPT_OUT_TABLE, source_table
+from accord.engine.executor import EngineError, executor_for, scrub
+from accord.engine.writer import write_batches as _write
 from accord.errors import NotFoundError, ValidationError
 from accord.fsutil import atomic_path, fsync_directory, write_atomic
 from accord.keys import KeyStore
@@ -48,8 +64,17 @@ from accord.pseudonymise.domain_keys import DomainKeyStore
 from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.guard import authorise, refuse
 from accord.store import Store
+from accord.transfer.package import arrow_columns
 
-__all__ = ["OPT_OUT_TYPES", "ExtractResult", "PlaneService", "QueryResult", "view_name"]
+__all__ = [
+    "OPT_OUT_TYPES",
+    "Declared",
+    "ExtractResult",
+    "GovernedRelease",
+    "PlaneService",
+    "QueryResult",
+    "view_name",
+]
 
 MAX_QUERY_ROWS = 100_000
 QUERY_SECONDS = 60.0
@@ -87,6 +112,7 @@ class PlaneService:
         self.domains = DomainKeyStore(keys)
         self.materialised = home / "materialised"
         self._plans: dict[tuple[str, int, str, int], Plan] = {}
+        self._schemas: dict[tuple[str, int, str, int], pa.Schema] = {}
 
     # -- opt-outs ----------------------------------------------------------------------
 
@@ -121,59 +147,235 @@ class PlaneService:
             organisation, identifier_type, values, self.store.clock(), audit=event
         )
 
-    # -- authorisation and plans -------------------------------------------------------
+    # -- the release path ----------------------------------------------------------
 
-    def _agreement_for(
+    def _visible(
         self, caller: Caller, agreement_id: str, channel: PlaneChannel, action: str
     ) -> AgreementRecord:
+        """The agreement, if the caller's organisation may know it exists.
+
+        A missing agreement and another organisation's answer exactly alike: the same
+        exception and message, and a ``deny`` event either way (whose reason says which,
+        for the auditor only).
+        """
+        message = f"no agreement {agreement_id!r}"
         try:
             agreement = self.store.get_agreement(agreement_id)
         except NotFoundError:
-            raise refuse(
-                self.store, caller, action, f"agreement:{agreement_id}", "", "no such agreement"
-            ) from None
-        if hides_agreement(caller, agreement):
-            self.store.record(
-                AuditEvent(
-                    actor=caller.actor,
-                    action=action,
-                    object=f"agreement:{agreement_id}",
-                    organisation=agreement.policy.recipient,
-                    decision=Decision.DENY,
-                    reason="the caller's organisation is not the recipient; answered as not found",
-                )
+            agreement = None
+        if agreement is None or hides_agreement(caller, agreement, channel):
+            party = "a party to it" if channel is PlaneChannel.PACKAGE else "its recipient"
+            reason = (
+                "no such agreement"
+                if agreement is None
+                else f"the caller's organisation is not {party}; answered as not found"
             )
-            raise NotFoundError(f"no agreement {agreement_id!r}")
-        recipient = self.store.get_organisation(agreement.policy.recipient)
+            refuse(self.store, caller, action, f"agreement:{agreement_id}", "", reason)
+            raise NotFoundError(message)
+        return agreement
+
+    def release(
+        self,
+        caller: Caller,
+        agreement_id: str,
+        dataset_id: str | None,
+        channel: PlaneChannel,
+        *,
+        action: str,
+        declared: Declared | None = None,
+        test: bool = False,
+        details: Mapping[str, Any] | None = None,
+    ) -> GovernedRelease:
+        """Authorise ``caller`` for one dataset of an agreement through ``channel``.
+
+        ``dataset_id`` may be None when the agreement covers one dataset. The result is
+        the only thing an executor runs; its ``event`` is the allow event, which the
+        channel writes with what it released. A refusal is recorded and raised.
+        """
+        releases = self._authorise(
+            caller,
+            agreement_id,
+            None if dataset_id is None else (dataset_id,),
+            channel,
+            action=action,
+            declared=declared or Declared(),
+            test=test,
+            details=details or {},
+            single=True,
+        )
+        return releases[0]
+
+    def releases(
+        self, caller: Caller, agreement_id: str, channel: PlaneChannel, *, action: str
+    ) -> tuple[GovernedRelease, ...]:
+        """One release per dataset the agreement covers, authorised together (queries)."""
+        return self._authorise(
+            caller,
+            agreement_id,
+            None,
+            channel,
+            action=action,
+            declared=Declared(),
+            test=False,
+            details={},
+            single=False,
+        )
+
+    def _authorise(
+        self,
+        caller: Caller,
+        agreement_id: str,
+        dataset_ids: tuple[str, ...] | None,
+        channel: PlaneChannel,
+        *,
+        action: str,
+        declared: Declared,
+        test: bool,
+        details: Mapping[str, Any],
+        single: bool,
+    ) -> tuple[GovernedRelease, ...]:
+        agreement = self._visible(caller, agreement_id, channel, action)
+        policy = agreement.policy
+        obj = f"agreement:{agreement.id}:v{agreement.version}"
+        covered = [d.dataset for d in policy.datasets]
+        if dataset_ids is None:
+            if single and len(covered) != 1:
+                raise refuse(
+                    self.store,
+                    caller,
+                    action,
+                    obj,
+                    policy.recipient,
+                    f"name the dataset: agreement {agreement.id} covers " + ", ".join(covered),
+                )
+            dataset_ids = tuple(covered)
+        for dataset_id in dataset_ids:
+            if dataset_id not in covered:
+                raise refuse(
+                    self.store,
+                    caller,
+                    action,
+                    obj,
+                    policy.recipient,
+                    f"agreement {agreement.id} does not cover {dataset_id}; it covers "
+                    + ", ".join(covered),
+                    dataset=dataset_id,
+                )
+        datasets = {d: self.store.get_dataset(d) for d in dataset_ids}
+        owner = datasets[dataset_ids[0]].organisation_id
+        organisation = owner if channel is PlaneChannel.PACKAGE else policy.recipient
+        recipient = self.store.get_organisation(policy.recipient)
+        now = self.store.clock()
+        context = {
+            "channel": channel.value,
+            "datasets": list(dataset_ids),
+            **declared.details(),
+            **details,
+        }
+        # Who may, and what the agreement allows, first: nothing is read for a caller
+        # who may not use the agreement at all.
         authorise(
             self.store,
             caller,
-            can_use(caller, agreement, channel, recipient, self._today()),
+            can_use(caller, agreement, channel, recipient, now.date(), owner=owner, test=test),
             action=action,
-            obj=f"agreement:{agreement.id}:v{agreement.version}",
-            organisation=agreement.policy.recipient,
+            obj=obj,
+            organisation=organisation,
+            **context,
         )
-        return agreement
+        plans = {d: self._plan(agreement, d) for d in dataset_ids}
+        schemas: dict[str, str] = {}
+        receipted: dict[str, frozenset[str]] = {}
+        if needs_test_exchange(agreement, channel, test):
+            for dataset_id, (plan, dataset, version) in plans.items():
+                schemas[dataset_id] = schema_sha256(
+                    arrow_columns(self._schema(agreement, plan, dataset, version))
+                )
+                receipted[dataset_id] = frozenset(
+                    self.store.receipted_test_schemas(agreement.id, dataset_id)
+                )
+        facts = ReleaseFacts(
+            recipient=recipient,
+            now=now,
+            dataset_ids=dataset_ids,
+            owner=owner,
+            test=test,
+            declared=declared,
+            deliveries=(
+                self._deliveries(agreement) if channel in LIVE_DELIVERY and not test else ()
+            ),
+            schemas=schemas,
+            receipted_tests=receipted,
+        )
+        event = authorise(
+            self.store,
+            caller,
+            can_release(caller, agreement, channel, facts),
+            action=action,
+            obj=obj,
+            organisation=organisation,
+            **context,
+            **({"schema_sha256": schemas} if schemas else {}),
+        )
+        return tuple(
+            GovernedRelease(
+                agreement=agreement,
+                dataset=dataset,
+                version=version,
+                plan=plan,
+                channel=channel,
+                reason=event.reason,
+                event=event,
+                opt_outs=tuple(self._opt_outs(dataset)),
+            )
+            for plan, dataset, version in plans.values()
+        )
 
-    def authorised_agreement(
-        self, caller: Caller, agreement_id: str, channel: PlaneChannel, action: str
-    ) -> AgreementRecord:
-        """The agreement, once ``caller`` may use it through ``channel`` (refusals audited)."""
-        return self._agreement_for(caller, agreement_id, channel, action)
+    def _deliveries(self, agreement: AgreementRecord) -> tuple[Delivery, ...]:
+        """Live deliveries under this agreement version: extracts, and live packages that
+        were receipted or may still be received (an expired, unreceived one never arrived)."""
+        found = list(self.store.list_deliveries(agreement.id, agreement.version))
+        receipted = {
+            r.receipt.transfer_id for r in self.store.list_receipts(agreement_id=agreement.id)
+        }
+        now = self.store.clock()
+        for sent in self.store.list_sent_packages():
+            manifest: PackageManifest = PackageManifest.parse(sent.manifest, "manifest")
+            if (
+                manifest.agreement_id != agreement.id
+                or manifest.agreement_version != agreement.version
+                or manifest.test
+            ):
+                continue
+            if manifest.transfer_id in receipted or now < manifest.expires_at:
+                found.append(
+                    Delivery(manifest.dataset_id, manifest.created_at, "package", sent.transfer_id)
+                )
+        return tuple(found)
 
-    def _today(self) -> date:
-        return self.store.clock().date()
+    def engine_failed(
+        self, caller: Caller, release: GovernedRelease, action: str, exc: EngineError
+    ) -> EngineError:
+        """Record a release that failed inside the engine (the message is scrubbed)."""
+        refuse(
+            self.store,
+            caller,
+            action,
+            release.object,
+            release.event.organisation,
+            f"the engine failed: {exc.message}",
+            dataset=release.dataset.id,
+        )
+        return exc
 
-    def plan(
+    def _plan(
         self, agreement: AgreementRecord, dataset_id: str
     ) -> tuple[Plan, Dataset, DatasetVersion]:
-        """The compiled plan for the dataset's latest version, from the cache when it is there."""
+        """The compiled plan for the dataset's latest version, from the cache when it is there.
+
+        Private: a plan runs only inside a :class:`GovernedRelease`.
+        """
         dataset = self.store.get_dataset(dataset_id)
-        if dataset_id not in [d.dataset for d in agreement.policy.datasets]:
-            raise ValidationError(
-                f"agreement {agreement.id} does not cover {dataset_id}; it covers "
-                + ", ".join(d.dataset for d in agreement.policy.datasets)
-            )
         version = self.store.get_version(dataset_id)
         key = (agreement.id, agreement.version, dataset_id, version.number)
         cached = self._plans.get(key)
@@ -224,19 +426,48 @@ class PlaneService:
         )
 
     def _rows(
-        self, plan: Plan, dataset: Dataset, version: DatasetVersion
+        self, release: GovernedRelease, tables: Mapping[str, Sequence[str]] | None = None
     ) -> Iterator[pa.RecordBatch]:
-        if dataset.source_kind is SourceKind.POSTGRES:
-            batches = PostgresSource(version).batches(plan.sql("postgres"), self._opt_outs(dataset))
-        else:
-            source = DuckDBSource(version, dataset.source_kind)
-            batches = source.batches(plan.sql("duckdb"), self._opt_outs(dataset))
-        keys = {column: self._domain_key(domain) for column, domain in plan.pseudonymised.items()}
+        batches = executor_for(release).execute(release, tables=tables)
+        keys = {
+            column: self._domain_key(domain)
+            for column, domain in release.plan.pseudonymised.items()
+        }
         return pseudonymise_batches(batches, keys) if keys else batches
 
     def _domain_key(self, domain: str) -> bytes:
         self.domains.ensure(domain)
         return self.domains.key(domain).material
+
+    def _schema(
+        self, agreement: AgreementRecord, plan: Plan, dataset: Dataset, version: DatasetVersion
+    ) -> pa.Schema:
+        """The Arrow schema of the governed view, from the same pipeline with no rows.
+
+        Cached with the plan: what a test exchange is compared against before any live
+        per-record release, and what a test package is made in.
+        """
+        key = plan.key
+        cached = self._schemas.get(key)
+        if cached is not None:
+            return cached
+        probe = GovernedRelease(
+            agreement=agreement,
+            dataset=dataset,
+            version=version,
+            plan=plan,
+            channel=PlaneChannel.PACKAGE,
+            reason="the governed schema, no rows",
+            event=AuditEvent(actor="accord", action="plan.schema", object=plan.dataset_id),
+            query=plan.query.limit(0),
+        )
+        schema: pa.Schema | None = None
+        for batch in self._rows(probe):
+            schema = batch.schema
+        if schema is None:
+            raise ValidationError(f"the plan for {dataset.id} produced no schema")
+        self._schemas[key] = schema
+        return schema
 
     # -- channels ------------------------------------------------------------------
 
@@ -248,12 +479,30 @@ class PlaneService:
         out_dir: Path,
         *,
         fmt: str = "parquet",
+        declared: Declared | None = None,
     ) -> ExtractResult:
-        """The governed extract: Parquet or CSV, written atomically, with a manifest."""
+        """The governed extract: Parquet or CSV, written atomically, with a manifest.
+
+        A live delivery: counted against the agreement's frequency and refused before a
+        receipted test exchange where the agreement requires one. ``declared`` is where
+        the extract goes (territory, processor), checked against the agreement.
+        """
         if fmt not in ("parquet", "csv"):
             raise ValidationError(f"--format {fmt!r} must be parquet or csv")
-        agreement = self._agreement_for(caller, agreement_id, PlaneChannel.EXTRACT, "extract.run")
-        plan, dataset, version = self.plan(agreement, dataset_id)
+        release = self.release(
+            caller,
+            agreement_id,
+            dataset_id,
+            PlaneChannel.EXTRACT,
+            action="extract.run",
+            declared=declared,
+        )
+        agreement, plan, dataset, version = (
+            release.agreement,
+            release.plan,
+            release.dataset,
+            release.version,
+        )
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = (
             f"{agreement.id}-v{agreement.version}-"
@@ -264,15 +513,16 @@ class PlaneService:
         os.close(fd)
         temporary = Path(temporary_name)
         try:
-            rows, digest = _write(
-                self._rows(plan, dataset, version), temporary, fmt, plan.pseudonymised
-            )
+            try:
+                rows, digest = _write(self._rows(release), temporary, fmt, plan.pseudonymised)
+            except EngineError as exc:
+                raise self.engine_failed(caller, release, "extract.run", exc) from exc
             event = AuditEvent(
                 actor=caller.actor,
                 action="extract.release",
-                object=f"agreement:{agreement.id}:v{agreement.version}",
+                object=release.object,
                 organisation=agreement.policy.recipient,
-                reason=f"governed extract of {dataset.id} v{version.number}",
+                reason=f"governed extract of {dataset.id} v{version.number}: {release.reason}",
                 details={
                     "agreement": agreement.id,
                     "agreement_version": agreement.version,
@@ -283,10 +533,17 @@ class PlaneService:
                     "output_sha256": digest,
                     "format": fmt,
                     "opt_outs_applied": plan.opt_out,
+                    **(declared.details() if declared else {}),
                     **({"via": caller.via} if caller.via else {}),
                 },
             )
-            self.store.record(event)  # fail closed: no event, no release
+            # Fail closed: no event (and no count against the frequency), no release.
+            self.store.record_delivery(
+                agreement.id,
+                agreement.version,
+                Delivery(dataset.id, self.store.clock(), "extract", digest[:16]),
+                audit=event,
+            )
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
@@ -299,11 +556,12 @@ class PlaneService:
         )
         return ExtractResult(target, manifest_path, rows, digest, plan)
 
-    def materialise(self, agreement: AgreementRecord, dataset_id: str) -> Path:
-        """The governed view as Parquet, for this agreement version, dataset version and
-        opt-out register; made once, then reused (in-place queries, open-protocol shares)."""
-        plan, dataset, version = self.plan(agreement, dataset_id)
-        opted = hashlib.sha256("\n".join(self._opt_outs(dataset)).encode()).hexdigest()[:12]
+    def materialise(self, release: GovernedRelease) -> Path:
+        """The release's governed view as Parquet, for this agreement version, dataset
+        version and opt-out register; made once, then reused (in-place queries, open-
+        protocol shares, linkage). Only a release authorised for the caller opens it."""
+        agreement, dataset, version = release.agreement, release.dataset, release.version
+        opted = hashlib.sha256("\n".join(release.opt_outs).encode()).hexdigest()[:12]
         target = (
             self.materialised
             / f"{agreement.id}-v{agreement.version}"
@@ -314,36 +572,23 @@ class PlaneService:
             with atomic_path(target, mode=0o600) as temporary:
                 # Written once and read many times (shares, in-place queries): every
                 # column compressed, pseudonyms too, since each read moves the bytes.
-                _write(self._rows(plan, dataset, version), temporary, "parquet")
+                _write(self._rows(release), temporary, "parquet")
         return target
 
-    def governed_schema(self, agreement: AgreementRecord, dataset_id: str) -> pa.Schema:
-        """The Arrow schema of the governed view, from the same pipeline with no rows.
+    def governed_schema(self, release: GovernedRelease) -> pa.Schema:
+        """The Arrow schema of the release's governed view, without reading a row.
 
-        Test packages are made in exactly this schema without reading a single row.
+        Test packages are made in exactly this schema.
         """
-        plan, dataset, version = self.plan(agreement, dataset_id)
-        empty = replace(plan, query=plan.query.limit(0))
-        schema: pa.Schema | None = None
-        for batch in self._rows(empty, dataset, version):
-            schema = batch.schema
-        if schema is None:
-            raise ValidationError(f"the plan for {dataset_id} produced no schema")
-        return schema
+        return self._schema(release.agreement, release.plan, release.dataset, release.version)
 
-    def write_governed(
-        self, agreement: AgreementRecord, dataset_id: str, path: Path
-    ) -> tuple[Plan, DatasetVersion, int, str]:
-        """The governed view as Parquet at ``path``: plan, dataset version, rows, SHA-256.
+    def write_governed(self, release: GovernedRelease, path: Path) -> tuple[int, str]:
+        """The release's governed view as Parquet at ``path``: rows and SHA-256.
 
-        For a caller that has authorised and will audit the release itself (a package
-        is sent by the data owner, not pulled by the recipient as an extract is).
+        For a channel that audits the release itself (a package is sent by the data
+        owner, not pulled by the recipient as an extract is).
         """
-        plan, dataset, version = self.plan(agreement, dataset_id)
-        rows, digest = _write(
-            self._rows(plan, dataset, version), path, "parquet", plan.pseudonymised
-        )
-        return plan, version, rows, digest
+        return _write(self._rows(release), path, "parquet", release.plan.pseudonymised)
 
     def query(
         self,
@@ -355,15 +600,12 @@ class PlaneService:
         seconds: float = QUERY_SECONDS,
     ) -> QueryResult:
         """The recipient's SELECT over the agreement's views, in place, within limits."""
-        agreement = self._agreement_for(caller, agreement_id, PlaneChannel.QUERY, "query.run")
-        datasets = {
-            view_name(self.store.get_dataset(d.dataset)): d.dataset
-            for d in agreement.policy.datasets
+        releases = {
+            view_name(r.dataset): r
+            for r in self.releases(caller, agreement_id, PlaneChannel.QUERY, action="query.run")
         }
-        fields = {}
-        for name, dataset_id in datasets.items():
-            plan, _, _ = self.plan(agreement, dataset_id)
-            fields[name] = frozenset(c.name for c in plan.outputs)
+        agreement = next(iter(releases.values())).agreement
+        fields = {name: frozenset(c.name for c in r.plan.outputs) for name, r in releases.items()}
         obj = f"agreement:{agreement.id}:v{agreement.version}"
         query_hash = hashlib.sha256(sql.encode()).hexdigest()
         try:
@@ -382,7 +624,10 @@ class PlaneService:
         con = duckdb.connect()
         try:
             for name in sorted(checked.views):
-                path = self.materialise(agreement, datasets[name])
+                try:
+                    path = self.materialise(releases[name])
+                except EngineError as exc:
+                    raise self.engine_failed(caller, releases[name], "query.run", exc) from exc
                 con.read_parquet(str(path)).create(name)
             # Nothing the query does may reach a file or the network.
             con.execute("SET enable_external_access = false")
@@ -402,7 +647,18 @@ class PlaneService:
                     sql_sha256=query_hash,
                 ) from exc
             except duckdb.Error as exc:
-                raise ValidationError(f"query failed: {exc}") from exc
+                known = set(checked.views) | {f for names in fields.values() for f in names}
+                message = f"query failed: {scrub(str(exc), known)}"
+                refuse(
+                    self.store,
+                    caller,
+                    "query.run",
+                    obj,
+                    agreement.policy.recipient,
+                    message,
+                    sql_sha256=query_hash,
+                )
+                raise ValidationError(message) from exc
             finally:
                 timer.cancel()
         finally:
@@ -436,11 +692,22 @@ class PlaneService:
         Only where the agreement allows per-record answers; otherwise batch validation
         (a proportion, never which records) is the channel.
         """
-        agreement = self._agreement_for(caller, agreement_id, PlaneChannel.CHECK, "check.run")
-        plan, dataset, version = self.plan(agreement, dataset_id)
+        release = self.release(
+            caller, agreement_id, dataset_id, PlaneChannel.CHECK, action="check.run"
+        )
+        agreement, plan, dataset, version = (
+            release.agreement,
+            release.plan,
+            release.dataset,
+            release.version,
+        )
         opt = self._opt_out_filter(dataset)
         if opt is None:
-            raise ValidationError(f"{dataset_id} has no NINO or NHS number to check against")
+            message = f"{dataset_id} has no NINO or NHS number to check against"
+            refuse(
+                self.store, caller, "check.run", release.object, agreement.policy.recipient, message
+            )
+            raise ValidationError(message)
         normalise = _NORMALISE[OPT_OUT_TYPES[opt.semantic_type]]
         supplied = {value: normalise(value) for value in identifiers}
         identifier = normalise_identifier(quoted(opt.column), opt.semantic_type)
@@ -461,26 +728,26 @@ class PlaneService:
             .where(condition)
         )
         wanted = sorted(set(supplied.values()))
-        if dataset.source_kind is SourceKind.POSTGRES:
-            batches = PostgresSource(version).batches(
-                matched.sql(dialect="postgres"), self._opt_outs(dataset), {SUPPLIED_TABLE: wanted}
-            )
-            found = {v for batch in batches for v in batch.column(0).to_pylist()}
-        else:
-            source = DuckDBSource(version, dataset.source_kind)
-            with source.connect(self._opt_outs(dataset)) as con:
-                con.register(
-                    SUPPLIED_TABLE, pa.table({"identifier": pa.array(wanted, pa.string())})
+        narrowed = release.narrowed(matched)
+        try:
+            found = {
+                v
+                for batch in executor_for(narrowed).execute(
+                    narrowed, tables={SUPPLIED_TABLE: wanted}
                 )
-                found = {row[0] for row in con.sql(matched.sql(dialect="duckdb")).fetchall()}
+                for v in batch.column(0).to_pylist()
+            }
+        except EngineError as exc:
+            raise self.engine_failed(caller, release, "check.run", exc) from exc
         answers = {value: norm in found for value, norm in supplied.items()}
         self.store.record(
             AuditEvent(
                 actor=caller.actor,
                 action="check.release",
-                object=f"agreement:{agreement.id}:v{agreement.version}",
+                object=release.object,
                 organisation=agreement.policy.recipient,
-                reason=f"per-record eligibility check against {dataset_id} v{version.number}",
+                reason=f"per-record eligibility check against {dataset_id} v{version.number}: "
+                + release.reason,
                 details={
                     "supplied": len(answers),
                     "answered_yes": sum(answers.values()),
@@ -490,113 +757,6 @@ class PlaneService:
             )
         )
         return answers
-
-
-class _HashingFile:
-    """A write-only file that hashes what passes through it, so the output's SHA-256 is
-    known when the last byte is written, without reading the file back."""
-
-    def __init__(self, path: Path) -> None:
-        self._handle = path.open("wb")
-        self.digest = hashlib.sha256()
-        self.closed = False
-
-    def write(self, data: bytes | memoryview) -> int:
-        self.digest.update(data)
-        return self._handle.write(data)
-
-    def flush(self) -> None:
-        self._handle.flush()
-
-    def tell(self) -> int:
-        return self._handle.tell()
-
-    def writable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        if not self.closed:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            self.closed = True
-
-
-_DONE = object()
-
-
-def _write(
-    batches: Iterator[pa.RecordBatch],
-    path: Path,
-    fmt: str,
-    pseudonyms: Collection[str] = (),
-) -> tuple[int, str]:
-    """Write the batches; return the row count and the file's SHA-256.
-
-    Writing runs in its own thread (Arrow's writers release the GIL), so encoding and
-    compressing one batch overlaps producing and pseudonymising the next. In Parquet,
-    the ``pseudonyms`` columns are stored plain: a dictionary never pays for values
-    that are unique per person, and zstd only halves hex digests at about the CPU cost
-    of computing them. Every other column is dictionary-encoded and zstd-compressed.
-    """
-    sink = _HashingFile(path)
-    chunks: queue.Queue[Any] = queue.Queue(maxsize=4)
-    failure: list[BaseException] = []
-    rows = 0
-
-    def consume() -> None:
-        writer: Any = None
-        try:
-            while (batch := chunks.get()) is not _DONE:
-                if writer is None:
-                    stream = pa.PythonFile(sink, mode="w")
-                    writer = (
-                        _parquet_writer(stream, batch.schema, pseudonyms)
-                        if fmt == "parquet"
-                        else pacsv.CSVWriter(stream, batch.schema)
-                    )
-                writer.write_batch(batch)
-            if writer is not None:
-                writer.close()
-        except BaseException as exc:  # reported to the producer below
-            failure.append(exc)
-            # Drain what is queued so the producer never blocks on a full queue.
-            while chunks.get() is not _DONE:
-                continue
-
-    thread = threading.Thread(target=consume, name="extract-writer", daemon=True)
-    thread.start()
-    produced = False
-    try:
-        for batch in batches:
-            produced = True
-            rows += batch.num_rows
-            chunks.put(batch)
-            if failure:
-                break
-    finally:
-        chunks.put(_DONE)
-        thread.join()
-        sink.close()
-    if failure:
-        raise failure[0]
-    if not produced:
-        raise ValidationError("the plan produced no output batches")
-    return rows, sink.digest.hexdigest()
-
-
-def _parquet_writer(
-    stream: pa.NativeFile, schema: pa.Schema, pseudonyms: Collection[str]
-) -> pq.ParquetWriter:
-    plain = set(pseudonyms)
-    return pq.ParquetWriter(
-        stream,
-        schema,
-        compression={name: "none" if name in plain else "zstd" for name in schema.names},
-        use_dictionary=[name for name in schema.names if name not in plain],
-        # The minimum and maximum of a page of digests say nothing worth their cost.
-        write_statistics=[name for name in schema.names if name not in plain],
-    )
 
 
 def _manifest(

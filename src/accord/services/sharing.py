@@ -31,7 +31,8 @@ from accord.core.catalogue import Dataset
 from accord.core.governance.records import AgreementRecord
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
-from accord.core.plan.authorise import PlaneChannel, can_use
+from accord.core.plan.authorise import PlaneChannel, can_use, hides_agreement
+from accord.core.plan.release import GovernedRelease
 from accord.core.sharing.access import (
     SHARE_TOKEN_PREFIX,
     ShareToken,
@@ -139,6 +140,29 @@ class SharingService:
 
     # -- credentials -----------------------------------------------------------------
 
+    def _agreement(self, caller: Caller, agreement_id: str, action: str) -> AgreementRecord:
+        """The agreement, for the platform's operators and admins and the staff of its
+        parties; a missing one and another organisation's answer alike, both audited."""
+        try:
+            agreement: AgreementRecord | None = self.store.get_agreement(agreement_id)
+        except NotFoundError:
+            agreement = None
+        if agreement is None or (
+            not caller.is_platform_admin and hides_agreement(caller, agreement)
+        ):
+            refuse(
+                self.store,
+                caller,
+                action,
+                f"agreement:{agreement_id}",
+                "",
+                "no such agreement"
+                if agreement is None
+                else "the caller's organisation is not a party to it; answered as not found",
+            )
+            raise NotFoundError(f"no agreement {agreement_id!r}")
+        return agreement
+
     def issue_token(
         self,
         caller: Caller,
@@ -149,7 +173,7 @@ class SharingService:
         description: str = "",
     ) -> tuple[ShareToken, str]:
         """A recipient credential for one share, and its secret (returned once, never kept)."""
-        agreement = self.store.get_agreement(agreement_id)
+        agreement = self._agreement(caller, agreement_id, "share.token.issue")
         principal = self.store.get_principal(principal_id)
         days = self.token_ttl_days if ttl_days is None else ttl_days
         if not 1 <= days <= 366:
@@ -230,7 +254,7 @@ class SharingService:
         return self.store.get_share_token(token.id)
 
     def list_tokens(self, caller: Caller, agreement_id: str) -> list[ShareToken]:
-        agreement = self.store.get_agreement(agreement_id)
+        agreement = self._agreement(caller, agreement_id, "share.token.list")
         recipient = agreement.policy.recipient
         authorise(
             self.store,
@@ -389,15 +413,27 @@ class SharingService:
             f"share {share!r} has no table {schema}.{table}",
         )  # fmt: skip
 
+    def _release(
+        self, recipient: Recipient, agreement: AgreementRecord, dataset: Dataset, action: str
+    ) -> GovernedRelease:
+        """The table's rows on the one release path: every term of the agreement, again."""
+        return self.plane.release(
+            recipient.caller,
+            agreement.id,
+            dataset.id,
+            PlaneChannel.DELTA_SHARING,
+            action=action,
+            details={"table": f"{SCHEMA}.{view_name(dataset)}"},
+        )
+
     def table_version(self, recipient: Recipient, share: str, schema: str, table: str) -> int:
         agreement, dataset = self._table(recipient, share, schema, table, "sharing.version")
         version = self.store.get_version(dataset.id)
         return table_version(agreement.version, version.number)
 
-    def _materialised(self, agreement: AgreementRecord, dataset: Dataset) -> tuple[Path, int]:
-        path = self.plane.materialise(agreement, dataset.id)
-        version = self.store.get_version(dataset.id)
-        return path, table_version(agreement.version, version.number)
+    def _materialised(self, release: GovernedRelease) -> tuple[Path, int]:
+        path = self.plane.materialise(release)
+        return path, table_version(release.agreement.version, release.version.number)
 
     def _metadata(
         self, agreement: AgreementRecord, dataset: Dataset, path: Path, version: int
@@ -416,8 +452,12 @@ class SharingService:
         )
 
     def metadata(self, recipient: Recipient, share: str, schema: str, table: str) -> TableAnswer:
-        agreement, dataset = self._table(recipient, share, schema, table, "sharing.metadata")
-        path, version = self._materialised(agreement, dataset)
+        agreement, dataset = self._table(
+            recipient, share, schema, table, "sharing.metadata", record=False
+        )
+        release = self._release(recipient, agreement, dataset, "sharing.metadata")
+        path, version = self._materialised(release)
+        self.store.record(release.event)
         return TableAnswer(
             version, (protocol_line(), self._metadata(agreement, dataset, path, version))
         )
@@ -435,7 +475,8 @@ class SharingService:
         agreement, dataset = self._table(
             recipient, share, schema, table, "sharing.query", record=False
         )
-        path, version = self._materialised(agreement, dataset)
+        release = self._release(recipient, agreement, dataset, "sharing.query")
+        path, version = self._materialised(release)
         caller, obj = recipient.caller, f"agreement:{agreement.id}:v{agreement.version}"
         unsupported = ""
         if options.timestamp is not None or options.starting_version is not None:
@@ -455,7 +496,7 @@ class SharingService:
                 )
             )
             raise ValidationError(unsupported)
-        dataset_version = self.store.get_version(dataset.id).number
+        dataset_version = release.version.number
         claim = FileClaim(
             recipient.token.id,
             agreement.id,
@@ -474,7 +515,7 @@ class SharingService:
                 action="sharing.query",
                 object=obj,
                 organisation=agreement.policy.recipient,
-                reason=f"Delta Sharing query of {dataset.id} v{dataset_version}",
+                reason=f"Delta Sharing query of {dataset.id} v{dataset_version}: " + release.reason,
                 details={
                     "via": caller.via,
                     "dataset": dataset.id,
@@ -533,19 +574,17 @@ class SharingService:
         problem = share_token_problem(share_token, self.store.clock())
         if problem:
             raise refuse(self.store, caller, action, obj, "", problem, **details)
-        agreement = self.store.get_agreement(claim.agreement)
-        organisation = self.store.get_organisation(agreement.policy.recipient)
-        event = authorise(
-            self.store,
+        release = self.plane.release(
             caller,
-            can_use(caller, agreement, PlaneChannel.DELTA_SHARING, organisation, self._today()),
+            claim.agreement,
+            claim.dataset,
+            PlaneChannel.DELTA_SHARING,
             action=action,
-            obj=obj,
-            organisation=agreement.policy.recipient,
-            **details,
+            details=details,
         )
-        path = self.plane.materialise(agreement, claim.dataset)
-        current = self.store.get_version(claim.dataset).number
+        agreement, event = release.agreement, release.event
+        path = self.plane.materialise(release)
+        current = release.version.number
         if (agreement.version, current, _variant(path)) != (
             claim.agreement_version,
             claim.dataset_version,

@@ -33,11 +33,12 @@ from accord.core.governance.records import AgreementRecord
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
 from accord.core.plan.authorise import PlaneChannel, can_use
+from accord.core.plan.release import Declared, GovernedRelease
 from accord.core.transfer.keys import KeyPurpose
 from accord.core.transfer.manifest import PackageManifest, Receipt
 from accord.core.transfer.records import ReceivedPackage, SentPackage, SignedReceipt
-from accord.core.transfer.rules import can_send_package, test_exchange_done
 from accord.core.transfer.schema import schema_sha256
+from accord.engine.executor import EngineError
 from accord.errors import (
     AccordError,
     ConflictError,
@@ -84,55 +85,38 @@ class TransferService:
 
     # -- sending -------------------------------------------------------------------
 
-    def _agreement(self, caller: Caller, agreement_id: str, action: str) -> AgreementRecord:
-        try:
-            return self.store.get_agreement(agreement_id)
-        except NotFoundError:
-            raise refuse(
-                self.store, caller, action, f"agreement:{agreement_id}", "", "no such agreement"
-            ) from None
-
     def _authorise_send(
-        self, caller: Caller, agreement_id: str, to: str, dataset_id: str | None
-    ) -> tuple[AgreementRecord, str, AuditEvent]:
-        """The agreement, the dataset to send and the allow event, or a recorded refusal."""
-        agreement = self._agreement(caller, agreement_id, "package.send")
-        covered = [d.dataset for d in agreement.policy.datasets]
-        if dataset_id is None:
-            if len(covered) != 1:
-                raise ValidationError(
-                    f"--dataset is needed: agreement {agreement.id} covers {', '.join(covered)}"
-                )
-            dataset_id = covered[0]
-        if dataset_id not in covered:
-            raise ValidationError(
-                f"--dataset {dataset_id} is not covered by agreement {agreement.id}; it covers "
-                + ", ".join(covered)
-            )
-        dataset = self.store.get_dataset(dataset_id)
-        obj = f"agreement:{agreement.id}:v{agreement.version}"
+        self,
+        caller: Caller,
+        agreement_id: str,
+        to: str,
+        dataset_id: str | None,
+        *,
+        test: bool,
+        declared: Declared | None,
+    ) -> GovernedRelease:
+        """The package's release on the one release path, or a recorded refusal."""
         try:
-            recipient = self.store.get_organisation(to)
+            self.store.get_organisation(to)
         except NotFoundError:
             raise refuse(
                 self.store,
                 caller,
                 "package.send",
-                obj,
+                f"agreement:{agreement_id}",
                 to,
                 f"--to {to!r} is not a registered organisation",
             ) from None
-        event = authorise(
-            self.store,
+        declared = declared or Declared()
+        return self.plane.release(
             caller,
-            can_send_package(
-                caller, agreement, dataset.organisation_id, to, recipient, self.store.clock().date()
-            ),
+            agreement_id,
+            dataset_id,
+            PlaneChannel.PACKAGE,
             action="package.send",
-            obj=obj,
-            organisation=dataset.organisation_id,
+            declared=Declared(declared.territory, declared.processor, addressee=to),
+            test=test,
         )
-        return agreement, dataset_id, event
 
     def send(
         self,
@@ -145,35 +129,25 @@ class TransferService:
         test: bool = False,
         test_rows: int = TEST_ROWS,
         expires_in: timedelta = DEFAULT_EXPIRY,
+        declared: Declared | None = None,
     ) -> SendResult:
         """Write a package of the governed extract (or, with ``test``, synthetic rows in its
-        exact schema) for ``to``; see the module docstring for the order of checks."""
+        exact schema) for ``to``; see the module docstring for the order of checks.
+
+        ``declared`` says where the recipient will process the data (territory,
+        processor); it is checked against the agreement and recorded."""
         if not 1 <= test_rows <= 100_000:
             raise ValidationError(f"--test-rows must be between 1 and 100000, not {test_rows}")
         if not timedelta(hours=1) <= expires_in <= timedelta(days=90):
             raise ValidationError("--expires-days must be between 1 hour and 90 days")
-        agreement, dataset_id, event = self._authorise_send(caller, agreement_id, to, dataset_id)
-        dataset = self.store.get_dataset(dataset_id)
-        schema = self.plane.governed_schema(agreement, dataset_id)
+        release = self._authorise_send(
+            caller, agreement_id, to, dataset_id, test=test, declared=declared
+        )
+        agreement, dataset, event = release.agreement, release.dataset, release.event
+        dataset_id = dataset.id
+        schema = self.plane.governed_schema(release)
         columns = arrow_columns(schema)
         schema_hash = schema_sha256(columns)
-        if not test:
-            verdict = test_exchange_done(
-                agreement,
-                dataset_id,
-                schema_hash,
-                self.store.receipted_test_schemas(agreement.id, dataset_id),
-            )
-            if not verdict:
-                raise refuse(
-                    self.store,
-                    caller,
-                    "package.send",
-                    event.object,
-                    dataset.organisation_id,
-                    verdict.reason,
-                    schema_sha256=schema_hash,
-                )
         signing = self.keys.current(dataset.organisation_id, KeyPurpose.SIGNING)
         encryption = self.keys.current(to, KeyPurpose.ENCRYPTION)
         signer = self.keys.ring.signer(signing)
@@ -184,17 +158,19 @@ class TransferService:
         partial.mkdir(mode=0o700)
         try:
             with staged(partial / "payload.parquet") as plaintext:
+                version = release.version
                 if test:
                     rows = self._write_test_rows(
-                        schema, agreement.id, dataset_id, transfer_id, test_rows, plaintext.path
+                        schema, agreement, dataset_id, transfer_id, test_rows, plaintext.path
                     )
-                    version = self.store.get_version(dataset_id)
                     written = None
                 else:
-                    _, version, rows, sha = self.plane.write_governed(
-                        agreement, dataset_id, Path(plaintext.path)
-                    )
-                    written = sha
+                    try:
+                        rows, written = self.plane.write_governed(release, Path(plaintext.path))
+                    except EngineError as exc:
+                        raise self.plane.engine_failed(
+                            caller, release, "package.send", exc
+                        ) from exc
                 plain, cipher = encrypt_payload(
                     plaintext.path,
                     str(partial / "payload.age"),
@@ -235,7 +211,7 @@ class TransferService:
                 organisation=event.organisation,
                 reason=(
                     f"{'test' if test else 'live'} package {transfer_id} of {dataset_id} "
-                    f"v{version.number} for {to}"
+                    f"v{version.number} for {to}: {release.reason}"
                 ),
                 details={
                     **event.details,
@@ -265,7 +241,7 @@ class TransferService:
     def _write_test_rows(
         self,
         schema: pa.Schema,
-        agreement_id: str,
+        agreement: AgreementRecord,
         dataset_id: str,
         transfer_id: str,
         rows: int,
@@ -276,7 +252,7 @@ class TransferService:
         dataset = self.store.get_dataset(dataset_id)
         agreement_fields = {
             f.name: f.transform.label()
-            for d in self.store.get_agreement(agreement_id).policy.datasets
+            for d in agreement.policy.datasets
             if d.dataset == dataset_id
             for f in d.fields
         }

@@ -19,3 +19,17 @@ class OptOutRow(Base):
     identifier_type: Mapped[str] = mapped_column(String(20))
     identifier: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LiveDeliveryRow(Base):
+    """An extract released under an agreement version: what one-off and recurring count."""
+
+    __tablename__ = "live_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), index=True)
+    agreement_version: Mapped[int] = mapped_column(Integer)
+    dataset_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(200))
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,4 +1,5 @@
-"""Opt-out registers: identifiers that no non-statistical share may ever include."""
+"""Opt-out registers (identifiers that no non-statistical share may ever include) and
+the live deliveries an agreement's frequency is counted against."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select
 
 from accord.core.audit import AuditEvent
+from accord.core.plan.release import Delivery
 from accord.store.base import StoreBase
-from accord.store.plane_models import OptOutRow
+from accord.store.plane_models import LiveDeliveryRow, OptOutRow
 
 __all__ = ["PLANE_READ_METHODS", "PlaneStore"]
 
-PLANE_READ_METHODS = frozenset({"list_opt_outs"})
+PLANE_READ_METHODS = frozenset({"list_opt_outs", "list_deliveries"})
 
 
 class PlaneStore(StoreBase):
@@ -82,3 +84,37 @@ class PlaneStore(StoreBase):
         )
         with self._read() as conn:
             return list(conn.execute(query.order_by(OptOutRow.identifier)).scalars())
+
+    def record_delivery(
+        self, agreement_id: str, agreement_version: int, delivery: Delivery, *, audit: AuditEvent
+    ) -> None:
+        """Count a live delivery, with its release event, in one transaction."""
+
+        def change(conn: Connection) -> None:
+            conn.execute(
+                insert(LiveDeliveryRow).values(
+                    agreement_id=agreement_id,
+                    agreement_version=agreement_version,
+                    dataset_id=delivery.dataset_id,
+                    kind=delivery.kind,
+                    reference=delivery.reference,
+                    delivered_at=delivery.at,
+                )
+            )
+
+        self._write(audit, change)
+
+    def list_deliveries(self, agreement_id: str, agreement_version: int) -> list[Delivery]:
+        query = (
+            select(LiveDeliveryRow)
+            .where(
+                LiveDeliveryRow.agreement_id == agreement_id,
+                LiveDeliveryRow.agreement_version == agreement_version,
+            )
+            .order_by(LiveDeliveryRow.delivered_at)
+        )
+        with self._read() as conn:
+            return [
+                Delivery(r.dataset_id, r.delivered_at, r.kind, r.reference)
+                for r in conn.execute(query)
+            ]

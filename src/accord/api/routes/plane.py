@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.core.plan.release import Declared
 
 router = APIRouter(tags=["data plane"])
 
@@ -52,12 +53,22 @@ def extract(
     accord: AccordDep,
     caller: CallerDep,
     format: str = "parquet",
+    territory: str | None = None,
+    processor: str | None = None,
 ) -> FileResponse:
-    """Run the governed extract and download it; the release is audited first."""
+    """Run the governed extract and download it; the release is audited first.
+
+    ``territory`` and ``processor`` declare where it goes; the agreement must allow both.
+    """
     directory = Path(tempfile.mkdtemp(prefix="extract-", dir=accord.home))
     try:
         result = accord.plane.extract(
-            caller, agreement_id, f"{org_id}/{name}", directory, fmt=format
+            caller,
+            agreement_id,
+            f"{org_id}/{name}",
+            directory,
+            fmt=format,
+            declared=Declared(territory, processor),
         )
     except BaseException:
         _cleanup(directory)

@@ -21,18 +21,34 @@ from accord.core.governance.request import (
     Frequency,
     LawfulBasis,
     PurposeCategory,
+    RequestedForm,
     SharingRequest,
     Transform,
 )
+from accord.core.identity import AssuranceScheme
 from accord.core.lifecycle.retention import OptionalRetention
 
 __all__ = [
+    "ANY_SCHEME",
+    "PER_RECORD_SCHEMES",
     "AgreementPolicy",
     "DatasetPolicy",
     "FieldPolicy",
     "OutputControls",
     "policy_from_request",
 ]
+
+
+PER_RECORD_SCHEMES = (
+    AssuranceScheme.ISO_27001,
+    AssuranceScheme.ASSURED_SECURITY_PLAN,
+    AssuranceScheme.DSPT,
+)
+"""Schemes that assure a recipient of per-record (identifiable or pseudonymised) data.
+Cyber Essentials Plus tests defences against common attacks; it says nothing about
+how personal records are governed, so it is not enough on its own for them."""
+ANY_SCHEME = (*PER_RECORD_SCHEMES, AssuranceScheme.CYBER_ESSENTIALS_PLUS)
+"""For aggregate or anonymised outputs, any recognised scheme will do."""
 
 
 class _Frozen(BaseModel):
@@ -89,6 +105,12 @@ class AgreementPolicy(_Frozen):
     valid_to: date
     test_exchange_required: bool = True
     conditions: tuple[str, ...] = ()
+    form: RequestedForm = RequestedForm.IDENTIFIABLE
+    """The form the data leaves in: aggregate and anonymised forms are not per-record."""
+    frequency_interval: str = ""
+    """For a recurring share, the ISO 8601 interval between live deliveries."""
+    assurance_schemes: tuple[AssuranceScheme, ...] = PER_RECORD_SCHEMES
+    """The security assurance the recipient must hold (any one of them, valid today)."""
 
     def canonical_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -150,4 +172,11 @@ def policy_from_request(
         valid_to=request.end_date,
         test_exchange_required=request.test_exchange,
         conditions=conditions,
+        form=request.form,
+        frequency_interval=request.frequency_interval,
+        assurance_schemes=(
+            ANY_SCHEME
+            if request.form in (RequestedForm.AGGREGATE, RequestedForm.ANONYMISED)
+            else PER_RECORD_SCHEMES
+        ),
     )

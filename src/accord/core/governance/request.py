@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from accord.core.governance.interval import parse_interval
 from accord.core.lifecycle.retention import OptionalRetention
 
 __all__ = [
@@ -331,6 +332,25 @@ class SharingRequest(_Frozen):
         description="Blocking findings the requester asks the data owners' legal to override",
     )
     considerations: Considerations | None = None
+    frequency_interval: str = Field(
+        default="",
+        description="For a recurring share, the ISO 8601 interval between deliveries (P1M)",
+    )
+
+    @model_validator(mode="after")
+    def _interval_fits_frequency(self) -> SharingRequest:
+        if self.frequency is Frequency.RECURRING and not self.frequency_interval.strip():
+            raise ValueError(
+                "frequency_interval is needed for a recurring share: an ISO 8601 duration "
+                "such as P1M (monthly) or P7D (weekly)"
+            )
+        if self.frequency_interval.strip():
+            if self.frequency is not Frequency.RECURRING:
+                raise ValueError(
+                    f"frequency_interval is only for a recurring share, not {self.frequency.value}"
+                )
+            parse_interval(self.frequency_interval)
+        return self
 
     def dataset_ids(self) -> tuple[str, ...]:
         return tuple(d.dataset for d in self.datasets)
