@@ -39,6 +39,7 @@ from accord.core.plan.compiler import OptOutFilter, Plan, compile_plan, quoted
 from accord.core.plan.query import check_query
 from accord.core.plan.transforms import normalise_identifier
 from accord.core.vocabulary import SemanticType
+from accord.disclosure.query_controls import control_query
 from accord.engine.duckdb_engine import OPT_OUT_TABLE, DuckDBSource, source_table
 from accord.engine.postgres_engine import PostgresSource
 from accord.errors import NotFoundError, ValidationError
@@ -368,6 +369,7 @@ class PlaneService:
         query_hash = hashlib.sha256(sql.encode()).hexdigest()
         try:
             checked = check_query(sql, fields)
+            control = control_query(checked, agreement.policy)
         except ValidationError as exc:
             raise refuse(
                 self.store,
@@ -378,7 +380,9 @@ class PlaneService:
                 exc.message,
                 sql_sha256=query_hash,
             ) from exc
-        limited = exp.select("*").from_(checked.tree.subquery("accord_query")).limit(max_rows + 1)
+        # The agreement's cap is a hard limit; a caller may only ask for less.
+        max_rows = min(max_rows, agreement.policy.output_controls.max_rows_per_query)
+        limited = exp.select("*").from_(control.tree.subquery("accord_query")).limit(max_rows + 1)
         con = duckdb.connect()
         try:
             for name in sorted(checked.views):
@@ -408,7 +412,7 @@ class PlaneService:
         finally:
             con.close()
         truncated = table.num_rows > max_rows
-        table = table.slice(0, max_rows)
+        table, controls = control.release(table.slice(0, max_rows))
         self.store.record(
             AuditEvent(
                 actor=caller.actor,
@@ -421,6 +425,7 @@ class PlaneService:
                     "views": sorted(checked.views),
                     "rows_out": table.num_rows,
                     "truncated": truncated,
+                    **({"output_controls": controls} if controls else {}),
                     "policy_sha256": agreement.policy.sha256(),
                     **({"via": caller.via} if caller.via else {}),
                 },
