@@ -1,14 +1,13 @@
 """Output controls on in-place queries under agreements whose data leaves only as aggregates.
 
-A real platform (SQLite store, DuckDB) with a claims dataset whose group sizes are known:
-40 Carer's Allowance claims (2 of them lone parents), 25 PIP claims and 3 Income Support
-claims. The agreement's form is ``aggregate`` (or ``anonymised``), with the default
-``min_cell_count`` of 10 and ``rounding_base`` of 5.
+A real platform (SQLite store, DuckDB) with the claims dataset of :mod:`tests.plane.claims`
+(40 Carer's Allowance claims, 2 of them lone parents; 25 PIP; 3 Income Support). The
+agreement's form is ``aggregate`` (or ``anonymised``), with the default ``min_cell_count``
+of 10 and ``rounding_base`` of 5.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -16,102 +15,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from accord.core.governance.records import AgreementRecord
-from accord.core.governance.request import SharingRequest
-from accord.core.vocabulary import SemanticType as S
 from accord.errors import PermissionDenied
 from accord.services.app import Accord
 from accord.store import AuditFilter
 from accord.store.governance_models import AgreementRow
+from tests.plane.claims import (
+    VIEW,
+    World,
+    approve_with_overrides,
+    claims_request,
+    register_claims,
+)
 from tests.plane.conftest import agreement_request
 
-World = tuple[Accord, AgreementRecord]
-VIEW = "dwp_trust_claims"
-CLAIMS = "dwp/trust_claims"
 THRESHOLD = 10
-BASE = 5
-
-
-def _rows() -> list[list[str]]:
-    rows = []
-    groups = [("CA", 40), ("PIP", 25), ("IS", 3)]
-    serial = 0
-    for benefit, size in groups:
-        for i in range(size):
-            serial += 1
-            lone = "1" if benefit == "CA" and i < 2 else "0"
-            district = ["M1", "M2", "SW1A"][i % 3]
-            rows.append(
-                [
-                    f"AB{serial:06d}C",
-                    f"{district} {serial % 9}AA",
-                    str(20 + (serial * 7) % 50),
-                    benefit,
-                    lone,
-                    f"{50 + serial % 40}.00",
-                ]
-            )
-    return rows
-
-
-def claims_request(form: str = "aggregate", **changes: object) -> SharingRequest:
-    fields = [
-        ("nino", {"kind": "pseudonymise", "argument": "trust-2026"}),
-        ("postcode", {"kind": "generalise", "argument": "district"}),
-        ("age", {"kind": "keep"}),
-        ("benefit", {"kind": "keep"}),
-        ("lone_parent", {"kind": "keep"}),
-        ("weekly_amount", {"kind": "keep"}),
-    ]
-    return agreement_request(
-        title=f"Trust claims ({form})",
-        form=form,
-        channels=["in_place_query"],
-        datasets=[
-            {
-                "dataset": CLAIMS,
-                "fields": [
-                    {"name": name, "justification": "analysis", "transform": transform}
-                    for name, transform in fields
-                ],
-            }
-        ],
-        **changes,
-    )
-
-
-def approve_with_overrides(world: Accord, request: SharingRequest) -> AgreementRecord:
-    """Approve, legal accepting any blocking finding (the channel/form mismatch)."""
-    analyst = world.acting_as("nhse.analyst", "test")
-    created = world.requests.create(analyst, request)
-    _, assessment = world.requests.submit(analyst, created.id)
-    world.requests.start_review(world.acting_as("dwp.data", "test"), created.id)
-    legal = world.acting_as("dwp.legal", "test")
-    for finding in assessment.blocking:
-        world.requests.override(legal, created.id, finding.code, "agreed in the trust's rules")
-    for who in ("dwp.data", "dwp.dpo", "dwp.legal"):
-        outcome = world.requests.approve(world.acting_as(who, "test"), created.id)
-    assert outcome.agreement is not None
-    return outcome.agreement
 
 
 @pytest.fixture
 def claims_world(plane_world: World, tmp_path: Path) -> Accord:
-    world, _ = plane_world
-    path = tmp_path / "trust_claims.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["nino", "postcode", "age", "benefit", "lone_parent", "weekly_amount"])
-        writer.writerows(_rows())
-    world.catalogue.register(
-        world.operator("test"),
-        "dwp",
-        "trust_claims",
-        str(path),
-        tags=("benefits", "trust"),
-        overrides={"benefit": S.CODE, "lone_parent": S.FLAG, "weekly_amount": S.AMOUNT},
-    )
-    return world
+    return register_claims(plane_world[0], tmp_path)
+
+
+BASE = 5
 
 
 @pytest.fixture

@@ -31,14 +31,17 @@ from accord.core.audit import AuditEvent, Decision
 from accord.core.catalogue import Dataset, DatasetVersion, SourceKind
 from accord.core.expressions import check, parse, to_sqlglot
 from accord.core.governance.records import AgreementRecord
+from accord.core.governance.request import RequestedForm
 from accord.core.identifiers import normalise_nhs_number, normalise_nino
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
+from accord.core.plan.aggregate_query import release_form
 from accord.core.plan.authorise import PlaneChannel, can_use, hides_agreement
 from accord.core.plan.compiler import OptOutFilter, Plan, compile_plan, quoted
 from accord.core.plan.query import check_query
 from accord.core.plan.transforms import normalise_identifier
 from accord.core.vocabulary import SemanticType
+from accord.disclosure.anonymity import anonymise_release
 from accord.disclosure.query_controls import control_query
 from accord.engine.duckdb_engine import OPT_OUT_TABLE, DuckDBSource, source_table
 from accord.engine.postgres_engine import PostgresSource
@@ -264,10 +267,14 @@ class PlaneService:
         fd, temporary_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=out_dir)
         os.close(fd)
         temporary = Path(temporary_name)
+        anonymity: dict[str, Any] = {}
         try:
-            rows, digest = _write(
-                self._rows(plan, dataset, version), temporary, fmt, plan.pseudonymised
-            )
+            batches = self._rows(plan, dataset, version)
+            if release_form(agreement.policy) is RequestedForm.ANONYMISED:
+                batches, anonymity = anonymise_release(
+                    batches, plan, dataset, agreement.policy.output_controls
+                )
+            rows, digest = _write(batches, temporary, fmt, plan.pseudonymised)
             event = AuditEvent(
                 actor=caller.actor,
                 action="extract.release",
@@ -284,6 +291,7 @@ class PlaneService:
                     "output_sha256": digest,
                     "format": fmt,
                     "opt_outs_applied": plan.opt_out,
+                    **({"anonymity": anonymity} if anonymity else {}),
                     **({"via": caller.via} if caller.via else {}),
                 },
             )
@@ -294,6 +302,8 @@ class PlaneService:
         os.replace(temporary, target)
         fsync_directory(out_dir)
         manifest = _manifest(plan, agreement, target, rows, digest)
+        if anonymity:
+            manifest["anonymity"] = anonymity
         manifest_path = out_dir / f"{stem}.manifest.json"
         write_atomic(
             manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
