@@ -11,7 +11,7 @@ conservative: it never makes a group look larger than it is. A record that is st
 at risk with every quasi-identifier blank is removed, and counted.
 
 Suppression alone can blank most of a detailed extract, so :func:`generalise_and_suppress`
-first coarsens whole columns along a ladder (a date to its month, then its year; a number
+first coarsens whole columns along a ladder (a date to its month, year, then decade; a number
 to bands of 5, 10, then 20; a postcode to its district, then its area), one step at a
 time, each time taking the step that leaves fewest records at risk, until at most a
 small share of records is at risk; local suppression then finishes the job. This is what
@@ -170,6 +170,16 @@ def _date_part(name: str, fmt: str) -> Step:
     return (name, part)
 
 
+def _to_decade(values: Any) -> Any:
+    import pandas as pd
+
+    dates = pd.to_datetime(values, errors="coerce")
+    return _as_text(dates, lambda v: f"{v.year // 10 * 10}s")
+
+
+_decade: Step = ("decade", _to_decade)
+
+
 def _postcode_district(values: Any) -> Any:
     return _as_text(values, lambda v: str(v).strip().upper().split(" ")[0])
 
@@ -196,7 +206,7 @@ def ladder_for(values: Any, semantic_type: SemanticType | None = None) -> Ladder
     if pd.api.types.is_datetime64_any_dtype(values) or (
         len(values.dropna()) > 0 and all(hasattr(v, "year") for v in values.dropna().head(50))
     ):
-        return (_date_part("month", "%Y-%m"), _date_part("year", "%Y"))
+        return (_date_part("month", "%Y-%m"), _date_part("year", "%Y"), _decade)
     return ()
 
 
