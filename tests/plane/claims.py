@@ -9,10 +9,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from sqlalchemy import update
+
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import SharingRequest
 from accord.core.vocabulary import SemanticType as S
 from accord.services.app import Accord
+from accord.store.governance_models import AgreementRow
 from tests.plane.conftest import agreement_request
 
 World = tuple[Accord, AgreementRecord]
@@ -100,3 +103,20 @@ def register_claims(world: Accord, tmp_path: Path) -> Accord:
         overrides={"benefit": S.CODE, "lone_parent": S.FLAG, "weekly_amount": S.AMOUNT},
     )
     return world
+
+
+def write_controls(world: Accord, agreement: AgreementRecord, **controls: object) -> None:
+    """Store ``agreement`` as if approved with these output controls.
+
+    No request field sets them yet (the defaults come from the disclosure rules), so the
+    approved policy is rewritten in the store, as an agreement approved with them would
+    be stored.
+    """
+    updated = agreement.policy.output_controls.model_copy(update=controls)
+    policy = agreement.policy.model_copy(update={"output_controls": updated})
+    with world.store.engine.begin() as conn:
+        conn.execute(
+            update(AgreementRow)
+            .where(AgreementRow.id == agreement.id)
+            .values(policy=policy.canonical_json())
+        )

@@ -13,18 +13,17 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
 
 from accord.errors import PermissionDenied
 from accord.services.app import Accord
 from accord.store import AuditFilter
-from accord.store.governance_models import AgreementRow
 from tests.plane.claims import (
     VIEW,
     World,
     approve_with_overrides,
     claims_request,
     register_claims,
+    write_controls,
 )
 from tests.plane.conftest import agreement_request
 
@@ -220,20 +219,9 @@ def test_generated_filters_never_release_a_small_count(
 def test_row_cap_is_the_agreements_and_callers_may_only_ask_for_less(
     claims_world: Accord,
 ) -> None:
-    """``max_rows_per_query`` is a hard cap from the agreement, not a caller's option.
-
-    No request form sets the cap yet, so the approved policy is written with one, as an
-    agreement approved with a cap of 7 would be stored.
-    """
+    """``max_rows_per_query`` is a hard cap from the agreement, not a caller's option."""
     agreement = approve_with_overrides(claims_world, claims_request("pseudonymised"))
-    controls = agreement.policy.output_controls.model_copy(update={"max_rows_per_query": 7})
-    policy = agreement.policy.model_copy(update={"output_controls": controls})
-    with claims_world.store.engine.begin() as conn:
-        conn.execute(
-            update(AgreementRow)
-            .where(AgreementRow.id == agreement.id)
-            .values(policy=policy.canonical_json())
-        )
+    write_controls(claims_world, agreement, max_rows_per_query=7)
     analyst = claims_world.acting_as("nhse.analyst", "test")
     plane = claims_world.plane
     big = plane.query(analyst, agreement.id, f"select * from {VIEW}", max_rows=1_000)
@@ -255,3 +243,28 @@ def test_anonymised_agreements_release_only_aggregates_too(claims_world: Accord)
     world = (claims_world, agreement)
     assert "neither in GROUP BY nor an aggregate" in refused(world, f"select age from {VIEW}")
     assert run(world, f"select count(*) as n from {VIEW} where benefit = 'IS'") == []
+
+
+def test_counts_can_be_perturbed_by_cell_key_instead_of_rounded(aggregate_world: World) -> None:
+    """Where the agreement says so, counts are perturbed (D = 3) rather than rounded; the
+    perturbation depends only on who is in the group, so asking again, or asking for the
+    same people another way, gives the same answer."""
+    accord, agreement = aggregate_world
+    write_controls(accord, agreement, cell_key_perturbation=True)
+    by_benefit = run(aggregate_world, f"select benefit, count(*) as n from {VIEW} group by 1")
+    assert by_benefit == run(
+        aggregate_world, f"select benefit, count(*) as n from {VIEW} group by 1"
+    )
+    shown = {row["benefit"]: row["n"] for row in by_benefit}
+    assert set(shown) == {"CA", "PIP"}  # Income Support's 3 claims are withheld
+    for benefit, true in (("CA", 40), ("PIP", 25)):
+        assert isinstance(shown[benefit], int)
+        assert abs(shown[benefit] - true) <= 3
+        assert shown[benefit] >= THRESHOLD
+        same_people = run(
+            aggregate_world,
+            f"select count(*) as n from {VIEW} where benefit = '{benefit}' and age >= 0",
+        )
+        assert same_people == [{"n": shown[benefit]}]
+    [event] = accord.store.audit_events(AuditFilter(action="query.release", limit=1))
+    assert event.details_dict["output_controls"]["counts"] == "cell-key perturbation"

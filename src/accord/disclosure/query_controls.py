@@ -9,7 +9,11 @@ dominance rules need; then, with the project's disclosure rules set from the agr
 1. a group whose true count is under the threshold is not released at all (its key
    would say that somebody with that combination exists);
 2. a count under the threshold (a COUNT(DISTINCT), a COUNT_IF, a filtered COUNT) is
-   suppressed, and every count that is released is rounded to the base;
+   suppressed, and every count that is released is rounded to the base, or, where the
+   agreement sets ``cell_key_perturbation``, perturbed by the cell-key method (the
+   group's key is the sum of its records' keys, each a hash of the record, so the same
+   group is perturbed the same way in every query; a count perturbed under the
+   threshold is withheld as well);
 3. a SUM or AVG is suppressed when fewer than the threshold records contribute a
    non-zero value (so SUM of a 0/1 column is a count, and treated as one), when the
    NK or p% dominance rule fails, or when a contribution is negative; a released SUM
@@ -25,6 +29,7 @@ agreement's row cap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +39,7 @@ from sqlglot import exp
 
 from accord.core.governance.agreement import AgreementPolicy
 from accord.core.plan.aggregate_query import (
+    CELL_KEY,
     TRUE_COUNT,
     AggregateQuery,
     ResultKind,
@@ -41,6 +47,7 @@ from accord.core.plan.aggregate_query import (
     aggregates_only,
 )
 from accord.core.plan.query import CheckedQuery
+from accord.disclosure.cellkey import PTable
 from accord.disclosure.primary import CellStats, primary_flags, round_to_base
 from accord.disclosure.rules import DisclosureRules
 
@@ -75,8 +82,15 @@ def control_query(checked: CheckedQuery, policy: AgreementPolicy) -> QueryContro
     """The controlled query for ``policy``; a ValidationError says what cannot be controlled."""
     if not aggregates_only(policy):
         return QueryControl(checked.tree)
-    query = aggregate_query(checked)
+    perturb = policy.output_controls.cell_key_perturbation
+    query = aggregate_query(checked, cell_keys=perturb)
     return QueryControl(query.tree, query, rules_for(policy))
+
+
+@cache
+def _ptable() -> PTable:
+    """The default perturbation table (D=3, V=1), built once per process."""
+    return PTable.build()
 
 
 def _numbers(table: pa.Table, column: str) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -107,7 +121,13 @@ def _protect(
             released[column.column] = values.combine_chunks()
             continue
         raw = _numbers(kept, column.column)
-        if column.kind is ResultKind.COUNT:
+        if column.kind is ResultKind.COUNT and query.cell_keys:
+            keys = _numbers(kept, CELL_KEY).astype(np.int64)
+            counts = np.nan_to_num(raw).astype(np.int64)
+            shown = _ptable().apply(counts, keys).astype(np.float64)
+            # A perturbed count under the threshold is withheld too, so none is shown.
+            unsafe = np.isnan(raw) | (raw < rules.threshold) | (shown < rules.threshold)
+        elif column.kind is ResultKind.COUNT:
             unsafe = np.isnan(raw) | (raw < rules.threshold)
             shown = round_to_base(np.nan_to_num(raw), rules.rounding_base).astype(np.float64)
         else:
@@ -142,6 +162,7 @@ def _protect(
         "aggregates_only": True,
         "threshold": rules.threshold,
         "rounding_base": rules.rounding_base,
+        "counts": "cell-key perturbation" if query.cell_keys else "rounded",
         "groups_suppressed": int((~keep).sum()),
         "cells_suppressed": suppressed_cells,
     }

@@ -69,6 +69,8 @@ class OutputControls(_Frozen):
     l_diversity: int = Field(default=1, ge=1)
     """Each such group holds at least this many distinct values of the sensitive
     attribute (1: not required)."""
+    cell_key_perturbation: bool = False
+    """Perturb released query counts with the cell-key method instead of rounding them."""
 
 
 class AgreementPolicy(_Frozen):

@@ -41,6 +41,7 @@ from accord.core.plan.query import CheckedQuery
 from accord.errors import ValidationError
 
 __all__ = [
+    "CELL_KEY",
     "TRUE_COUNT",
     "AggregateQuery",
     "ResultColumn",
@@ -51,6 +52,10 @@ __all__ = [
 ]
 
 TRUE_COUNT = "accord_n"
+CELL_KEY = "accord_ckey"
+"""The group's cell key: the sum of its records' keys mod 256 (see disclosure.cellkey)."""
+_RECORD_KEY = "accord_rk"
+_ROW = "accord_r"
 AGGREGATE_TIERS = frozenset({1, 2})
 
 
@@ -104,6 +109,8 @@ class AggregateQuery:
     """(result column, descending) pairs, applied after protection."""
     limit: int | None = None
     offset: int = 0
+    cell_keys: bool = False
+    """Whether the query reports each group's cell key (``CELL_KEY``)."""
 
     def sql(self, dialect: str = "duckdb") -> str:
         return self.tree.sql(dialect=dialect)
@@ -259,8 +266,32 @@ def _helpers(column: ResultColumn, expression: exp.Expr) -> list[exp.Expr]:
     ]
 
 
-def aggregate_query(checked: CheckedQuery) -> AggregateQuery:
-    """The controlled form of ``checked``, or a refusal saying what cannot be controlled."""
+def _with_record_keys(tree: exp.Select) -> None:
+    """Read the source through a row-level subquery that adds each record's key.
+
+    A record's key is DuckDB's hash of the whole row mod 256, so it depends only on the
+    record, and a group's key (their sum mod 256) only on who is in the group: the same
+    group gets the same perturbation in every query.
+    """
+    source = tree.args["from_"].this
+    alias = source.args.get("alias")
+    name = alias.name if alias is not None and alias.name else source.alias_or_name
+    inner_source = source.copy()
+    renamed = exp.TableAlias(this=exp.to_identifier(_ROW))
+    if alias is not None and alias.columns:
+        renamed.set("columns", [c.copy() for c in alias.columns])
+    inner_source.set("alias", renamed)
+    keyed = exp.select(
+        "*", exp.alias_(sqlglot.parse_one(f"hash({_ROW}) % 256", read="duckdb"), _RECORD_KEY)
+    ).from_(inner_source)
+    tree.set("from_", exp.From(this=keyed.subquery(name or "accord_source")))
+
+
+def aggregate_query(checked: CheckedQuery, *, cell_keys: bool = False) -> AggregateQuery:
+    """The controlled form of ``checked``, or a refusal saying what cannot be controlled.
+
+    With ``cell_keys``, the engine also reports each group's cell key for perturbation.
+    """
     top = checked.tree
     if not isinstance(top, exp.Select):
         raise _refuse("UNION, EXCEPT and INTERSECT are not allowed; send one query per table")
@@ -291,6 +322,9 @@ def aggregate_query(checked: CheckedQuery) -> AggregateQuery:
         if kind in (ResultKind.SUM, ResultKind.MEAN):
             selected.extend(_helpers(result, expression))
     selected.append(exp.alias_(exp.Count(this=exp.Star()), TRUE_COUNT))
+    if cell_keys:
+        key_sum = sqlglot.parse_one(f"CAST(sum({_RECORD_KEY}) % 256 AS BIGINT)", read="duckdb")
+        selected.append(exp.alias_(key_sum, CELL_KEY))
     order = _order(top, items, columns)
     limit = _literal_int(top.args.get("limit"), "LIMIT")
     offset = _literal_int(top.args.get("offset"), "OFFSET") or 0
@@ -300,4 +334,6 @@ def aggregate_query(checked: CheckedQuery) -> AggregateQuery:
     tree.set("expressions", selected)
     if keys:
         tree.set("group", exp.Group(expressions=keys))
-    return AggregateQuery(tree, tuple(columns), order, limit, offset)
+    if cell_keys:
+        _with_record_keys(tree)
+    return AggregateQuery(tree, tuple(columns), order, limit, offset, cell_keys)
