@@ -116,9 +116,8 @@ def _protect(
     suppressed_cells = 0
     released: dict[str, pa.Array] = {}
     for column in query.columns:
-        values = kept.column(column.column)
         if column.kind is ResultKind.KEY:
-            released[column.column] = values.combine_chunks()
+            released[column.column] = kept.column(column.column).combine_chunks()
             continue
         raw = _numbers(kept, column.column)
         if column.kind is ResultKind.COUNT and query.cell_keys:
@@ -145,9 +144,8 @@ def _protect(
             )
         suppressed_cells += int(unsafe.sum())
         mask = pa.array(unsafe)
-        kind = pa.int64() if column.kind is ResultKind.COUNT else pa.float64()
-        if column.kind is ResultKind.SUM and pa.types.is_integer(values.type):
-            kind = pa.int64()
+        # Released counts and sums are whole multiples of the base (or perturbed counts).
+        kind = pa.float64() if column.kind is ResultKind.MEAN else pa.int64()
         hidden = pa.scalar(None, kind)
         released[column.column] = pc.if_else(mask, hidden, pa.array(shown).cast(kind))
     out = pa.table({c.column: released[c.column] for c in query.columns})

@@ -106,7 +106,8 @@ class AggregateQuery:
     """The rewritten query: result columns, the true count, dominance inputs."""
     columns: tuple[ResultColumn, ...]
     order: tuple[tuple[str, bool], ...] = ()
-    """(result column, descending) pairs, applied after protection."""
+    """(result column, descending) pairs, applied after protection; without ORDER BY,
+    groups come in the order of their keys, so a repeated query repeats its answer."""
     limit: int | None = None
     offset: int = 0
     cell_keys: bool = False
@@ -252,8 +253,23 @@ def _literal_int(node: exp.Expr | None, clause: str) -> int | None:
     return int(value.name)
 
 
+EXACT = "DECIMAL(38, 6)"
+"""Magnitudes are summed in decimal, so the same query always gives the same total
+(floating-point sums depend on the order parallel threads add them in)."""
+
+
+def _exact(expression: exp.Expr) -> exp.Expr:
+    """SUM(x) or AVG(x) over ``CAST(x AS DECIMAL)``."""
+    exact = expression.copy()
+    argument = sqlglot.parse_one(
+        f"CAST({expression.this.sql(dialect='duckdb')} AS {EXACT})", read="duckdb"
+    )
+    exact.set("this", argument)
+    return exact
+
+
 def _helpers(column: ResultColumn, expression: exp.Expr) -> list[exp.Expr]:
-    value = f"CAST({expression.this.sql(dialect='duckdb')} AS DOUBLE)"
+    value = f"CAST({expression.this.sql(dialect='duckdb')} AS {EXACT})"
     parts = {
         "nz": f"count(*) FILTER (WHERE {value} <> 0)",
         "total": f"coalesce(sum({value}), 0)",
@@ -318,14 +334,18 @@ def aggregate_query(checked: CheckedQuery, *, cell_keys: bool = False) -> Aggreg
             kind = found
         result = ResultColumn(name, column, kind)
         columns.append(result)
-        selected.append(exp.alias_(expression.copy(), column))
         if kind in (ResultKind.SUM, ResultKind.MEAN):
+            selected.append(exp.alias_(_exact(expression), column))
             selected.extend(_helpers(result, expression))
+        else:
+            selected.append(exp.alias_(expression.copy(), column))
     selected.append(exp.alias_(exp.Count(this=exp.Star()), TRUE_COUNT))
     if cell_keys:
         key_sum = sqlglot.parse_one(f"CAST(sum({_RECORD_KEY}) % 256 AS BIGINT)", read="duckdb")
         selected.append(exp.alias_(key_sum, CELL_KEY))
-    order = _order(top, items, columns)
+    order = _order(top, items, columns) or tuple(
+        (c.column, False) for c in columns if c.kind is ResultKind.KEY
+    )
     limit = _literal_int(top.args.get("limit"), "LIMIT")
     offset = _literal_int(top.args.get("offset"), "OFFSET") or 0
     tree = top.copy()
