@@ -8,7 +8,8 @@ Small modules, one concept each (see docs/disclosure.md):
 - :mod:`secondary` - secondary suppression and the LP interval audit that proves it;
 - :mod:`cellkey` - cell-key perturbation, the alternative to suppression;
 - :mod:`batch` - batch validation with overlap control and a differential-privacy budget;
-- :mod:`anonymity` - k-anonymity and l-diversity with local suppression;
+- :mod:`anonymity` - k-anonymity and l-diversity by generalisation and local suppression;
+- :mod:`query_controls` - output controls on in-place query results (threshold, rounding);
 - :mod:`airlock` - output checking: automatic rules, two independent reviews, results.json;
 - :mod:`acro_env` and :mod:`crosscheck` - the cross-check against ACRO.
 

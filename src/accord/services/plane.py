@@ -36,9 +36,11 @@ from accord.core.audit import AuditEvent
 from accord.core.catalogue import Dataset, DatasetVersion
 from accord.core.expressions import check, parse, to_sqlglot
 from accord.core.governance.records import AgreementRecord
+from accord.core.governance.request import RequestedForm
 from accord.core.identifiers import normalise_nhs_number, normalise_nino
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
+from accord.core.plan.aggregate_query import release_form
 from accord.core.plan.authorise import LIVE_DELIVERY, PlaneChannel, can_use, hides_agreement
 from accord.core.plan.compiler import OptOutFilter, Plan, compile_plan, quoted
 from accord.core.plan.query import check_query
@@ -54,6 +56,8 @@ from accord.core.plan.transforms import normalise_identifier
 from accord.core.transfer.manifest import PackageManifest
 from accord.core.transfer.schema import schema_sha256
 from accord.core.vocabulary import SemanticType
+from accord.disclosure.anonymity import anonymise_release
+from accord.disclosure.query_controls import control_query
 from accord.engine.duckdb_engine import OPT_OUT_TABLE, source_table
 from accord.engine.executor import EngineError, executor_for, scrub
 from accord.engine.writer import write_batches as _write
@@ -435,6 +439,22 @@ class PlaneService:
         }
         return pseudonymise_batches(batches, keys) if keys else batches
 
+    def _released(
+        self, release: GovernedRelease
+    ) -> tuple[Iterator[pa.RecordBatch], dict[str, Any]]:
+        """The rows a per-record channel releases, with what anonymisation did to them.
+
+        Under an ``anonymised`` agreement every per-record channel (extract, package,
+        Delta Sharing, the views in-place queries read) leaves only k-anonymous rows,
+        so the check runs here, once, rather than in each channel.
+        """
+        batches = self._rows(release)
+        if release_form(release.agreement.policy) is not RequestedForm.ANONYMISED:
+            return batches, {}
+        return anonymise_release(
+            batches, release.plan, release.dataset, release.agreement.policy.output_controls
+        )
+
     def _domain_key(self, domain: str) -> bytes:
         self.domains.ensure(domain)
         return self.domains.key(domain).material
@@ -512,9 +532,11 @@ class PlaneService:
         fd, temporary_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=out_dir)
         os.close(fd)
         temporary = Path(temporary_name)
+        anonymity: dict[str, Any] = {}
         try:
             try:
-                rows, digest = _write(self._rows(release), temporary, fmt, plan.pseudonymised)
+                batches, anonymity = self._released(release)
+                rows, digest = _write(batches, temporary, fmt, plan.pseudonymised)
             except EngineError as exc:
                 raise self.engine_failed(caller, release, "extract.run", exc) from exc
             event = AuditEvent(
@@ -534,6 +556,7 @@ class PlaneService:
                     "format": fmt,
                     "opt_outs_applied": plan.opt_out,
                     **(declared.details() if declared else {}),
+                    **({"anonymity": anonymity} if anonymity else {}),
                     **({"via": caller.via} if caller.via else {}),
                 },
             )
@@ -550,6 +573,8 @@ class PlaneService:
         os.replace(temporary, target)
         fsync_directory(out_dir)
         manifest = _manifest(plan, agreement, target, rows, digest)
+        if anonymity:
+            manifest["anonymity"] = anonymity
         manifest_path = out_dir / f"{stem}.manifest.json"
         write_atomic(
             manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
@@ -572,7 +597,7 @@ class PlaneService:
             with atomic_path(target, mode=0o600) as temporary:
                 # Written once and read many times (shares, in-place queries): every
                 # column compressed, pseudonyms too, since each read moves the bytes.
-                _write(self._rows(release), temporary, "parquet")
+                _write(self._released(release)[0], temporary, "parquet")
         return target
 
     def governed_schema(self, release: GovernedRelease) -> pa.Schema:
@@ -588,7 +613,7 @@ class PlaneService:
         For a channel that audits the release itself (a package is sent by the data
         owner, not pulled by the recipient as an extract is).
         """
-        return _write(self._rows(release), path, "parquet", release.plan.pseudonymised)
+        return _write(self._released(release)[0], path, "parquet", release.plan.pseudonymised)
 
     def query(
         self,
@@ -610,6 +635,7 @@ class PlaneService:
         query_hash = hashlib.sha256(sql.encode()).hexdigest()
         try:
             checked = check_query(sql, fields)
+            control = control_query(checked, agreement.policy)
         except ValidationError as exc:
             raise refuse(
                 self.store,
@@ -620,7 +646,9 @@ class PlaneService:
                 exc.message,
                 sql_sha256=query_hash,
             ) from exc
-        limited = exp.select("*").from_(checked.tree.subquery("accord_query")).limit(max_rows + 1)
+        # The agreement's cap is a hard limit; a caller may only ask for less.
+        max_rows = min(max_rows, agreement.policy.output_controls.max_rows_per_query)
+        limited = exp.select("*").from_(control.tree.subquery("accord_query")).limit(max_rows + 1)
         con = duckdb.connect()
         try:
             for name in sorted(checked.views):
@@ -664,7 +692,7 @@ class PlaneService:
         finally:
             con.close()
         truncated = table.num_rows > max_rows
-        table = table.slice(0, max_rows)
+        table, controls = control.release(table.slice(0, max_rows))
         self.store.record(
             AuditEvent(
                 actor=caller.actor,
@@ -677,6 +705,7 @@ class PlaneService:
                     "views": sorted(checked.views),
                     "rows_out": table.num_rows,
                     "truncated": truncated,
+                    **({"output_controls": controls} if controls else {}),
                     "policy_sha256": agreement.policy.sha256(),
                     **({"via": caller.via} if caller.via else {}),
                 },

@@ -74,6 +74,19 @@ class OutputControls(_Frozen):
     per_record_answers: bool = False
     """Whether the eligibility-check channel may answer yes/no per record."""
     max_rows_per_query: int = 1_000_000
+    form: RequestedForm | None = None
+    """The form the data leaves in, as approved. Under ``aggregate`` and ``anonymised``
+    only aggregate query results leave; ``anonymised`` extracts are made k-anonymous.
+    None for agreements approved before it was recorded (tiers 1-2 then count as
+    aggregate)."""
+    k_anonymity: int = Field(default=10, ge=1)
+    """Each combination of quasi-identifiers in an anonymised extract is shared by at
+    least this many records (10, the threshold of the disclosure rules)."""
+    l_diversity: int = Field(default=1, ge=1)
+    """Each such group holds at least this many distinct values of the sensitive
+    attribute (1: not required)."""
+    cell_key_perturbation: bool = False
+    """Perturb released query counts with the cell-key method instead of rounding them."""
 
 
 class AgreementPolicy(_Frozen):
@@ -162,7 +175,9 @@ def policy_from_request(
             for d in request.datasets
         ),
         channels=request.channels,
-        output_controls=OutputControls(per_record_answers=per_record_answers and not aggregate),
+        output_controls=OutputControls(
+            per_record_answers=per_record_answers and not aggregate, form=request.form
+        ),
         frequency=request.frequency,
         retention=request.retention,
         deletion_method=request.deletion_method,
