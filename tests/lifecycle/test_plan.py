@@ -50,9 +50,7 @@ def agreement(
         policy=policy,
         request_id="req-1",
         decision_record="{}",
-        signature="",
-        key_fingerprint="",
-        signed_by="dwp",
+        signatures=(),
         created_at=created,
         updated_at=datetime.combine(changed, datetime.min.time(), UTC),
     )

@@ -38,7 +38,7 @@ def _agreement(frequency: Frequency, interval: str = "") -> AgreementRecord:
         per_record_answers=False,
     )
     return AgreementRecord(
-        "agr-1", 1, AgreementState.ACTIVE, policy, "req-1", "{}", "", "", "", START, START
+        "agr-1", 1, AgreementState.ACTIVE, policy, "req-1", "{}", (), START, START
     )
 
 
