@@ -831,13 +831,17 @@ def _platform(request: SharingRequest, ctx: AssessmentContext, tier: int) -> lis
                 "Keep the number of links in the chain to a minimum.",
             )
         )
-    if request.form is RequestedForm.AGGREGATE and not set(request.channels) <= AGGREGATE_CHANNELS:
+    # An in-place query under an aggregate agreement releases only checked aggregates
+    # (the output controls run on every answer), so it is an aggregate channel too.
+    allowed = AGGREGATE_CHANNELS | {Channel.IN_PLACE_QUERY}
+    if request.form is RequestedForm.AGGREGATE and not set(request.channels) <= allowed:
         out.append(
             Finding(
                 "CHANNEL_FORM_MISMATCH",
                 Severity.BLOCK,
                 "aggregate data is asked for over a channel that delivers records",
-                "Use aggregate_statistics or batch_validation, or ask for another form.",
+                "Use aggregate_statistics, batch_validation or in_place_query (whose "
+                "answers are then aggregates only), or ask for another form.",
             )
         )
     return out
