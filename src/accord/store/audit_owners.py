@@ -1,0 +1,176 @@
+"""Which data owners an audit event concerns, read from its object as it is written.
+
+The owner of the data is what lets an organisation see every use of its data: another
+organisation's extract of it, its own staff's approvals, refused attempts at it. Call
+sites name only the object they acted on; :func:`resolve_owners` turns the object
+reference into owner organisations inside the transaction that writes the event, so
+an agreement or request created in that same transaction is already visible.
+
+Object references and the owners they resolve to:
+
+| object | owners |
+|---|---|
+| ``dataset:ORG/NAME`` | ``ORG`` |
+| ``optouts:ORG:TYPE`` | ``ORG`` |
+| ``agreement:ID`` / ``agreement:ID:vN`` | the agreement's (version's) ``data_owners`` |
+| ``request:ID`` | the organisations whose datasets the request asks for |
+| ``share-token:ID`` | the owners of the token's agreement |
+| ``package:ID`` | the owners of the package's agreement (sent or received here) |
+| ``batch_check:ID`` | the organisation that defined the batch-validation check |
+| ``METHOD /path`` (API access) | as the first object the path names, e.g. ``/agreements/ID/…`` |
+
+Anything else (principals, tokens, organisations, the audit log itself) concerns no
+data owner. An object that does not exist resolves to none: the refusal that names it
+is still recorded, under the actor's organisation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from accord.core.audit import AuditEvent
+from accord.store.disclosure_models import BatchCheckRow
+from accord.store.governance_models import AgreementRow, RequestRow
+from accord.store.sharing_models import ShareTokenRow
+from accord.store.transfer_models import PackageReceivedRow, PackageSentRow
+
+__all__ = ["owners_of", "resolve_owners"]
+
+Owners = tuple[str, ...]
+
+_VERSION = re.compile(r"v(\d+)")
+_ACCESS = re.compile(r"[A-Z]+ (/[^ ]*)")
+_API_PATHS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^/(?:datasets|stats/tables|batch-checks)/([^/]+)/([^/]+)"), "dataset:{0}/{1}"),
+    (re.compile(r"^/agreements/([^/]+)"), "agreement:{0}"),
+    (re.compile(r"^/requests/([^/]+)"), "request:{0}"),
+    (re.compile(r"^/organisations/([^/]+)/opt-outs"), "optouts:{0}:"),
+)
+
+
+def resolve_owners(conn: Connection, events: Sequence[AuditEvent]) -> list[AuditEvent]:
+    """``events`` with their owners filled in where the caller left them empty.
+
+    Lookups are cached per call, so a batch of events about one agreement costs one
+    query, not one per event.
+    """
+    cache: dict[str, Owners] = {}
+    resolved = []
+    for event in events:
+        if event.owners or not event.object:
+            resolved.append(event)
+            continue
+        owners = cache.get(event.object)
+        if owners is None:
+            owners = cache[event.object] = owners_of(conn, event.object)
+        resolved.append(event.with_owners(owners) if owners else event)
+    return resolved
+
+
+def owners_of(conn: Connection, obj: str) -> Owners:
+    """The data-owner organisations ``obj`` concerns (see the module docstring)."""
+    access = _ACCESS.fullmatch(obj)
+    if access is not None:
+        return _api_access(conn, access.group(1))
+    kind, _, rest = obj.partition(":")
+    lookup = _LOOKUPS.get(kind)
+    return lookup(conn, rest) if lookup is not None and rest else ()
+
+
+def _dataset(_: Connection, rest: str) -> Owners:
+    org, slash, _name = rest.partition("/")
+    return (org,) if slash and org else ()
+
+
+def _optouts(_: Connection, rest: str) -> Owners:
+    org = rest.split(":", 1)[0]
+    return (org,) if org else ()
+
+
+def _agreement(conn: Connection, rest: str) -> Owners:
+    agreement_id, _, version = rest.partition(":")
+    query = select(AgreementRow.policy).where(AgreementRow.id == agreement_id)
+    match = _VERSION.fullmatch(version)
+    if match:
+        query = query.where(AgreementRow.version == int(match.group(1)))
+    policy = conn.execute(query.order_by(AgreementRow.version.desc()).limit(1)).scalar()
+    if policy is None:
+        return ()
+    owners = _json(policy).get("data_owners") or ()
+    return tuple(o for o in owners if isinstance(o, str))
+
+
+def _request(conn: Connection, rest: str) -> Owners:
+    document = conn.execute(select(RequestRow.document).where(RequestRow.id == rest)).scalar()
+    if document is None:
+        return ()
+    datasets = _json(document).get("datasets") or ()
+    return tuple(
+        sorted(
+            {
+                d["dataset"].split("/", 1)[0]
+                for d in datasets
+                if isinstance(d, dict) and isinstance(d.get("dataset"), str)
+            }
+        )
+    )
+
+
+def _via_agreement(conn: Connection, agreement_id: str | None) -> Owners:
+    return _agreement(conn, agreement_id) if agreement_id else ()
+
+
+def _share_token(conn: Connection, rest: str) -> Owners:
+    query = select(ShareTokenRow.agreement_id).where(ShareTokenRow.id == rest)
+    return _via_agreement(conn, conn.execute(query).scalar())
+
+
+def _package(conn: Connection, rest: str) -> Owners:
+    sent = select(PackageSentRow.agreement_id).where(PackageSentRow.transfer_id == rest)
+    agreement_id = conn.execute(sent).scalar()
+    if agreement_id is None:
+        received = select(PackageReceivedRow.agreement_id).where(
+            PackageReceivedRow.transfer_id == rest
+        )
+        agreement_id = conn.execute(received).scalar()
+    return _via_agreement(conn, agreement_id)
+
+
+def _batch_check(conn: Connection, rest: str) -> Owners:
+    query = select(BatchCheckRow.organisation_id).where(BatchCheckRow.id == rest)
+    org = conn.execute(query).scalar()
+    return (org,) if org else ()
+
+
+def _api_access(conn: Connection, path: str) -> Owners:
+    """``GET /agreements/ag-1/query``: the owners of what the path names first."""
+    path = path.split("?", 1)[0]
+    for pattern, template in _API_PATHS:
+        match = pattern.match(path)
+        if match:
+            return owners_of(conn, template.format(*match.groups()))
+    return ()
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+_LOOKUPS: dict[str, Callable[[Connection, str], Owners]] = {
+    "dataset": _dataset,
+    "optouts": _optouts,
+    "agreement": _agreement,
+    "request": _request,
+    "share-token": _share_token,
+    "package": _package,
+    "batch_check": _batch_check,
+}
