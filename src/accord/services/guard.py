@@ -14,7 +14,7 @@ from accord.core.permissions import Caller, Verdict
 from accord.errors import PermissionDenied
 from accord.store import Store
 
-__all__ = ["authorise", "refuse"]
+__all__ = ["authorise", "refuse", "released"]
 
 
 def refuse(
@@ -65,4 +65,28 @@ def authorise(
         decision=Decision.ALLOW,
         reason=verdict.reason,
         details=details,
+    )
+
+
+def released(allowed: AuditEvent, *, action: str, reason: str, **details: Any) -> AuditEvent:
+    """The event recording what an authorised call then released, keeping why it was allowed.
+
+    A release names its own action and says what left (``extract.release``, "governed
+    extract of dwp/carers v3"); the verdict that allowed it stays in the record as
+    ``details["authorised"]``, with the action it was given under, so that an allow's
+    reason is never lost to a more descriptive one.
+    """
+    return AuditEvent(
+        actor=allowed.actor,
+        action=action,
+        object=allowed.object,
+        organisation=allowed.organisation,
+        decision=Decision.ALLOW,
+        reason=reason,
+        details={
+            **allowed.details,
+            **details,
+            "authorised": {"action": allowed.action, "reason": allowed.reason},
+        },
+        owners=allowed.owners,
     )
