@@ -11,7 +11,7 @@ import pytest
 from accord.core.governance.decision import verify_record
 from accord.core.governance.workflow import AgreementState, RequestState
 from accord.core.identity import Role
-from accord.errors import ConflictError, PermissionDenied, ValidationError
+from accord.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from accord.services.agreements import decision_from_json
 from accord.services.app import Accord
 from accord.services.requests import org_signing_key_name
@@ -169,7 +169,8 @@ def test_transitions_outside_the_table_are_refused(world: Accord) -> None:
 
 def test_only_the_requesting_organisation_submits(world: Accord) -> None:
     request = world.requests.create(as_(world, "nhse.analyst"), example("carers-vaccination"))
-    with pytest.raises(PermissionDenied):
+    # Northshire is no party to the request: it is answered as if there were none.
+    with pytest.raises(NotFoundError, match=f"no request '{request.id}'"):
         world.requests.submit(as_(world, "northshire.officer"), request.id)
     with pytest.raises(PermissionDenied):
         world.requests.create(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["AuditAction", "markdown_table"]
+__all__ = ["CREATING", "AuditAction", "markdown_table"]
 
 
 class AuditAction(StrEnum):
@@ -31,7 +31,11 @@ class AuditAction(StrEnum):
         return member
 
     # -- access and identity ----------------------------------------------------
-    API_ACCESS = "api.access", "An API call by a valid token; the object is the method and path."
+    API_ACCESS = (
+        "api.access",
+        "An API call by a valid token, the object its method and path; a deny is a refusal "
+        "no service recorded (e.g. a missing object), written by the API's error handler.",
+    )
     API_AUTHENTICATE = (
         "api.authenticate",
         "An API call refused before it began: no, unknown, revoked or expired token.",
@@ -49,6 +53,10 @@ class AuditAction(StrEnum):
     TOKEN_REVOKE = "token.revoke", "An API token revoked."
     KEYS_ROTATE = "keys.rotate", "An organisation's signing and encryption keys rotated."
     KEYS_LIST = "keys.list", "An organisation's public keys listed."
+    CLI_REFUSE = (
+        "cli.refuse",
+        "A command refused (e.g. a missing object) where no service recorded the refusal.",
+    )
 
     # -- catalogue ------------------------------------------------------------
     CATALOGUE_LIST = "catalogue.list", "The catalogue of datasets listed (metadata only)."
@@ -157,6 +165,23 @@ class AuditAction(StrEnum):
     AUDIT_SHOW = "audit.show", "Audit events read."
     AUDIT_VERIFY = "audit.verify", "The hash chain and checkpoints verified over the API."
     AUDIT_CHECKPOINT = "audit.checkpoint", "The head of the log signed with the audit key."
+
+
+CREATING = frozenset(
+    {
+        AuditAction.ORG_CREATE,
+        AuditAction.PRINCIPAL_CREATE,
+        AuditAction.TOKEN_ISSUE,
+        AuditAction.DATASET_REGISTER,
+        AuditAction.REQUEST_CREATE,
+        AuditAction.REQUEST_ASSESS,
+        AuditAction.SHARE_TOKEN_ISSUE,
+        AuditAction.DISCLOSURE_BATCH_CHECK_DEFINE,
+        AuditAction.AIRLOCK_SUBMIT,
+    }
+)
+"""Actions whose object is made by the action: refused, it does not exist yet, and the
+refusal says why rather than answering as if a missing object had been asked for."""
 
 
 def markdown_table() -> str:

@@ -34,12 +34,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from accord.core.audit import AuditEvent
-from accord.store.disclosure_models import BatchCheckRow
+from accord.store.disclosure_models import BatchCheckRow, OutputRequestRow
 from accord.store.governance_models import AgreementRow, RequestRow
+from accord.store.models import MembershipRow, PrincipalRow, TokenRow
 from accord.store.sharing_models import ShareTokenRow
 from accord.store.transfer_models import PackageReceivedRow, PackageSentRow
 
-__all__ = ["owners_of", "resolve_owners"]
+__all__ = ["PRIVATE_KINDS", "owners_of", "parties_of", "resolve_owners"]
 
 Owners = tuple[str, ...]
 
@@ -174,3 +175,138 @@ _LOOKUPS: dict[str, Callable[[Connection, str], Owners]] = {
     "package": _package,
     "batch_check": _batch_check,
 }
+
+
+# -- parties: who may know an object exists ---------------------------------------
+
+PRIVATE_KINDS: dict[str, str] = {
+    "request": "request",
+    "agreement": "agreement",
+    "share-token": "share token",
+    "package": "package",
+    "batch_check": "batch validation check",
+    "airlock": "output request",
+    "principal": "principal",
+    "token": "token",
+}
+"""Object kinds only their parties may know of, and the noun a "no such" answer uses.
+
+Datasets and organisations are not here: the catalogue is open to every member.
+"""
+
+
+def parties_of(conn: Connection, obj: str) -> frozenset[str] | None:
+    """The organisations party to a private object, or ``None`` if there is no such object.
+
+    A party may be told why it is refused; anyone else is answered exactly as if the
+    object did not exist (see :func:`accord.services.guard.refuse`).
+    """
+    kind = obj.partition(":")[0]
+    ident = private_ident(obj)
+    lookup = _PARTIES.get(kind)
+    if lookup is None or not ident:
+        return None
+    parties = lookup(conn, ident)
+    return None if parties is None else frozenset(p for p in parties if p)
+
+
+Parties = set[str] | None
+
+
+def _request_parties(conn: Connection, ident: str) -> Parties:
+    query = select(RequestRow.requesting_organisation).where(RequestRow.id == ident)
+    requester = conn.execute(query).scalar()
+    return None if requester is None else {requester, *_request(conn, ident)}
+
+
+def _agreement_parties_or_none(conn: Connection, ident: str) -> Parties:
+    return _agreement_parties(conn, ident) or None
+
+
+def _share_token_parties(conn: Connection, ident: str) -> Parties:
+    query = select(ShareTokenRow.agreement_id, ShareTokenRow.principal_id).where(
+        ShareTokenRow.id == ident
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return _agreement_parties(conn, row.agreement_id) | _memberships(conn, row.principal_id)
+
+
+def _package_parties(conn: Connection, ident: str) -> Parties:
+    parties: set[str] = set()
+    for table in (PackageSentRow, PackageReceivedRow):
+        query = select(table.agreement_id, table.sender, table.recipient).where(
+            table.transfer_id == ident
+        )
+        for agreement_id, sender, recipient in conn.execute(query):
+            parties |= {sender, recipient, *_agreement_parties(conn, agreement_id)}
+    return parties or None
+
+
+def _batch_check_parties(conn: Connection, ident: str) -> Parties:
+    query = select(BatchCheckRow.organisation_id, BatchCheckRow.requesters).where(
+        BatchCheckRow.id == ident
+    )
+    for organisation, requesters in conn.execute(query):
+        return {organisation, *(requesters or ())}
+    return None
+
+
+def _output_request_parties(conn: Connection, ident: str) -> Parties:
+    query = select(OutputRequestRow.organisation_id).where(OutputRequestRow.id == ident)
+    org = conn.execute(query).scalar()
+    return None if org is None else {org}
+
+
+def _principal_parties(conn: Connection, ident: str) -> Parties:
+    known = select(PrincipalRow.id).where(PrincipalRow.id == ident)
+    return None if conn.execute(known).first() is None else _memberships(conn, ident)
+
+
+def _token_parties(conn: Connection, ident: str) -> Parties:
+    principal = conn.execute(select(TokenRow.principal_id).where(TokenRow.id == ident)).scalar()
+    return None if principal is None else _memberships(conn, principal)
+
+
+_PARTIES: dict[str, Callable[[Connection, str], Parties]] = {
+    "request": _request_parties,
+    "agreement": _agreement_parties_or_none,
+    "share-token": _share_token_parties,
+    "package": _package_parties,
+    "batch_check": _batch_check_parties,
+    "airlock": _output_request_parties,
+    "principal": _principal_parties,
+    "token": _token_parties,
+}
+
+
+def private_ident(obj: str) -> str:
+    """The id a caller sent for a private object: ``agreement:ag-1:v2`` -> ``ag-1``."""
+    kind, _, rest = obj.partition(":")
+    if kind == "agreement":
+        return rest.split(":", 1)[0]
+    if kind == "airlock":
+        return rest.split("/", 1)[0]
+    return rest
+
+
+def _agreement_parties(conn: Connection, agreement_id: str) -> set[str]:
+    policy = conn.execute(
+        select(AgreementRow.policy)
+        .where(AgreementRow.id == agreement_id)
+        .order_by(AgreementRow.version.desc())
+        .limit(1)
+    ).scalar()
+    if policy is None:
+        return set()
+    loaded = _json(policy)
+    parties = {str(loaded.get("recipient") or "")}
+    for key in ("data_owners", "processors"):
+        parties |= {o for o in loaded.get(key) or () if isinstance(o, str)}
+    return parties
+
+
+def _memberships(conn: Connection, principal_id: str) -> set[str]:
+    query = select(MembershipRow.organisation_id).where(MembershipRow.principal_id == principal_id)
+    return set(conn.execute(query).scalars())

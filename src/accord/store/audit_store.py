@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 
 from accord.core.audit import FIELDS, LEGACY_FIELDS, AuditEvent, AuditRecord, PayloadBatch
 from accord.core.checkpoint import Checkpoint
+from accord.store.audit_owners import parties_of
 from accord.store.base import StoreBase
 from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow, AuditOwnerRow
 
@@ -158,6 +159,12 @@ class AuditStore(StoreBase):
         query = query.order_by(order).limit(where.limit)
         with self._read() as conn:
             return [_record(r) for r in conn.execute(query)]
+
+    def object_parties(self, obj: str) -> frozenset[str] | None:
+        """The organisations party to a private object (``request:ID``, ``agreement:ID``…),
+        or ``None`` when there is no such object; see :func:`parties_of`."""
+        with self._read() as conn:
+            return parties_of(conn, obj)
 
     def audit_owners_from(self) -> int:
         """The first event that records its owners; earlier ones hash with one field fewer."""

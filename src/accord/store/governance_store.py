@@ -17,7 +17,7 @@ from accord.core.governance.agreement import AgreementPolicy
 from accord.core.governance.records import AgreementRecord, Override, RequestRecord, Review
 from accord.core.governance.request import SharingRequest
 from accord.core.governance.workflow import AgreementState, RequestState
-from accord.errors import ConflictError, NotFoundError
+from accord.errors import ConflictError, NotFoundError, not_found
 from accord.store.base import StoreBase
 from accord.store.governance_models import AgreementRow, OverrideRow, RequestRow, ReviewRow
 
@@ -93,7 +93,7 @@ class GovernanceStore(StoreBase):
     def _load_request(self, conn: Connection, request_id: str) -> RequestRecord:
         row = conn.execute(select(RequestRow).where(RequestRow.id == request_id)).first()
         if row is None:
-            raise NotFoundError(f"no request {request_id!r}; `accord request list` shows them")
+            raise not_found("request", request_id)
         return _request(row)
 
     def get_request(self, request_id: str) -> RequestRecord:
@@ -309,8 +309,9 @@ class GovernanceStore(StoreBase):
             query = query.where(AgreementRow.version == version)
         row = conn.execute(query.order_by(AgreementRow.version.desc())).first()
         if row is None:
-            what = f"{agreement_id!r}" + (f" version {version}" if version else "")
-            raise NotFoundError(f"no agreement {what}; `accord register` lists them")
+            if version is None:
+                raise not_found("agreement", agreement_id)
+            raise NotFoundError(f"no agreement {agreement_id!r} version {version}")
         return _agreement(row)
 
     def get_agreement(self, agreement_id: str, version: int | None = None) -> AgreementRecord:

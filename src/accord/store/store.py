@@ -42,6 +42,7 @@ READ_METHODS = (
             "audit_head",
             "audit_events",
             "audit_owners_from",
+            "object_parties",
             "audit_payloads",
             "audit_blobs",
             "audit_hashes_at",
