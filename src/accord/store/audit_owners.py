@@ -14,6 +14,7 @@ Object references and the owners they resolve to:
 | ``optouts:ORG:TYPE`` | ``ORG`` |
 | ``agreement:ID`` / ``agreement:ID:vN`` | the agreement's (version's) ``data_owners`` |
 | ``request:ID`` | the organisations whose datasets the request asks for |
+| ``share:ID`` (a Delta Sharing share) | the owners of agreement ``ID`` |
 | ``share-token:ID`` | the owners of the token's agreement |
 | ``package:ID`` | the owners of the package's agreement (sent or received here) |
 | ``batch_check:ID`` | the organisation that defined the batch-validation check |
@@ -51,6 +52,7 @@ _API_PATHS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^/agreements/([^/]+)"), "agreement:{0}"),
     (re.compile(r"^/requests/([^/]+)"), "request:{0}"),
     (re.compile(r"^/organisations/([^/]+)/opt-outs"), "optouts:{0}:"),
+    (re.compile(r"^/delta-sharing/shares/([^/]+)"), "share:{0}"),
 )
 
 
@@ -170,6 +172,7 @@ _LOOKUPS: dict[str, Callable[[Connection, str], Owners]] = {
     "dataset": _dataset,
     "optouts": _optouts,
     "agreement": _agreement,
+    "share": _agreement,
     "request": _request,
     "share-token": _share_token,
     "package": _package,
