@@ -21,6 +21,7 @@ from accord.core.audit import (
     event_hash,
     format_time,
 )
+from accord.services import audit as audit_service
 from accord.services.app import Accord
 from accord.services.audit import AuditService
 from accord.store import AuditFilter, Store, connect_engine
@@ -79,7 +80,9 @@ def _service(store: Store) -> AuditService:
     return AuditService(store, Ed25519PrivateKey.generate().public_key())
 
 
-def test_a_log_from_before_owners_still_verifies_and_grows(store_url: str) -> None:
+def test_a_log_from_before_owners_still_verifies_and_grows(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _legacy_log(store_url, 6)
     engine = connect_engine(store_url)
     try:
@@ -91,6 +94,11 @@ def test_a_log_from_before_owners_still_verifies_and_grows(store_url: str) -> No
         report = _service(store).verify()
         assert report.ok, report.problem
         assert report.events == 9
+        # In parallel too, with a run that straddles the change of form.
+        monkeypatch.setattr(audit_service, "PARALLEL_FROM", 1)
+        parallel = _service(store).verify(workers=2)
+        assert parallel.ok, parallel.problem
+        assert parallel.head_hash == report.head_hash
         old, new = (
             store.audit_events(AuditFilter(limit=100, newest_first=False))[i] for i in (0, 8)
         )
