@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ FIELDS = 11
 LEGACY_FIELDS = 10
 """Fields in the hashed text of an event written before owners were recorded."""
 OWNER_SEP = ","
+_CONTROL = re.compile("[\x00-\x1f]")
 
 
 class Decision(StrEnum):
@@ -69,6 +71,10 @@ def join_owners(owners: Iterable[str]) -> str:
     return OWNER_SEP.join(sorted({o for o in owners if o}))
 
 
+def _owner_ids(owners: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({_clean(o).replace(OWNER_SEP, "") for o in owners if o}))
+
+
 def _clean(value: str) -> str:
     """Control characters written visibly as ``\\xNN``.
 
@@ -76,7 +82,7 @@ def _clean(value: str) -> str:
     escaping keeps every event writable (a refusal must never go unrecorded) while the
     separator the hash relies on can never appear in a field.
     """
-    if not any(ord(ch) < 0x20 for ch in value):
+    if _CONTROL.search(value) is None:
         return value
     return "".join(f"\\x{ord(ch):02x}" if ord(ch) < 0x20 else ch for ch in value)
 
@@ -104,20 +110,16 @@ class AuditEvent:
     def __post_init__(self) -> None:
         for name in ("actor", "action", "object", "organisation", "reason"):
             object.__setattr__(self, name, _clean(getattr(self, name)))
-        cleaned = tuple(sorted({_clean(o).replace(OWNER_SEP, "") for o in self.owners if o}))
-        object.__setattr__(self, "owners", cleaned)
+        object.__setattr__(self, "owners", _owner_ids(self.owners))
 
     def with_owners(self, owners: Iterable[str]) -> AuditEvent:
-        return AuditEvent(
-            actor=self.actor,
-            action=self.action,
-            object=self.object,
-            organisation=self.organisation,
-            decision=self.decision,
-            reason=self.reason,
-            details=self.details,
-            owners=tuple(owners),
-        )
+        """A copy naming ``owners``; the other fields are clean already, so not re-cleaned
+        (the store calls this for every event it resolves)."""
+        copy = object.__new__(AuditEvent)
+        for name in AuditEvent.__slots__:
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "owners", _owner_ids(owners))
+        return copy
 
     def with_details(self, **extra: Any) -> AuditEvent:
         return AuditEvent(
