@@ -227,7 +227,7 @@ def chain_events(
     for event in events:
         seq += 1
         details = canonical_details(event.details)
-        owners = join_owners(event.owners)
+        owners = OWNER_SEP.join(event.owners)  # sorted and unique since __post_init__
         digest = event_hash(
             seq,
             ts,

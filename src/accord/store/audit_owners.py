@@ -59,10 +59,12 @@ _API_PATHS: tuple[tuple[re.Pattern[str], str], ...] = (
 def resolve_owners(conn: Connection, events: Sequence[AuditEvent]) -> list[AuditEvent]:
     """``events`` with their owners filled in where the caller left them empty.
 
-    Lookups are cached per call, so a batch of events about one agreement costs one
-    query, not one per event.
+    Lookups are cached per call, and the agreements a batch names are read in one
+    query, so a batch of events costs a handful of queries, not one per event.
     """
-    cache: dict[str, Owners] = {}
+    cache = _agreement_owners(
+        conn, {e.object for e in events if not e.owners and e.object.startswith(_BY_AGREEMENT)}
+    )
     resolved = []
     for event in events:
         if event.owners or not event.object:
@@ -73,6 +75,35 @@ def resolve_owners(conn: Connection, events: Sequence[AuditEvent]) -> list[Audit
             owners = cache[event.object] = owners_of(conn, event.object)
         resolved.append(event.with_owners(owners) if owners else event)
     return resolved
+
+
+_BY_AGREEMENT = ("agreement:", "share:")
+
+
+def _agreement_owners(conn: Connection, objects: set[str]) -> dict[str, Owners]:
+    """Owners of every ``agreement:ID[:vN]`` / ``share:ID`` in ``objects``, in one query."""
+    if not objects:
+        return {}
+    wanted = {obj: obj.partition(":")[2].partition(":") for obj in objects}
+    ids = {agreement_id for agreement_id, _, _ in wanted.values()}
+    versions: dict[str, dict[int, Owners]] = {}
+    query = select(AgreementRow.id, AgreementRow.version, AgreementRow.policy).where(
+        AgreementRow.id.in_(ids)
+    )
+    for row_id, row_version, policy in conn.execute(query):
+        owners = _json(policy).get("data_owners") or ()
+        versions.setdefault(row_id, {})[row_version] = tuple(
+            o for o in owners if isinstance(o, str)
+        )
+    found: dict[str, Owners] = {}
+    for obj, (agreement_id, _, suffix) in wanted.items():
+        known = versions.get(agreement_id, {})
+        match = _VERSION.fullmatch(suffix)
+        if match:
+            found[obj] = known.get(int(match.group(1)), ())
+        else:
+            found[obj] = known[max(known)] if known else ()
+    return found
 
 
 def owners_of(conn: Connection, obj: str) -> Owners:
