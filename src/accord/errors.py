@@ -8,7 +8,8 @@ these with ``raise ... from exc``, so they never leak to users.
     AccordError
     ├── ConfigurationError        a setting is missing or invalid (the message says how to fix it)
     ├── ValidationError           input is malformed; carries the problems by row and column
-    ├── NotFoundError             an object named by the caller does not exist
+    ├── NotFoundError             an object named by the caller does not exist, or is
+    │                             another organisation's: both answer :func:`not_found`
     ├── ConflictError             the object exists already, or its state forbids the change
     ├── AuthenticationError       no valid credential (401)
     ├── PermissionDenied          a valid caller may not do this (403); carries the reason
@@ -31,6 +32,7 @@ __all__ = [
     "PermissionDenied",
     "StoreError",
     "ValidationError",
+    "not_found",
 ]
 
 
@@ -65,6 +67,17 @@ class ValidationError(AccordError, ValueError):
 class NotFoundError(AccordError, LookupError):
     status_code = 404
     code = "not_found"
+
+
+def not_found(kind: str, ident: str) -> NotFoundError:
+    """The one answer for an object the caller may not know of: ``no request 'req-1'``.
+
+    A missing object and another organisation's private one (a request, agreement,
+    package, share token…) answer exactly alike, in status, message and exit code, so
+    that a refusal never confirms that someone else's object exists. The message quotes
+    only what the caller sent; the audit log keeps the real reason.
+    """
+    return NotFoundError(f"no {kind} {ident!r}")
 
 
 class ConflictError(AccordError):

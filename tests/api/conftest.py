@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +21,7 @@ from accord.disclosure.airlock import Decision
 from accord.services.app import Accord
 from accord.services.disclosure import SubmittedOutput
 from accord.services.identity import hash_secret
+from accord.store import AuditFilter
 from accord.store.models import TokenRow
 
 CSV_BODY = (
@@ -186,3 +188,39 @@ def disclosure(accord: Accord) -> str:
             accord.acting_as(checker, "test"), request.id, "approved.csv", Decision.APPROVE
         )
     return request.id
+
+
+@pytest.fixture(autouse=True)
+def refusals_are_audited(request: pytest.FixtureRequest) -> Iterator[None]:
+    """For every test over ``world``: each 403 or 404 answered to a caller who sent a
+    credential left a ``deny`` event in the log (written by the service that refused,
+    or by the API's error handler when no service did)."""
+    if "world" not in request.fixturenames:
+        yield
+        return
+    world: World = request.getfixturevalue("world")
+    client = world.client
+    plain = client.request
+    unaudited: list[str] = []
+
+    def last_deny() -> int:
+        events = world.accord.store.audit_events(AuditFilter(decision="deny", limit=1))
+        return events[0].seq if events else 0
+
+    def checked(method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        before = last_deny()
+        response = plain(method, url, *args, **kwargs)
+        headers = {k.lower(): v for k, v in (kwargs.get("headers") or {}).items()}
+        # An unknown path is not a refusal: no route, no caller, nothing to record.
+        refused = response.status_code in (403, 404) and (
+            response.headers.get("content-type") != "application/json"
+            or response.json().get("error", {}).get("message") != "Not Found"
+        )
+        if refused and "authorization" in headers and last_deny() <= before:
+            unaudited.append(f"{method} {url} -> {response.status_code} {response.text}")
+        return response
+
+    client.request = checked  # type: ignore[method-assign]
+    yield
+    client.request = plain  # type: ignore[method-assign]
+    assert not unaudited, f"refusals with no deny event in the audit log: {unaudited}"

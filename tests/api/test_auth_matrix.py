@@ -1,6 +1,7 @@
-"""Every endpoint: 401 without a valid token, 403 for the wrong organisation or role,
-and every refusal in the audit log. A route missing from ``REQUESTS`` fails the suite,
-so a new endpoint cannot ship unguarded."""
+"""Every endpoint: 401 without a valid token, 403 for the wrong role, 404 (as if it did
+not exist) for another organisation's private object, and every refusal in the audit
+log. A route missing from ``REQUESTS`` fails the suite, so a new endpoint cannot ship
+unguarded."""
 
 from __future__ import annotations
 
@@ -249,6 +250,19 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         "roleless",
     ),
 }
+# Callers refused above who are no party to the object at all (another organisation's
+# principal, token, request or agreement; ``roleless`` belongs to no organisation):
+# they are answered exactly as for a missing object, 404.
+NOT_A_PARTY = {
+    ("DELETE", "/principals/{principal_id}/roles"),
+    ("DELETE", "/tokens/{token_id}"),
+    ("GET", "/agreements/{agreement_id}"),
+    ("GET", "/agreements/{agreement_id}/odrl"),
+    ("GET", "/principals/{principal_id}"),
+    ("GET", "/principals/{principal_id}/tokens"),
+    ("GET", "/requests/{request_id}"),
+    ("GET", "/requests/{request_id}/assessment"),
+}
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.
 OPEN = {
@@ -302,19 +316,28 @@ def test_bad_tokens_get_401_and_are_audited(world: World, key: tuple[str, str], 
 
 
 @pytest.mark.parametrize("key", sorted(REQUESTS))
-def test_wrong_organisation_or_role_gets_403_and_is_audited(
+def test_wrong_organisation_or_role_is_refused_and_audited(
     world: World, key: tuple[str, str]
 ) -> None:
     who = REQUESTS[key][2]
     before = _denials(world)
     response = _call(world, key, who)
-    assert response.status_code == 403, response.text
-    assert response.json()["error"]["code"] == "forbidden"
-    assert response.json()["error"]["message"]
-    assert _denials(world) == before + 1
+    error = response.json()["error"]
     [event] = world.accord.store.audit_events(AuditFilter(decision="deny", limit=1))
+    assert _denials(world) == before + 1
     assert event.actor == f"principal:{who}"
-    assert event.reason == response.json()["error"]["message"]
+    if key in NOT_A_PARTY:
+        assert response.status_code == 404, response.text
+        assert error["code"] == "not_found"
+        assert error["message"].startswith("no ")
+        # The log keeps the real reason; the caller learns nothing about the object.
+        assert event.reason != error["message"]
+        assert event.details_dict["answered"] == "not found"
+    else:
+        assert response.status_code == 403, response.text
+        assert error["code"] == "forbidden"
+        assert error["message"]
+        assert event.reason == error["message"]
 
 
 def test_another_organisations_agreement_answers_404_and_is_audited(world: World) -> None:

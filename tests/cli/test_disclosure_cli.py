@@ -124,7 +124,9 @@ def test_tables_publishing_and_batches(ninos: list[str], tmp_path: Path) -> None
     again = run("batch", "validate", "dwp/out_of_work", str(batch), "--as", "officer")
     assert "refused" in again
     assert "overlap" in again
-    run("batch", "validate", "dwp/out_of_work", str(batch), "--as", "analyst", code=3)
+    # The trust is not offered the check: answered as if there were none (exit 4).
+    refused = run("batch", "validate", "dwp/out_of_work", str(batch), "--as", "analyst", code=4)
+    assert "no batch validation check 'dwp/out_of_work'" in refused
 
 
 def test_outputs_leave_the_airlock_only_when_approved(ninos: list[str], tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from accord.core.permissions import Caller
 from accord.disclosure.airlock import Decision, FileStatus
 from accord.disclosure.batch import BatchOutcome, BatchPolicy
 from accord.disclosure.rules import Flag
-from accord.errors import ConflictError, PermissionDenied, ValidationError
+from accord.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from accord.services.app import Accord
 from accord.services.disclosure import (
     AirlockService,
@@ -151,7 +151,8 @@ def test_batch_validation_answers_a_proportion_and_refuses_differencing(world: d
     spent = service.validate(callers["req"], "dwp/out_of_work", "la", ninos[800:1200])
     assert "budget" in spent.reason
     assert store.batch_budget_spent("dwp/out_of_work", "la") == pytest.approx(0.4)
-    with pytest.raises(PermissionDenied):
+    # The trust is not offered the check: answered as if there were none, on the record.
+    with pytest.raises(NotFoundError, match="no batch validation check 'dwp/out_of_work'"):
         service.validate(callers["analyst"], "dwp/out_of_work", "trust", ninos[:200])
     events = store.audit_events(AuditFilter(action="disclosure.batch.validate"))
     assert [e.decision for e in events].count("deny") >= 3
@@ -179,7 +180,8 @@ def test_airlock_needs_two_independent_checkers_before_anything_leaves(
     rid = request.id
     with pytest.raises(PermissionDenied, match="own outputs"):
         airlock.review(callers["analyst"], rid, "caseload.csv", Decision.APPROVE)
-    with pytest.raises(PermissionDenied, match="not an output checker"):
+    # The local authority is no party to the trust's request: answered as if none.
+    with pytest.raises(NotFoundError, match=f"no output request '{rid}'"):
         airlock.review(callers["req"], rid, "caseload.csv", Decision.APPROVE)
     airlock.review(callers["chk1"], rid, "caseload.csv", Decision.APPROVE, "counts large")
     with pytest.raises(PermissionDenied, match="once"):

@@ -23,6 +23,7 @@ EDITABLE = (
     "decision",
     "reason",
     "details",
+    "owners",
     "prev_hash",
     "hash",
 )
@@ -187,6 +188,7 @@ def test_a_consistently_rewritten_log_no_longer_matches_its_checkpoint(accord: A
             record.decision,
             record.reason,
             record.details,
+            record.owners,
             prev,
         )
         statements.append(

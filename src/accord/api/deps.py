@@ -28,7 +28,11 @@ def get_caller(
     """The principal behind the token. Every call, allowed or not, is in the audit log."""
     secret = credentials.credentials if credentials is not None else None
     access = f"{request.method} {request.url.path}"
-    return accord.identity.authenticate(secret, access, accord.platform_org)
+    caller = accord.identity.authenticate(secret, access, accord.platform_org)
+    # The error handler makes sure a refusal answered to this caller is on the record.
+    request.state.caller = caller
+    request.state.audit_seq = accord.store.audit_head()[0]
+    return caller
 
 
 AccordDep = Annotated[Accord, Depends(get_accord)]

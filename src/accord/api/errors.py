@@ -5,6 +5,13 @@
 Accord's own errors carry their status; request-shape errors from FastAPI become 422
 with the location of each bad parameter; anything unexpected becomes a 500 that says
 nothing about internals.
+
+Refusals are uniform and always on the record. Another organisation's private object
+answers exactly as a missing one: 404, ``not_found``, ``no request 'req-1'`` (see
+:func:`accord.errors.not_found` and :func:`accord.services.guard.refuse`). And every
+403 or 404 answered to an authenticated caller leaves a ``deny`` event: if the service
+that refused did not write one (a lookup of a missing object, say), this edge writes
+it, as ``api.access`` with the answer's message as the reason.
 """
 
 from __future__ import annotations
@@ -16,10 +23,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from accord.core.audit import AuditEvent, Decision
 from accord.core.problems import problem_message
-from accord.errors import AccordError, AuthenticationError, ValidationError
+from accord.errors import (
+    AccordError,
+    AuthenticationError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+)
+from accord.store import AuditFilter
 
 __all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handlers"]
 
@@ -61,9 +77,32 @@ def _problems(exc: ValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def record_refusal(request: Request, exc: AccordError) -> None:
+    """Write a ``deny`` event for a refusal to an authenticated caller, unless one was."""
+    caller = getattr(request.state, "caller", None)
+    if caller is None or not isinstance(exc, PermissionDenied | NotFoundError):
+        return
+    store = request.app.state.accord.store
+    since: int = request.state.audit_seq
+    latest = store.audit_events(AuditFilter(actor=caller.actor, decision="deny", limit=1))
+    if latest and latest[0].seq > since:
+        return
+    store.record(
+        AuditEvent(
+            actor=caller.actor,
+            action="api.access",
+            object=f"{request.method} {request.url.path}",
+            decision=Decision.DENY,
+            reason=exc.message,
+            details={"status": exc.status_code},
+        )
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AccordError)
-    async def accord_error(_: Request, exc: AccordError) -> JSONResponse:
+    async def accord_error(request: Request, exc: AccordError) -> JSONResponse:
+        await run_in_threadpool(record_refusal, request, exc)
         details = dict(exc.details)
         if isinstance(exc, ValidationError) and exc.problems:
             details["problems"] = _problems(exc)

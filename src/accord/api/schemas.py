@@ -242,6 +242,9 @@ class AuditEventOut(BaseModel):
     ts: str
     actor: str
     organisation: str
+    owners: list[str] = Field(
+        description="The data-owner organisations the event concerns (empty: none recorded)"
+    )
     action: str
     object: str
     decision: str

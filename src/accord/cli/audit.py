@@ -33,7 +33,17 @@ def _time(option: str, text: str | None) -> str | None:
 @handles_errors
 def audit_show(
     actor: Annotated[str | None, typer.Option(help="e.g. principal:alice")] = None,
-    org: Annotated[str | None, typer.Option(help="Organisation id.")] = None,
+    org: Annotated[str | None, typer.Option(help="The acting organisation's id.")] = None,
+    about: Annotated[
+        str | None,
+        typer.Option(
+            help="An organisation: every event about it, its staff's and any use of its data."
+        ),
+    ] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option("--as", help="The principal who reads; the local operator when left out."),
+    ] = None,
     object_: Annotated[str | None, typer.Option("--object", help="e.g. dataset:dwp/carers")] = None,
     action: Annotated[
         str | None, typer.Option(help="Action or its prefix, e.g. dataset or dataset.ingest.")
@@ -53,6 +63,7 @@ def audit_show(
     where = AuditFilter(
         actor=actor,
         organisation=org,
+        about=about,
         object=object_,
         action=action,
         decision=decision,
@@ -60,7 +71,8 @@ def audit_show(
         until=_time("--until", until),
         limit=limit,
     )
-    records = app.audit.show(app.operator(), where)
+    caller = app.operator() if as_ is None else app.acting_as(as_)
+    records = app.audit.show(caller, where)
     if as_json:
         print_json(
             [
@@ -69,6 +81,7 @@ def audit_show(
                     "ts": r.ts,
                     "actor": r.actor,
                     "organisation": r.organisation,
+                    "owners": list(r.owner_ids),
                     "action": r.action,
                     "object": r.object,
                     "decision": r.decision,
@@ -82,13 +95,14 @@ def audit_show(
         return
     table(
         "Audit events",
-        ["seq", "time (UTC)", "actor", "org", "action", "object", "decision", "reason"],
+        ["seq", "time (UTC)", "actor", "org", "owners", "action", "object", "decision", "reason"],
         [
             (
                 r.seq,
                 r.ts[:19].replace("T", " "),
                 r.actor,
                 r.organisation,
+                ", ".join(r.owner_ids),
                 r.action,
                 r.object,
                 r.decision,
@@ -97,6 +111,9 @@ def audit_show(
             for r in records
         ],
     )
+
+
+audit_app.command("list", help="The same as `accord audit show`.")(audit_show)
 
 
 @audit_app.command("verify")

@@ -21,6 +21,7 @@ __all__ = [
     "can_manage_token",
     "can_publish",
     "can_read_audit",
+    "can_read_audit_about",
     "can_read_catalogue",
     "can_sign_checkpoint",
     "can_view_principal",
@@ -152,6 +153,23 @@ def can_read_audit(caller: Caller, organisation_id: str | None) -> Verdict:
     if organisation_id is None:
         return _deny("only a platform auditor may read every organisation's audit events")
     return _deny(f"only an auditor of {organisation_id!r} may read its audit events")
+
+
+def can_read_audit_about(caller: Caller, organisation_id: str) -> Verdict:
+    """Every event an organisation is concerned in: its own staff's, and any use of its data.
+
+    The data owner's auditor and DPO see who used their data, including another
+    organisation's extracts and refused attempts; nobody else sees those events.
+    """
+    if caller.operator:
+        return _allow("local operator")
+    if caller.has_role(caller.platform_org, Role.AUDITOR, Role.ADMIN):
+        return _allow("auditor or admin of the platform organisation")
+    if caller.has_role(organisation_id, Role.AUDITOR, Role.DPO):
+        return _allow(f"auditor or dpo of {organisation_id!r}, reading events about it")
+    return _deny(
+        f"only an auditor or dpo of {organisation_id!r} may read the events about its data"
+    )
 
 
 def can_sign_checkpoint(caller: Caller) -> Verdict:

@@ -11,9 +11,22 @@ from multiprocessing import get_context
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from accord.core.audit import GENESIS_HASH, AuditEvent, AuditRecord, ChainVerdict, verify_chain
+from accord.core.audit import (
+    FIELDS,
+    GENESIS_HASH,
+    LEGACY_FIELDS,
+    AuditEvent,
+    AuditRecord,
+    ChainVerdict,
+    verify_chain,
+)
 from accord.core.checkpoint import Checkpoint, verify_checkpoint_signature
-from accord.core.permissions import Caller, can_read_audit, can_sign_checkpoint
+from accord.core.permissions import (
+    Caller,
+    can_read_audit,
+    can_read_audit_about,
+    can_sign_checkpoint,
+)
 from accord.pseudonymise.native import load as load_native
 from accord.services.guard import authorise
 from accord.store import AuditFilter, Store, connect_engine
@@ -43,13 +56,26 @@ class AuditService:
         self.public_key = public_key
 
     def show(self, caller: Caller, where: AuditFilter) -> list[AuditRecord]:
+        """The events ``where`` selects, if the caller may read them all.
+
+        ``where.about`` is what an organisation's auditor or DPO asks for: every event
+        about it, whoever acted (see :func:`can_read_audit_about`); other filters then
+        only narrow that. Without it, only a platform auditor reads across
+        organisations, and an organisation's auditor reads its own staff's events.
+        """
+        if where.about is not None:
+            verdict = can_read_audit_about(caller, where.about)
+            scope = where.about
+        else:
+            verdict = can_read_audit(caller, where.organisation)
+            scope = where.organisation or ""
         authorise(
             self.store,
             caller,
-            can_read_audit(caller, where.organisation),
+            verdict,
             action="audit.show",
             obj="audit",
-            organisation=where.organisation or "",
+            organisation=scope,
         )
         return self.store.audit_events(where)
 
@@ -155,6 +181,33 @@ def _verify_run(run: tuple[str, int, int]) -> ChainVerdict:
 
 
 def verify_run(store: Store, low: int, high: int, prev_hash: str | None) -> ChainVerdict:
+    """Verify events ``low..high``, each part in the form it was written in.
+
+    Events before :meth:`~accord.store.Store.audit_owners_from` were hashed without
+    the owners field: that part of the run is checked in that form, the rest in the
+    current one, the second part linking to the last hash of the first.
+    """
+    boundary = store.audit_owners_from()
+    if low >= boundary or high < low:
+        return _verify_form(store, low, high, prev_hash, FIELDS)
+    legacy = _verify_form(store, low, min(high, boundary - 1), prev_hash, LEGACY_FIELDS)
+    if not legacy.ok or high < boundary:
+        return legacy
+    current = _verify_form(store, boundary, high, legacy.head_hash, FIELDS)
+    return ChainVerdict(
+        current.ok,
+        legacy.checked + current.checked,
+        current.head_seq,
+        current.head_hash,
+        current.first_bad_seq,
+        current.problem,
+        legacy.first_link,
+    )
+
+
+def _verify_form(
+    store: Store, low: int, high: int, prev_hash: str | None, fields: int
+) -> ChainVerdict:
     """Verify events ``low..high``: in compiled code where it is available, exactly otherwise.
 
     The fast path checks whole ranges as blobs (see ``accord_verify_chain``); anything
@@ -163,11 +216,16 @@ def verify_run(store: Store, low: int, high: int, prev_hash: str | None) -> Chai
     """
     native = load_native()
     if native is None:
-        return verify_chain(store.audit_payloads(low, high), expect_seq=low, prev_hash=prev_hash)
+        return verify_chain(
+            store.audit_payloads(low, high, fields=fields),
+            expect_seq=low,
+            prev_hash=prev_hash,
+            fields=fields,
+        )
     first_link = ""
     prev = prev_hash
     checked = 0
-    for start, end, count, payloads, hashes in store.audit_blobs(low, high):
+    for start, end, count, payloads, hashes in store.audit_blobs(low, high, fields=fields):
         raw = np.frombuffer(payloads, dtype=np.uint8)
         breaks = np.flatnonzero(raw == RECORD_SEPARATOR)
         data = payloads.replace(bytes([RECORD_SEPARATOR]), b"")
@@ -178,13 +236,16 @@ def verify_run(store: Store, low: int, high: int, prev_hash: str | None) -> Chai
             count == end - start + 1
             and len(breaks) == count - 1
             and native.first_unsound(
-                data, offsets.astype(np.int64), hashes, (prev or first_link).encode(), 9
+                data, offsets.astype(np.int64), hashes, (prev or first_link).encode(), fields - 1
             )
             < 0
         )
         if not sound:
             exact = verify_chain(
-                store.audit_payloads(start, high), expect_seq=start, prev_hash=prev
+                store.audit_payloads(start, high, fields=fields),
+                expect_seq=start,
+                prev_hash=prev,
+                fields=fields,
             )
             return _offset(exact, checked, first_link)
         checked += count

@@ -102,6 +102,11 @@ def _summary(problems: tuple[Problem, ...]) -> list[dict[str, Any]]:
     ]
 
 
+def _organisation_of(dataset_id: str) -> str:
+    """The owning organisation a dataset id names (``dwp/carers`` -> ``dwp``)."""
+    return dataset_id.split("/", 1)[0]
+
+
 class CatalogueService:
     def __init__(self, store: Store, *, data_dir: Path) -> None:
         self.store = store
@@ -193,16 +198,22 @@ class CatalogueService:
     def ingest(
         self, caller: Caller, dataset_id: str, source: str | None = None, *, lenient: bool = False
     ) -> IngestReport:
-        """A new version of a registered dataset, checked against its registered schema."""
-        dataset = self.store.get_dataset(dataset_id)
+        """A new version of a registered dataset, checked against its registered schema.
+
+        Who may publish is decided by the organisation in the id, before the dataset is
+        looked up: a caller who may not publish there is refused alike whether or not
+        the dataset exists.
+        """
+        organisation = _organisation_of(dataset_id)
         event = authorise(
             self.store,
             caller,
-            can_publish(caller, dataset.organisation_id),
+            can_publish(caller, organisation),
             action="dataset.ingest",
             obj=f"dataset:{dataset_id}",
-            organisation=dataset.organisation_id,
+            organisation=organisation,
         )
+        dataset = self.store.get_dataset(dataset_id)
         ref = parse_source(source) if source else parse_source(dataset.source)
         if ref.kind is not dataset.source_kind:
             raise ValidationError(
@@ -240,7 +251,22 @@ class CatalogueService:
         semantic_type: SemanticType | None = None,
         description: str | None = None,
     ) -> Dataset:
-        """The owner confirms Accord's suggestion for a field, or overrides it."""
+        """The owner confirms Accord's suggestion for a field, or overrides it.
+
+        As for :meth:`ingest`, who may is decided before the dataset is looked up.
+        """
+        organisation = _organisation_of(dataset_id)
+        verdict = can_publish(caller, organisation)
+        if not verdict.allowed:
+            raise refuse(
+                self.store,
+                caller,
+                "dataset.classify",
+                f"dataset:{dataset_id}",
+                organisation,
+                verdict.reason,
+                field=field_name,
+            )
         dataset = self.store.get_dataset(dataset_id)
         try:
             spec = dataset.field(field_name)
@@ -259,7 +285,7 @@ class CatalogueService:
         event = authorise(
             self.store,
             caller,
-            can_publish(caller, dataset.organisation_id),
+            verdict,
             action="dataset.classify",
             obj=f"dataset:{dataset_id}",
             organisation=dataset.organisation_id,

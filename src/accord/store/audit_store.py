@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
-from accord.core.audit import AuditEvent, AuditRecord, PayloadBatch
+from accord.core.audit import FIELDS, LEGACY_FIELDS, AuditEvent, AuditRecord, PayloadBatch
 from accord.core.checkpoint import Checkpoint
+from accord.store.audit_owners import parties_of
 from accord.store.base import StoreBase
-from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow
+from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow, AuditOwnerRow
 
 __all__ = ["AuditFilter", "AuditStore"]
 
 
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
-    """Every criterion is optional; ``since``/``until`` compare the stored ISO times."""
+    """Every criterion is optional; ``since``/``until`` compare the stored ISO times.
+
+    ``organisation`` is the actor's organisation; ``about`` an organisation the event
+    concerns either way: as the actor's, or as an owner of the data acted on.
+    """
 
     actor: str | None = None
     organisation: str | None = None
+    about: str | None = None
     object: str | None = None
     action: str | None = None
     decision: str | None = None
@@ -30,32 +37,73 @@ class AuditFilter:
     newest_first: bool = True
 
 
-_HASHED = "seq, ts, actor, organisation, action, object, decision, reason, details, prev_hash"
-# The text :func:`accord.core.audit.chain_payload` builds, built by the database in one
-# call (SQLite's printf, PostgreSQL's concat_ws) rather than a chain of ``||``.
-_SQLITE_PAYLOAD = (
-    "printf('%d' || char(31) || '%s' || char(31) || '%s' || char(31) || '%s' || char(31) || "
-    "'%s' || char(31) || '%s' || char(31) || '%s' || char(31) || '%s' || char(31) || '%s' || "
-    f"char(31) || '%s', {_HASHED})"
+def _payload_sql(columns: tuple[str, ...], legacy: bool = False) -> dict[str, str]:
+    """The text :func:`accord.core.audit.chain_payload` builds, built by the database in one
+    call (SQLite's printf, PostgreSQL's concat_ws) rather than a chain of ``||``.
+
+    In the legacy form an ``owners`` value set on an old event (which had none) adds a
+    field, so the verifier's field count names that event as edited.
+    """
+    sqlite_columns = pg_columns = ", ".join(columns)
+    if legacy:
+        sqlite_columns = sqlite_columns.replace(
+            "details", "details || coalesce(char(31) || owners, '')"
+        )
+        pg_columns = pg_columns.replace("details", "details || coalesce(chr(31) || owners, '')")
+    formats = " || ".join(["char(31) || '%s'"] * (len(columns) - 1))
+    sqlite = f"printf('%d' || {formats}, {sqlite_columns})"
+    pg = f"concat_ws(chr(31), {pg_columns})"
+    return {
+        "payload.sqlite": f"SELECT CAST({sqlite} AS BLOB), CAST(hash AS BLOB) FROM audit_events "
+        "WHERE seq BETWEEN ? AND ? ORDER BY seq",
+        "payload.postgresql": f"SELECT convert_to({pg}, 'UTF8'), convert_to(hash, 'UTF8') "
+        "FROM audit_events WHERE seq BETWEEN %s AND %s ORDER BY seq",
+        # Whole ranges as two blobs: payloads joined by 0x1e, hashes end to end, so that
+        # compiled code verifies them without a Python object per event.
+        "blob.sqlite": "SELECT count(*), CAST(group_concat(p, char(30)) AS BLOB), "
+        "CAST(group_concat(h, '') AS BLOB) FROM ("
+        f"SELECT {sqlite} AS p, hash AS h FROM audit_events "
+        "WHERE seq BETWEEN ? AND ? ORDER BY seq)",
+        "blob.postgresql": f"SELECT count(*), convert_to(string_agg({pg}, chr(30) ORDER BY seq), "
+        "'UTF8'), convert_to(string_agg(hash, '' ORDER BY seq), 'UTF8') FROM audit_events "
+        "WHERE seq BETWEEN %s AND %s",
+    }
+
+
+_LEGACY_COLUMNS = (
+    "seq",
+    "ts",
+    "actor",
+    "organisation",
+    "action",
+    "object",
+    "decision",
+    "reason",
+    "details",
+    "prev_hash",
 )
-_PG_PAYLOAD = f"concat_ws(chr(31), {_HASHED})"
-_PAYLOAD_SQL = {
-    "sqlite": f"SELECT CAST({_SQLITE_PAYLOAD} AS BLOB), CAST(hash AS BLOB) FROM audit_events "
-    "WHERE seq BETWEEN ? AND ? ORDER BY seq",
-    "postgresql": f"SELECT convert_to({_PG_PAYLOAD}, 'UTF8'), convert_to(hash, 'UTF8') "
-    "FROM audit_events WHERE seq BETWEEN %s AND %s ORDER BY seq",
+_COLUMNS = (*_LEGACY_COLUMNS[:-1], "owners", "prev_hash")
+_SQL = {
+    FIELDS: _payload_sql(_COLUMNS),
+    LEGACY_FIELDS: _payload_sql(_LEGACY_COLUMNS, legacy=True),
 }
-_BLOB_SQL = {
-    # Whole ranges as two blobs: payloads joined by 0x1e, hashes end to end, so that
-    # compiled code verifies them without a Python object per event.
-    "sqlite": "SELECT count(*), CAST(group_concat(p, char(30)) AS BLOB), "
-    "CAST(group_concat(h, '') AS BLOB) FROM ("
-    f"SELECT {_SQLITE_PAYLOAD} AS p, hash AS h FROM audit_events "
-    "WHERE seq BETWEEN ? AND ? ORDER BY seq)",
-    "postgresql": f"SELECT count(*), convert_to(string_agg({_PG_PAYLOAD}, chr(30) ORDER BY seq), "
-    "'UTF8'), convert_to(string_agg(hash, '' ORDER BY seq), 'UTF8') FROM audit_events "
-    "WHERE seq BETWEEN %s AND %s",
-}
+
+
+def _record(r: Any) -> AuditRecord:
+    return AuditRecord(
+        r.seq,
+        r.ts,
+        r.actor,
+        r.organisation,
+        r.action,
+        r.object,
+        r.decision,
+        r.reason,
+        r.details,
+        r.owners,
+        r.prev_hash,
+        r.hash,
+    )
 
 
 class AuditStore(StoreBase):
@@ -98,6 +146,11 @@ class AuditStore(StoreBase):
                 (AuditEventRow.action == where.action)
                 | AuditEventRow.action.startswith(where.action + ".", autoescape=True)
             )
+        if where.about is not None:
+            owned = select(AuditOwnerRow.seq).where(AuditOwnerRow.organisation == where.about)
+            query = query.where(
+                or_(AuditEventRow.organisation == where.about, AuditEventRow.seq.in_(owned))
+            )
         if where.since is not None:
             query = query.where(AuditEventRow.ts >= where.since)
         if where.until is not None:
@@ -105,37 +158,39 @@ class AuditStore(StoreBase):
         order = AuditEventRow.seq.desc() if where.newest_first else AuditEventRow.seq.asc()
         query = query.order_by(order).limit(where.limit)
         with self._read() as conn:
-            return [
-                AuditRecord(
-                    r.seq,
-                    r.ts,
-                    r.actor,
-                    r.organisation,
-                    r.action,
-                    r.object,
-                    r.decision,
-                    r.reason,
-                    r.details,
-                    r.prev_hash,
-                    r.hash,
-                )
-                for r in conn.execute(query)
-            ]
+            return [_record(r) for r in conn.execute(query)]
+
+    def object_parties(self, obj: str) -> frozenset[str] | None:
+        """The organisations party to a private object (``request:ID``, ``agreement:ID``…),
+        or ``None`` when there is no such object; see :func:`parties_of`."""
+        with self._read() as conn:
+            return parties_of(conn, obj)
+
+    def audit_owners_from(self) -> int:
+        """The first event that records its owners; earlier ones hash with one field fewer."""
+        with self._read() as conn:
+            return int(conn.execute(select(AuditHeadRow.owners_from)).scalar_one())
 
     def audit_payloads(
-        self, first_seq: int = 1, last_seq: int | None = None, batch: int = 20_000
+        self,
+        first_seq: int = 1,
+        last_seq: int | None = None,
+        batch: int = 20_000,
+        *,
+        fields: int = FIELDS,
     ) -> Iterator[PayloadBatch]:
         """Stream ``(low, high, [(payload, hash), ...])`` batches over ``first_seq..last_seq``.
 
         The payload is the hashed text, built by the database and handed back as
         bytes through the driver's own cursor: that keeps verification to one hash
         per event in Python, which is what lets it check a million events a second.
-        Reading in ``seq`` ranges keeps memory flat.
+        Reading in ``seq`` ranges keeps memory flat. ``fields`` says which form the
+        range was written in (see :meth:`audit_owners_from`).
         """
         if last_seq is None:
             last_seq = self.audit_bounds()[1]
         dialect = self.engine.dialect.name
-        sql = _PAYLOAD_SQL[dialect]
+        sql = _SQL[fields][f"payload.{dialect}"]
         with self._read() as conn:
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
@@ -150,10 +205,10 @@ class AuditStore(StoreBase):
                 cursor.close()
 
     def audit_blobs(
-        self, first_seq: int, last_seq: int, batch: int = 20_000
+        self, first_seq: int, last_seq: int, batch: int = 20_000, *, fields: int = FIELDS
     ) -> Iterator[tuple[int, int, int, bytes, bytes]]:
         """``(low, high, count, payloads, hashes)`` per range: payloads joined by 0x1e."""
-        sql = _BLOB_SQL[self.engine.dialect.name]
+        sql = _SQL[fields][f"blob.{self.engine.dialect.name}"]
         with self._read() as conn:
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:

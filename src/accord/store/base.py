@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from accord.core.audit import AuditEvent, AuditRecord, chain_events, format_time
 from accord.core.checkpoint import Checkpoint
 from accord.errors import AccordError, AuditError, ConflictError, StoreError
-from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow
+from accord.store.audit_owners import resolve_owners
+from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow, AuditOwnerRow
 
 __all__ = ["Clock", "Signer", "StoreBase", "utcnow"]
 
@@ -38,6 +39,7 @@ _AUDIT_COLUMNS = (
     "decision",
     "reason",
     "details",
+    "owners",
     "prev_hash",
     "hash",
 )
@@ -113,11 +115,17 @@ class StoreBase:
             raise AuditError(
                 "the audit log has no head row: run `accord init` to migrate the store"
             )
+        # Owners are resolved here, after the change and under the head's lock, so that
+        # an object the same transaction created already names its owners.
+        events = resolve_owners(conn, events)
         records = chain_events(events, after_seq=head.seq, after_hash=head.hash, at=self.clock())
         conn.execute(
             insert(AuditEventRow),
             [dict(zip(_AUDIT_COLUMNS, r.as_row(), strict=True)) for r in records],
         )
+        owned = [{"organisation": o, "seq": r.seq} for r in records for o in r.owner_ids]
+        if owned:
+            conn.execute(insert(AuditOwnerRow), owned)
         last = records[-1]
         since = head.since_checkpoint + len(records)
         if self.signer is not None and self.checkpoint_every and since >= self.checkpoint_every:

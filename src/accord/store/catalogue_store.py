@@ -15,7 +15,7 @@ from accord.core.catalogue import (
     UpdateFrequency,
 )
 from accord.core.vocabulary import Category, DataType, SemanticType
-from accord.errors import ConflictError, NotFoundError
+from accord.errors import ConflictError, NotFoundError, not_found
 from accord.store.base import StoreBase
 from accord.store.models import DatasetRow, DatasetVersionRow, FieldRow
 
@@ -43,7 +43,7 @@ class CatalogueStore(StoreBase):
     def _load_dataset(self, conn: Connection, dataset_id: str) -> Dataset:
         row = conn.execute(select(DatasetRow).where(DatasetRow.id == dataset_id)).first()
         if row is None:
-            raise NotFoundError(f"no dataset {dataset_id!r}; `accord dataset list` shows them")
+            raise not_found("dataset", dataset_id)
         fields = conn.execute(
             select(FieldRow).where(FieldRow.dataset_id == dataset_id).order_by(FieldRow.position)
         )

@@ -17,7 +17,7 @@ from accord.core.audit import AuditEvent
 from accord.disclosure.airlock import Decision, FileStatus, OutputFile, OutputRequest, Review
 from accord.disclosure.batch import BatchAnswer, BatchCheck, BatchOutcome, BatchPolicy, BatchRecord
 from accord.disclosure.cellkey import RecordKeysRef
-from accord.errors import ConflictError, NotFoundError
+from accord.errors import ConflictError, not_found
 from accord.store.base import StoreBase
 from accord.store.disclosure_models import (
     BatchBudgetRow,
@@ -104,7 +104,7 @@ class DisclosureStore(StoreBase):
         with self._read() as conn:
             row = conn.execute(select(BatchCheckRow).where(BatchCheckRow.id == check_id)).first()
         if row is None:
-            raise NotFoundError(f"no batch validation check {check_id!r}")
+            raise not_found("batch validation check", check_id)
         return self._check(row)
 
     def list_batch_checks(self, organisation_id: str | None = None) -> list[BatchCheck]:
@@ -288,7 +288,7 @@ class DisclosureStore(StoreBase):
                 select(OutputRequestRow).where(OutputRequestRow.id == request_id)
             ).first()
             if row is None:
-                raise NotFoundError(f"no output request {request_id!r}")
+                raise not_found("output request", request_id)
             files = conn.execute(
                 select(OutputFileRow)
                 .where(OutputFileRow.request_id == request_id)

@@ -30,7 +30,7 @@ from accord.core.governance.records import (
 from accord.core.governance.request import SharingRequest
 from accord.core.governance.stored import StoredAssessment
 from accord.core.governance.workflow import AgreementState, RequestState
-from accord.errors import ConflictError, NotFoundError
+from accord.errors import ConflictError, NotFoundError, not_found
 from accord.store.base import StoreBase
 from accord.store.governance_models import (
     AgreementRow,
@@ -64,7 +64,7 @@ GOVERNANCE_READ_METHODS = frozenset(
 def missing_request(request_id: str) -> NotFoundError:
     """The one answer for a request that does not exist *or* that the caller may not see:
     the same type and message, so a refusal never confirms that an id exists."""
-    return NotFoundError(f"no request {request_id!r}; `accord request list` shows them")
+    return not_found("request", request_id)
 
 
 def missing_decision(decision_id: str) -> NotFoundError:
@@ -177,7 +177,7 @@ class GovernanceStore(StoreBase):
     def _load_request(self, conn: Connection, request_id: str) -> RequestRecord:
         row = conn.execute(select(RequestRow).where(RequestRow.id == request_id)).first()
         if row is None:
-            raise missing_request(request_id)
+            raise not_found("request", request_id)
         return _request(row)
 
     def get_request(self, request_id: str) -> RequestRecord:
@@ -497,8 +497,9 @@ class GovernanceStore(StoreBase):
             query = query.where(AgreementRow.version == version)
         row = conn.execute(query.order_by(AgreementRow.version.desc())).first()
         if row is None:
-            what = f"{agreement_id!r}" + (f" version {version}" if version else "")
-            raise NotFoundError(f"no agreement {what}; `accord register` lists them")
+            if version is None:
+                raise not_found("agreement", agreement_id)
+            raise NotFoundError(f"no agreement {agreement_id!r} version {version}")
         return _agreement(conn, row)
 
     def get_agreement(self, agreement_id: str, version: int | None = None) -> AgreementRecord:

@@ -19,7 +19,7 @@ from accord.core.identity import (
     Role,
     Token,
 )
-from accord.errors import ConflictError, NotFoundError
+from accord.errors import ConflictError, NotFoundError, not_found
 from accord.store.base import StoreBase
 from accord.store.models import (
     AssuranceRow,
@@ -151,9 +151,7 @@ class IdentityStore(StoreBase):
     def _load_principal(self, conn: Connection, principal_id: str) -> Principal:
         row = conn.execute(select(PrincipalRow).where(PrincipalRow.id == principal_id)).first()
         if row is None:
-            raise NotFoundError(
-                f"no principal {principal_id!r}; `accord principal list` shows them"
-            )
+            raise not_found("principal", principal_id)
         memberships = conn.execute(
             select(MembershipRow.organisation_id, MembershipRow.role).where(
                 MembershipRow.principal_id == principal_id
@@ -281,7 +279,7 @@ class IdentityStore(StoreBase):
         with self._read() as conn:
             row = conn.execute(select(TokenRow).where(TokenRow.id == token_id)).first()
             if row is None:
-                raise NotFoundError(f"no token {token_id!r}")
+                raise not_found("token", token_id)
             return _token(row)
 
     def list_tokens(self, principal_id: str | None = None) -> list[Token]:

@@ -171,8 +171,23 @@ class AuditEventRow(Base):
     decision: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text)
+    owners: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Comma-separated data-owner organisations, hashed; NULL on events from before them."""
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditOwnerRow(Base):
+    """One row per (owner, event): the index that makes "events about my data" a lookup.
+
+    Derived from ``audit_events.owners`` in the same transaction; the hashed column is
+    the record, this table only finds it.
+    """
+
+    __tablename__ = "audit_event_owners"
+
+    organisation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class AuditHeadRow(Base):
@@ -184,6 +199,8 @@ class AuditHeadRow(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
     since_checkpoint: Mapped[int] = mapped_column(BigInteger, default=0)
+    owners_from: Mapped[int] = mapped_column(BigInteger, default=1)
+    """The first event that records its owners; those before hash without that field."""
 
 
 class AuditCheckpointRow(Base):

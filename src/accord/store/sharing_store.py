@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from accord.core.audit import AuditEvent
 from accord.core.sharing.access import ShareToken
-from accord.errors import NotFoundError
+from accord.errors import NotFoundError, not_found
 from accord.store.base import StoreBase
 from accord.store.sharing_models import ShareTokenRow
 
@@ -62,7 +62,7 @@ class SharingStore(StoreBase):
         with self._read() as conn:
             row = conn.execute(select(ShareTokenRow).where(ShareTokenRow.id == token_id)).first()
             if row is None:
-                raise NotFoundError(f"no share token {token_id!r}")
+                raise not_found("share token", token_id)
             return _share_token(row)
 
     def list_share_tokens(

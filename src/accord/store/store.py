@@ -41,6 +41,8 @@ READ_METHODS = (
             "find_version_by_hash",
             "audit_head",
             "audit_events",
+            "audit_owners_from",
+            "object_parties",
             "audit_payloads",
             "audit_blobs",
             "audit_hashes_at",

@@ -12,7 +12,7 @@ from accord.core.audit import AuditEvent
 from accord.core.transfer.keys import KeyPurpose, OrgKey
 from accord.core.transfer.manifest import PackageManifest
 from accord.core.transfer.records import ReceivedPackage, SentPackage, SignedReceipt
-from accord.errors import ConflictError, NotFoundError
+from accord.errors import ConflictError, NotFoundError, not_found
 from accord.store.base import StoreBase
 from accord.store.transfer_models import (
     OrgKeyRow,
@@ -159,7 +159,7 @@ class TransferStore(StoreBase):
                 select(PackageSentRow).where(PackageSentRow.transfer_id == transfer_id)
             ).one_or_none()
         if row is None:
-            raise NotFoundError(f"no package {transfer_id!r} was sent from here")
+            raise not_found("package", transfer_id)
         return SentPackage(row.transfer_id, row.manifest, row.signing_key, row.path)
 
     def list_sent_packages(self, sender: str | None = None) -> list[SentPackage]:

@@ -20,7 +20,14 @@ def list_events(
     accord: AccordDep,
     caller: CallerDep,
     actor: str | None = None,
-    organisation: str | None = None,
+    organisation: Annotated[str | None, Query(description="The acting organisation.")] = None,
+    about: Annotated[
+        str | None,
+        Query(
+            description="An organisation the events concern: its staff's, and every use "
+            "of its datasets, requests and agreements (its auditors and DPOs may ask)."
+        ),
+    ] = None,
     object: Annotated[str | None, Query(description="e.g. dataset:dwp/carers")] = None,
     action: Annotated[str | None, Query(description="An action or its prefix.")] = None,
     decision: Annotated[str | None, Query(pattern="^(allow|deny)$")] = None,
@@ -30,10 +37,12 @@ def list_events(
     until: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> list[AuditEventOut]:
-    """Events newest first. Platform auditors see all; an organisation's auditors, its own."""
+    """Events newest first. Platform auditors see all; an organisation's auditors see its
+    staff's events, and its auditors and DPOs every event ``about`` it."""
     where = AuditFilter(
         actor=actor,
         organisation=organisation,
+        about=about,
         object=object,
         action=action,
         decision=decision,
@@ -47,6 +56,7 @@ def list_events(
             ts=r.ts,
             actor=r.actor,
             organisation=r.organisation,
+            owners=list(r.owner_ids),
             action=r.action,
             object=r.object,
             decision=r.decision,

@@ -169,11 +169,13 @@ async def ingest_version(
     caller: CallerDep,
     lenient: bool = False,
 ) -> IngestOut:
-    """A new version from the uploaded body, checked against the registered schema."""
-    dataset = accord.store.get_dataset(f"{org_id}/{name}")
+    """A new version from the uploaded body, checked against the registered schema.
+
+    Authorisation comes before the dataset is looked up (in the service), so a caller
+    who may not publish there is refused alike whether the dataset exists or not."""
     upload = await _receive(request, accord.home / "uploads")
     try:
-        report = accord.catalogue.ingest(caller, dataset.id, str(upload), lenient=lenient)
+        report = accord.catalogue.ingest(caller, f"{org_id}/{name}", str(upload), lenient=lenient)
     finally:
         upload.unlink(missing_ok=True)
     return _ingest_out(report)
