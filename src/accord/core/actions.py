@@ -42,6 +42,7 @@ class AuditAction(StrEnum):
     )
     ORG_CREATE = "org.create", "An organisation registered on the platform."
     ORG_ASSURANCE = "org.assurance", "An organisation's security assurances recorded or changed."
+    ORG_AREAS = "org.areas", "The local authority districts an organisation serves, set or changed."
     ORG_LIST = "org.list", "The organisations listed."
     ORG_SHOW = "org.show", "One organisation shown."
     PRINCIPAL_CREATE = "principal.create", "A person or service account created, with its roles."
@@ -92,6 +93,11 @@ class AuditAction(StrEnum):
     # -- agreements -----------------------------------------------------------
     AGREEMENT_ACTIVATE = "agreement.activate", "An agreement version made and signed."
     AGREEMENT_SHOW = "agreement.show", "An agreement, its policy or its ODRL shown."
+    DECISION_LIST = (
+        "decision.list",
+        "Decision records (share, with conditions, do not share) listed.",
+    )
+    DECISION_SHOW = "decision.show", "One signed decision record shown, with its verification."
     AGREEMENT_SUSPEND = "agreement.suspend", "An agreement suspended: nothing is released."
     AGREEMENT_REINSTATE = "agreement.reinstate", "A suspended agreement made active again."
     AGREEMENT_REVOKE = "agreement.revoke", "An agreement revoked, for good."
@@ -103,6 +109,10 @@ class AuditAction(StrEnum):
 
     # -- the release path -----------------------------------------------------
     EXTRACT_RUN = "extract.run", "A governed extract asked for (a refusal names why)."
+    PLAN_SCHEMA = (
+        "plan.schema",
+        "The governed view's schema computed with no rows (a probe; nothing is released).",
+    )
     EXTRACT_RELEASE = "extract.release", "A governed extract released: rows, hash, file."
     QUERY_RUN = "query.run", "An in-place query asked for (a refusal names why)."
     QUERY_RELEASE = "query.release", "An in-place query's result released."
@@ -137,6 +147,10 @@ class AuditAction(StrEnum):
 
     # -- disclosure control ---------------------------------------------------
     DISCLOSURE_TABULATE = "disclosure.tabulate", "A table of counts or sums checked for release."
+    DISCLOSURE_AGGREGATE = (
+        "disclosure.aggregate",
+        "Aggregate statistics of an owner's records released under an agreement naming the channel.",
+    )
     DISCLOSURE_PUBLISH = (
         "disclosure.publish",
         "A disclosure-checked table published to the catalogue as a dataset.",
