@@ -149,7 +149,7 @@ class AuditAction(StrEnum):
     DISCLOSURE_TABULATE = "disclosure.tabulate", "A table of counts or sums checked for release."
     DISCLOSURE_AGGREGATE = (
         "disclosure.aggregate",
-        "Aggregate statistics of an owner's records released under an agreement naming the channel.",
+        "Aggregate statistics of an owner's records released under an agreement naming them.",
     )
     DISCLOSURE_PUBLISH = (
         "disclosure.publish",

@@ -35,6 +35,8 @@ from sqlglot import exp
 from accord.core.audit import AuditEvent
 from accord.core.catalogue import Dataset, DatasetVersion
 from accord.core.expressions import check, parse, to_sqlglot
+from accord.core.expressions.areas import AreaLookup, mentions_in_area
+from accord.core.expressions.nodes import Expr
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import RequestedForm
 from accord.core.identifiers import normalise_nhs_number, normalise_nino
@@ -66,6 +68,7 @@ from accord.fsutil import atomic_path, fsync_directory, write_atomic
 from accord.keys import KeyStore
 from accord.pseudonymise.domain_keys import DomainKeyStore
 from accord.pseudonymise.vectorised import pseudonymise_batches
+from accord.services.geography import area_lookup
 from accord.services.guard import authorise, refuse
 from accord.store import Store
 from accord.transfer.package import arrow_columns
@@ -390,14 +393,20 @@ class PlaneService:
         cohort = None
         if agreed.cohort.strip():
             typed = check(parse(agreed.cohort), schema, source=agreed.cohort)
-            cohort = to_sqlglot(typed, agreement.policy.valid_from)
+            cohort = to_sqlglot(
+                typed, agreement.policy.valid_from, areas=self._areas(agreement, typed.expression)
+            )
         flags = {}
         for field in agreed.fields:
             if field.transform.kind.value == "flag":
                 typed = check(
                     parse(field.transform.argument), schema, source=field.transform.argument
                 )
-                flags[field.name] = to_sqlglot(typed, agreement.policy.valid_from)
+                flags[field.name] = to_sqlglot(
+                    typed,
+                    agreement.policy.valid_from,
+                    areas=self._areas(agreement, typed.expression),
+                )
         opt_out = self._opt_out_filter(dataset)
         plan = compile_plan(
             agreement.policy,
@@ -411,6 +420,14 @@ class PlaneService:
         )
         self._plans[key] = plan
         return plan, dataset, version
+
+    def _areas(self, agreement: AgreementRecord, expression: Expr) -> AreaLookup | None:
+        """The geography ``in_area`` resolves with, and the recipient's declared districts;
+        none when the filter does not use it (no catalogue read for the common case)."""
+        if not mentions_in_area(expression):
+            return None
+        recipient = self.store.get_organisation(agreement.policy.recipient)
+        return area_lookup(self.store, recipient.areas)
 
     @staticmethod
     def _opt_out_filter(dataset: Dataset) -> OptOutFilter | None:

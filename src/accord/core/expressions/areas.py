@@ -40,6 +40,7 @@ __all__ = [
     "is_district",
     "keeps_to",
     "lookup_from_rows",
+    "mentions_in_area",
     "normalise",
     "uses_recipient_areas",
 ]
@@ -154,6 +155,17 @@ def uses_recipient_areas(expression: Expr) -> bool:
     while stack:
         node = stack.pop()
         if isinstance(node, InArea) and not node.areas:
+            return True
+        stack.extend(children(node))
+    return False
+
+
+def mentions_in_area(expression: Expr) -> bool:
+    """Whether the filter uses ``in_area`` at all, so compiling it needs the geography."""
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, InArea):
             return True
         stack.extend(children(node))
     return False
