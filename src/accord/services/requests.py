@@ -139,6 +139,7 @@ class RequestService:
             recipient=recipient,
             prior_agreements=prior,
             today=self.store.clock().date(),
+            linkage_domains=self.store.linkage_domains(),
         )
 
     def assess(self, document: SharingRequest) -> Assessment:
