@@ -28,7 +28,9 @@ def test_members_of_a_domain_raise_nothing_and_others_are_blocked() -> None:
     assert domain_findings("nhse", ["carers-link"], OWNED) == []
     assert domain_findings("ifsr", ["carers-link"], OWNED) == []
     assert domain_findings("northshire", ["unowned"], OWNED) == []
-    [finding] = domain_findings("northshire", ["carers-link", "unowned"], OWNED)
+    [finding] = domain_findings(
+        "northshire", ["carers-link", "unowned"], OWNED, request_owners=("dwp", "hmrc")
+    )
     assert (finding.code, finding.severity, finding.subject) == (
         DOMAIN_SHARED,
         Severity.BLOCK,
@@ -53,3 +55,11 @@ def test_activation_owns_new_domains_joins_owned_ones_and_keeps_its_place() -> N
         ("fresh", DomainMember("agr-3", "northshire", ("dwp",), owner=True)),
     ]
     assert joins("agr-2", "ifsr", ("dwp",), ["carers-link"], OWNED) == []
+
+
+def test_nobody_may_override_when_an_owning_data_owner_is_no_party_to_the_request() -> None:
+    [finding] = domain_findings("northshire", ["carers-link"], OWNED, request_owners=("dwp",))
+    assert finding.severity is Severity.BLOCK
+    assert finding.override_by == ()
+    assert finding.override_label() == "no one: the request must change"
+    assert "hmrc" in finding.fix

@@ -14,7 +14,7 @@ from accord.core.governance.request import SharingRequest
 from accord.errors import NotFoundError, PermissionDenied, ValidationError
 from accord.services.app import Accord
 from accord.store import AuditFilter
-from tests.governance.conftest import example
+from tests.governance.conftest import example, two_owner_request
 
 DOMAIN = "carers-link"
 REF = f"{DOMAIN_SHARED}:{DOMAIN}"
@@ -120,6 +120,8 @@ def test_a_second_recipient_is_blocked_until_the_owners_dpo_and_legal_override(
     assert outcome.agreement is not None
     second = outcome.agreement
 
+    [activated, *_] = world.store.audit_events(AuditFilter(action="agreement.activate"))
+    assert activated.details_dict["linkage_domains"] == [DOMAIN]
     ownership = world.store.linkage_domains()[DOMAIN]
     assert ownership.agreements == (first.id, second.id)
     assert ownership.owner.agreement == first.id
@@ -133,3 +135,24 @@ def test_a_second_recipient_is_blocked_until_the_owners_dpo_and_legal_override(
     # The recipient now in the domain may name it again without a finding.
     again = world.requests.assess(pseudonymised("ifsr", "ifsr.researcher"))
     assert DOMAIN_SHARED not in again.codes()
+
+
+def test_a_domain_owned_with_an_owner_outside_the_request_cannot_be_overridden(
+    two_owner_world: Accord,
+) -> None:
+    world = two_owner_world
+    document = two_owner_request().model_dump(mode="json", exclude_defaults=True)
+    document["datasets"][0]["fields"][0]["transform"] = {"kind": "pseudonymise", "argument": DOMAIN}
+    caller = as_(world, "nhse.analyst")
+    request = world.requests.create(caller, SharingRequest.parse(document))
+    world.requests.submit(caller, request.id)
+    world.requests.start_review(as_(world, "dwp.data"), request.id)
+    for who in ("dwp.data", "dwp.dpo", "dwp.legal", "hmrc.data", "hmrc.dpo", "hmrc.legal"):
+        outcome = world.requests.approve(as_(world, who), request.id)
+    assert outcome.agreement is not None
+    assert world.store.linkage_domains()[DOMAIN].owner.data_owners == ("dwp", "hmrc")
+    # A dwp-only request: hmrc's reviewers cannot act on it, so nobody may accept the domain.
+    assessment = world.requests.assess(pseudonymised("ifsr", "ifsr.researcher"))
+    [finding] = [f for f in assessment.blocking if f.code == DOMAIN_SHARED]
+    assert finding.override_by == ()
+    assert "hmrc" in finding.fix

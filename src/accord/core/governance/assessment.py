@@ -18,7 +18,12 @@ from accord.core.catalogue import Dataset, FieldSpec
 from accord.core.expressions import ExpressionError, check, parse
 from accord.core.expressions.areas import keeps_to, uses_recipient_areas
 from accord.core.governance.considerations import considerations_findings, seed_questions
-from accord.core.governance.domains import DomainOwnership, domain_findings, pseudonymised_domains
+from accord.core.governance.domains import (
+    DOMAIN_SHARED,
+    DomainOwnership,
+    domain_findings,
+    pseudonymised_domains,
+)
 from accord.core.governance.findings import Finding, Severity
 from accord.core.governance.gateways import gateway as find_gateway
 from accord.core.governance.request import (
@@ -964,6 +969,7 @@ def assess(request: SharingRequest, ctx: AssessmentContext) -> Assessment:
             request.requesting_organisation,
             pseudonymised_domains(request.datasets),
             ctx.linkage_domains,
+            request.owner_organisations(),
         )
     )
     identified = (
@@ -992,7 +998,7 @@ def _who_overrides(finding: Finding, owners: tuple[str, ...]) -> Finding:
     """Fill in who may override a blocking finding: legal of each owner by default."""
     if finding.severity is not Severity.BLOCK or finding.override_by:
         return finding
-    if finding.code in NOT_OVERRIDABLE:
-        return finding
+    if finding.code in NOT_OVERRIDABLE or finding.code == DOMAIN_SHARED:
+        return finding  # a shared domain names its own seats, or none (see domains.py)
     role = Role.DPO if finding.code in DPIA_OVERRIDES else Role.LEGAL
     return replace(finding, override_by=tuple(Membership(org, role) for org in owners))

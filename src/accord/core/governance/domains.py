@@ -88,18 +88,40 @@ def pseudonymised_domains(datasets: Iterable[object]) -> tuple[str, ...]:
 
 
 def domain_findings(
-    recipient: str, domains: Iterable[str], owned: Mapping[str, DomainOwnership]
+    recipient: str,
+    domains: Iterable[str],
+    owned: Mapping[str, DomainOwnership],
+    request_owners: Iterable[str] = (),
 ) -> list[Finding]:
     """A blocking ``LINKAGE_DOMAIN_SHARED`` finding for each domain ``recipient`` names
     that other recipients' agreements already own, to be overridden by the DPO and legal
-    of every data owner of the owning agreement."""
+    of every data owner of the owning agreement.
+
+    Those reviewers act on a request only as reviewers of an organisation whose data it
+    asks for, so where an owning data owner is not among ``request_owners`` nobody could
+    override: the finding then names nobody, and the request must change its domain."""
     findings = []
     for name in domains:
         ownership = owned.get(name)
         if ownership is None or ownership.admits(recipient):
             continue
         owner = ownership.owner
+        parties = set(request_owners)
+        outside = [org for org in owner.data_owners if org not in parties]
         seats = tuple(Membership(org, role) for org in owner.data_owners for role in OVERRIDE_ROLES)
+        fix = (
+            "Name a linkage domain of your own, or ask the DPO and legal of "
+            + ", ".join(owner.data_owners)
+            + " to accept the shared domain with a reason (override_requests)."
+        )
+        if outside:
+            seats = ()
+            fix = (
+                "Name a linkage domain of your own: "
+                + ", ".join(outside)
+                + ", whose agreement owns this one, is no party to this request and "
+                "cannot accept it here."
+            )
         findings.append(
             Finding(
                 DOMAIN_SHARED,
@@ -108,9 +130,7 @@ def domain_findings(
                 f"(recipient {owner.recipient}; shared by {', '.join(ownership.agreements)}): "
                 f"pseudonyms given to {recipient} there would link person by person with "
                 "what those recipients hold",
-                "Name a linkage domain of your own, or ask the DPO and legal of "
-                + ", ".join(owner.data_owners)
-                + " to accept the shared domain with a reason (override_requests).",
+                fix,
                 subject=name,
                 override_by=seats,
             )
