@@ -4,6 +4,7 @@ and what activating an agreement adds."""
 from __future__ import annotations
 
 from accord.core.governance.domains import (
+    DOMAIN_JOINED,
     DOMAIN_SHARED,
     DomainMember,
     DomainOwnership,
@@ -63,3 +64,11 @@ def test_nobody_may_override_when_an_owning_data_owner_is_no_party_to_the_reques
     assert finding.override_by == ()
     assert finding.override_label() == "no one: the request must change"
     assert "hmrc" in finding.fix
+
+
+def test_a_recipient_that_supplies_data_into_the_domain_is_warned_not_blocked() -> None:
+    """A data trust: each department receives the others' data in one domain."""
+    [finding] = domain_findings("hmrc", ["carers-link"], OWNED, request_owners=("dfe",))
+    assert (finding.code, finding.severity) == (DOMAIN_JOINED, Severity.WARN)
+    assert "agr-1, agr-2" in finding.reason
+    assert "ifsr, nhse" in finding.reason

@@ -10,7 +10,11 @@ blocking finding (``LINKAGE_DOMAIN_SHARED``) that only the DPO and legal of the 
 agreement's data owners may override, each with a reason; once such a request is
 approved its agreement *joins* the domain, and the register shows every agreement
 that shares it. The same recipient (amending, or a further agreement) may name its
-own domain freely: its datasets are meant to link.
+own domain freely: its datasets are meant to link. A recipient that already supplies
+data into the domain (each department of a data trust, seed 002, receives the others'
+data in one domain) gets a warning, ``LINKAGE_DOMAIN_JOINED``, rather than the block:
+its own data is what it could link, and the reviewers of the data it asks for see the
+agreements sharing the domain before they approve.
 
 Pure functions over frozen values; the store records ownership in the transaction
 that activates the agreement.
@@ -26,6 +30,7 @@ from accord.core.governance.request import TransformKind
 from accord.core.identity import Membership, Role
 
 __all__ = [
+    "DOMAIN_JOINED",
     "DOMAIN_SHARED",
     "DomainMember",
     "DomainOwnership",
@@ -35,6 +40,7 @@ __all__ = [
 ]
 
 DOMAIN_SHARED = "LINKAGE_DOMAIN_SHARED"
+DOMAIN_JOINED = "LINKAGE_DOMAIN_JOINED"
 OVERRIDE_ROLES = (Role.DPO, Role.LEGAL)
 """Who of each owning data owner must accept another recipient into the domain."""
 
@@ -69,6 +75,11 @@ class DomainOwnership:
     def recipients(self) -> frozenset[str]:
         return frozenset(m.recipient for m in self.members)
 
+    @property
+    def suppliers(self) -> frozenset[str]:
+        """The data owners whose data is pseudonymised into the domain."""
+        return frozenset(org for m in self.members for org in m.data_owners)
+
     def admits(self, recipient: str) -> bool:
         """Whether ``recipient`` may pseudonymise into the domain with no finding: it
         already receives pseudonyms there, so nothing new can be linked."""
@@ -97,6 +108,11 @@ def domain_findings(
     that other recipients' agreements already own, to be overridden by the DPO and legal
     of every data owner of the owning agreement.
 
+    A recipient that already supplies data into the domain (a data owner of one of its
+    agreements, as each department of a data trust is) gets a warning,
+    ``LINKAGE_DOMAIN_JOINED``, instead: what it could link is its own data, and the
+    reviewers of the data asked for see who shares the domain before they approve.
+
     Those reviewers act on a request only as reviewers of an organisation whose data it
     asks for, so where an owning data owner is not among ``request_owners`` nobody could
     override: the finding then names nobody, and the request must change its domain."""
@@ -106,6 +122,25 @@ def domain_findings(
         if ownership is None or ownership.admits(recipient):
             continue
         owner = ownership.owner
+        shared = (
+            f"linkage domain {name!r} belongs to agreement {owner.agreement} "
+            f"(shared by {', '.join(ownership.agreements)}; recipients "
+            f"{', '.join(sorted(ownership.recipients))})"
+        )
+        if recipient in ownership.suppliers:
+            findings.append(
+                Finding(
+                    DOMAIN_JOINED,
+                    Severity.WARN,
+                    f"{shared}: {recipient} already supplies data into it, so its own data "
+                    "is not what links; the data asked for here would link person by person "
+                    "with what those recipients hold",
+                    "Reviewers should confirm that a shared domain is intended (a data "
+                    "trust); otherwise name a linkage domain of your own.",
+                    subject=name,
+                )
+            )
+            continue
         parties = set(request_owners)
         outside = [org for org in owner.data_owners if org not in parties]
         seats = tuple(Membership(org, role) for org in owner.data_owners for role in OVERRIDE_ROLES)
@@ -126,10 +161,8 @@ def domain_findings(
             Finding(
                 DOMAIN_SHARED,
                 Severity.BLOCK,
-                f"linkage domain {name!r} belongs to agreement {owner.agreement} "
-                f"(recipient {owner.recipient}; shared by {', '.join(ownership.agreements)}): "
-                f"pseudonyms given to {recipient} there would link person by person with "
-                "what those recipients hold",
+                f"{shared}: pseudonyms given to {recipient} there would link person by "
+                "person with what those recipients hold",
                 fix,
                 subject=name,
                 override_by=seats,
