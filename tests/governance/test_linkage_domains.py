@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from accord.api.app import create_app
 from accord.core.governance.domains import DOMAIN_SHARED
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import SharingRequest
@@ -132,6 +134,16 @@ def test_a_second_recipient_is_blocked_until_the_owners_dpo_and_legal_override(
         assert shared.domain == DOMAIN
         assert shared.owner_agreement == first.id
         assert shared.agreements == (first.id, second.id)
+    with TestClient(create_app(world)) as client:  # the public register, no token
+        published = {e["agreement"]: e for e in client.get("/register").json()}
+    assert published[second.id]["linkage_domains"] == [
+        {
+            "domain": DOMAIN,
+            "owner_agreement": first.id,
+            "agreements": [first.id, second.id],
+            "recipients": ["nhse", "ifsr"],
+        }
+    ]
     # The recipient now in the domain may name it again without a finding.
     again = world.requests.assess(pseudonymised("ifsr", "ifsr.researcher"))
     assert DOMAIN_SHARED not in again.codes()
