@@ -132,3 +132,46 @@ def test_two_owners_decide_and_every_outcome_has_a_decision_record(
     assert "Signatures: valid" in text
     assert "not stated" in text  # the seed 001 considerations were not answered
     assert "no request" in run("request", "show", "req-nothere", code=4)
+
+
+def test_register_and_agreement_show_name_the_agreements_sharing_a_domain(home: Path) -> None:
+    from tests.governance.test_linkage_domains import (
+        DOMAIN,
+        REF,
+        approved,
+        as_,
+        pseudonymised,
+        second_request,
+    )
+
+    accord = Accord.open(load_settings({"ACCORD_HOME": str(home)}))
+    try:
+        first = approved(accord, pseudonymised("nhse", "nhse.analyst"))
+        request_id = second_request(accord)
+        for who in ("dwp.dpo", "dwp.legal"):
+            accord.requests.override(as_(accord, who), request_id, REF, "a linked study")
+        accord.requests.override(
+            as_(accord, "dwp.legal"), request_id, "LEGAL_GATEWAY_RECIPIENT", "research gateway"
+        )
+        for who in ("dwp.data", "dwp.dpo", "dwp.legal"):
+            outcome = accord.requests.approve(as_(accord, who), request_id)
+        assert outcome.agreement is not None
+        second = outcome.agreement.id
+    finally:
+        accord.close()
+    register = {e["agreement"]: e for e in json.loads(run("register", "--json"))}
+    for agreement in (first.id, second):
+        assert register[agreement]["linkage_domains"] == [
+            {
+                "domain": DOMAIN,
+                "owner_agreement": first.id,
+                "agreements": [first.id, second],
+                "recipients": ["nhse", "ifsr"],
+            }
+        ]
+    wide = runner.invoke(app, ["register"], env={"COLUMNS": "400"})
+    assert f"{DOMAIN} (owner {first.id}; shared with {second})" in wide.output
+    shown = json.loads(run("agreement", "show", second, "--json"))
+    assert shown["linkage_domains"][0]["owner_agreement"] == first.id
+    text = runner.invoke(app, ["agreement", "show", first.id], env={"COLUMNS": "400"}).output
+    assert f"{DOMAIN} (owner {first.id}; shared with {second})" in text

@@ -113,6 +113,11 @@ def test_another_recipients_share_is_refused_and_audited(served: Served) -> None
         requester="northshire.officer",
         title="Carers known to the council",
     )
+    # A domain of its own: nhse's agreement owns carers-2021, so naming it would be a
+    # blocking LINKAGE_DOMAIN_SHARED finding (tests/governance/test_linkage_domains.py).
+    document = request.model_dump(mode="json")
+    document["datasets"][0]["fields"][0]["transform"]["argument"] = "northshire-carers"
+    request = type(request).model_validate(document)
     created = world.requests.create(officer, request)
     world.requests.submit(officer, created.id)
     world.requests.start_review(world.acting_as("dwp.data", "test"), created.id)

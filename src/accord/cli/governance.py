@@ -34,6 +34,7 @@ from accord.core.identity import Role
 from accord.core.problems import problem_location, problem_message
 from accord.errors import ValidationError
 from accord.fsutil import write_atomic
+from accord.services.agreements import SharedDomain
 from accord.services.decisions import verify_agreement
 
 request_app = typer.Typer(help="Data-sharing requests and their assessment.", no_args_is_help=True)
@@ -86,7 +87,9 @@ def request_json(record: RequestRecord) -> dict[str, Any]:
     }
 
 
-def agreement_json(record: AgreementRecord, check: SignatureCheck) -> dict[str, Any]:
+def agreement_json(
+    record: AgreementRecord, check: SignatureCheck, shared: tuple[SharedDomain, ...] = ()
+) -> dict[str, Any]:
     return {
         "id": record.id,
         "version": record.version,
@@ -102,7 +105,22 @@ def agreement_json(record: AgreementRecord, check: SignatureCheck) -> dict[str, 
         "policy_sha256": record.policy.sha256(),
         "policy": record.policy.model_dump(mode="json"),
         "decision_record": json.loads(record.decision_record),
+        "linkage_domains": [asdict(d) for d in shared],
     }
+
+
+def shared_domains_text(shared: tuple[SharedDomain, ...]) -> str:
+    """``carers-link (owner agr-1; shared with agr-2)`` for each domain, or ""."""
+    return "; ".join(
+        f"{d.domain} (owner {d.owner_agreement}"
+        + (
+            "; shared with " + ", ".join(a for a in d.agreements if a != d.owner_agreement)
+            if len(d.agreements) > 1
+            else ""
+        )
+        + ")"
+        for d in shared
+    )
 
 
 @request_app.command("new")
@@ -404,8 +422,9 @@ def agreement_show(
     app = open_app()
     record = app.agreements.show(app.operator(), agreement_id, version)
     check = verify_agreement(app.keys, record)
+    shared = app.agreements.shared_domains().get(record.id, ())
     if as_json:
-        print_json(agreement_json(record, check))
+        print_json(agreement_json(record, check, shared))
         return
     p = record.policy
     console.print(
@@ -425,6 +444,8 @@ def agreement_show(
         ["dataset", "field", "transform"],
         [(d.dataset, f.name, f.transform.label()) for d in p.datasets for f in d.fields],
     )
+    if shared:
+        console.print(f"Linkage domains: {shared_domains_text(shared)}", highlight=False)
     status = "[green]valid[/]" if check.valid else "[red]INVALID[/]"
     console.print(f"Decision record signed by {record.signed_by}: {status}", highlight=False)
     for reason in check.reasons:
@@ -519,6 +540,7 @@ def register_command(as_json: JsonOption = False) -> None:
             "legal power",
             "valid",
             "expected benefits",
+            "linkage domains",
         ],
         [
             (
@@ -530,6 +552,7 @@ def register_command(as_json: JsonOption = False) -> None:
                 e.legal_power,
                 f"{e.valid_from} to {e.valid_to}",
                 e.expected_benefits,
+                shared_domains_text(e.linkage_domains),
             )
             for e in entries
         ],

@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from accord.errors import AccordError, ConfigurationError
+from accord.linkage.redact import redact
 
 __all__ = ["ENGINES", "DuckDBEngine", "Engine", "LinkageError", "open_engine"]
 
@@ -147,12 +148,15 @@ class DuckDBEngine:
 
 @contextmanager
 def _wrapped(step: str, sql: str) -> Iterator[None]:
-    """Turn a driver error into a :class:`LinkageError` naming the step, never the data."""
+    """Turn a driver error into a :class:`LinkageError` naming the step, never the data.
+
+    The statement and the driver's message are redacted first: token SQL holds the
+    domain key's pads, and DuckDB quotes the statement back in its message."""
     try:
         yield
     except duckdb.Error as exc:
-        log.debug("linkage step %s failed running: %s", step, sql)
-        raise LinkageError(f"linkage failed at {step}: {exc}") from exc
+        log.debug("linkage step %s failed running: %s", step, redact(sql))
+        raise LinkageError(f"linkage failed at {step}: {redact(str(exc))}") from exc
 
 
 ENGINES = ("duckdb", "spark")

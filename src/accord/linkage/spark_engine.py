@@ -41,6 +41,7 @@ from sqlglot.time import format_time
 
 from accord.errors import ConfigurationError
 from accord.linkage.engine import LinkageError
+from accord.linkage.redact import redact
 
 __all__ = ["SparkEngine", "java_available", "spark_session", "to_spark_sql"]
 
@@ -272,8 +273,9 @@ class SparkEngine:
         try:
             yield
         except (PySparkException, SqlglotError) as exc:
-            log.debug("linkage step %s failed running: %s", step, sql)
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            log.debug("linkage step %s failed running: %s", step, redact(sql))
+            text = redact(str(exc)).strip()
+            first = text.splitlines()[0] if text else type(exc).__name__
             raise LinkageError(f"linkage failed at {step}: {first}") from exc
 
 

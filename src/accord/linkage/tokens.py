@@ -118,8 +118,9 @@ def hmac_sql(expression: str, key: bytes) -> str:
     """SQL for the lower-case hex HMAC-SHA256 of a VARCHAR ``expression`` under ``key``.
 
     Equal to ``hmac.new(key, value.encode(), hashlib.sha256).hexdigest()``. The key
-    appears in the SQL text as its two padded forms, so the statement must not be
-    logged; the engines log failing SQL only at debug level.
+    appears in the SQL text as its two padded forms, so the statement is key material:
+    the engines log failing SQL at debug level and quote driver errors only through
+    :func:`accord.linkage.redact.redact`, which removes the pads.
     """
     if not isinstance(key, bytes) or not key:
         raise ValidationError("the linkage-domain key must be non-empty bytes")

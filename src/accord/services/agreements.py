@@ -34,9 +34,20 @@ from accord.services.guard import authorise
 from accord.store import Store
 from accord.store.lifecycle_store import LifecycleStore
 
-__all__ = ["AgreementService", "RegisterEntry"]
+__all__ = ["AgreementService", "RegisterEntry", "SharedDomain"]
 
 PLATFORM_TIMER = "platform:timer"
+
+
+@dataclass(frozen=True, slots=True)
+class SharedDomain:
+    """A linkage domain an agreement pseudonymises into, and every agreement sharing it:
+    datasets given to their recipients there link person by person."""
+
+    domain: str
+    owner_agreement: str
+    agreements: tuple[str, ...]
+    recipients: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +66,8 @@ class RegisterEntry:
     valid_to: str
     expected_benefits: str
     tier: int
+    linkage_domains: tuple[SharedDomain, ...] = ()
+    """The linkage domains it pseudonymises into, with the agreements sharing each."""
 
 
 def decision_from_json(text: str) -> DecisionRecord:
@@ -149,6 +162,7 @@ class AgreementService:
         """The public register: every agreement's current version, without any data."""
         self.expire_due()
         entries = []
+        domains = self.shared_domains()
         for agreement in self.store.list_agreements():
             if agreement.state is AgreementState.SUPERSEDED:
                 continue
@@ -168,9 +182,24 @@ class AgreementService:
                     valid_to=policy.valid_to.isoformat(),
                     expected_benefits=policy.public_benefit,
                     tier=policy.tier,
+                    linkage_domains=domains.get(agreement.id, ()),
                 )
             )
         return entries
+
+    def shared_domains(self) -> dict[str, tuple[SharedDomain, ...]]:
+        """By agreement id: each linkage domain the agreement is in, with who shares it."""
+        by_agreement: dict[str, list[SharedDomain]] = {}
+        for ownership in self.store.linkage_domains().values():
+            shared = SharedDomain(
+                ownership.domain,
+                ownership.owner.agreement,
+                ownership.agreements,
+                tuple(dict.fromkeys(m.recipient for m in ownership.members)),
+            )
+            for agreement in ownership.agreements:
+                by_agreement.setdefault(agreement, []).append(shared)
+        return {k: tuple(v) for k, v in by_agreement.items()}
 
     def metrics_for(self, caller: Caller) -> dict[str, Any]:
         authorise(

@@ -32,6 +32,7 @@ from accord.core.governance.decision import (
     Charge,
     DecisionOutcome,
 )
+from accord.core.governance.domains import pseudonymised_domains
 from accord.core.governance.overrides import resolution, unasked_overrides
 from accord.core.governance.permissions import (
     Seat,
@@ -139,6 +140,7 @@ class RequestService:
             recipient=recipient,
             prior_agreements=prior,
             today=self.store.clock().date(),
+            linkage_domains=self.store.linkage_domains(),
         )
 
     def assess(self, document: SharingRequest) -> Assessment:
@@ -727,6 +729,7 @@ class RequestService:
                     "outcome": decision.outcome.value,
                     "signed_by": [s.organisation for s in agreement.signatures],
                     "keys": [s.key_fingerprint for s in agreement.signatures],
+                    "linkage_domains": list(pseudonymised_domains(agreement.policy.datasets)),
                 },
             ),
         ]

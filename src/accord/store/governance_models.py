@@ -118,3 +118,28 @@ class DecisionSignatureRow(Base):
     organisation: Mapped[str] = mapped_column(String(64))
     key_fingerprint: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(200))
+
+
+class LinkageDomainRow(Base):
+    """A linkage domain's owner: the first agreement activated into it. The primary key
+    makes two agreements racing to create the same domain conflict, not both own it."""
+
+    __tablename__ = "linkage_domains"
+
+    domain: Mapped[str] = mapped_column(String(63), primary_key=True)
+    owner_agreement: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LinkageDomainMemberRow(Base):
+    """Each agreement that pseudonymises into a domain, the owner included, with its
+    recipient and data owners as they were when it activated."""
+
+    __tablename__ = "linkage_domain_members"
+
+    domain: Mapped[str] = mapped_column(ForeignKey("linkage_domains.domain"), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    data_owners: Mapped[str] = mapped_column(Text)
+    """JSON list of organisation ids."""
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,6 +19,12 @@ from sqlalchemy import Connection, Row, insert, select, update
 from accord.core.audit import AuditEvent
 from accord.core.governance.agreement import AgreementPolicy
 from accord.core.governance.decision import Charge, DecisionOutcome, OwnerSignature
+from accord.core.governance.domains import (
+    DomainMember,
+    DomainOwnership,
+    joins,
+    pseudonymised_domains,
+)
 from accord.core.governance.records import (
     AgreementRecord,
     DecisionEntry,
@@ -36,6 +42,8 @@ from accord.store.governance_models import (
     AgreementRow,
     DecisionRow,
     DecisionSignatureRow,
+    LinkageDomainMemberRow,
+    LinkageDomainRow,
     OverrideRow,
     RequestRow,
     ReviewRow,
@@ -57,6 +65,7 @@ GOVERNANCE_READ_METHODS = frozenset(
         "get_agreement",
         "list_agreements",
         "agreement_versions",
+        "linkage_domains",
     }
 )
 
@@ -461,9 +470,65 @@ class GovernanceStore(StoreBase):
                 )
             )
             self._insert_decision(conn, decision)
+            self._record_domains(conn, agreement)
 
         self._write(audit, change)
         return agreement
+
+    def _record_domains(self, conn: Connection, agreement: AgreementRecord) -> None:
+        """The activating agreement owns each linkage domain it pseudonymises into that
+        nobody holds yet, and joins each it is not yet in: in the activation's transaction,
+        so ownership is never recorded for an agreement that did not activate."""
+        policy = agreement.policy
+        owned = self._domains(conn)
+        now = self.clock()
+        for name, member in joins(
+            agreement.id,
+            policy.recipient,
+            policy.data_owners,
+            pseudonymised_domains(policy.datasets),
+            owned,
+        ):
+            if member.owner:
+                conn.execute(
+                    insert(LinkageDomainRow).values(
+                        domain=name, owner_agreement=agreement.id, created_at=now
+                    )
+                )
+            conn.execute(
+                insert(LinkageDomainMemberRow).values(
+                    domain=name,
+                    agreement_id=agreement.id,
+                    recipient=member.recipient,
+                    data_owners=json.dumps(list(member.data_owners)),
+                    joined_at=now,
+                )
+            )
+
+    def linkage_domains(self) -> dict[str, DomainOwnership]:
+        """Every owned linkage domain with the agreements that share it, owner first."""
+        with self._read() as conn:
+            return self._domains(conn)
+
+    def _domains(self, conn: Connection) -> dict[str, DomainOwnership]:
+        owners = {row.domain: row.owner_agreement for row in conn.execute(select(LinkageDomainRow))}
+        members: dict[str, list[DomainMember]] = {name: [] for name in owners}
+        query = select(LinkageDomainMemberRow).order_by(
+            LinkageDomainMemberRow.joined_at, LinkageDomainMemberRow.agreement_id
+        )
+        for row in conn.execute(query):
+            members[row.domain].append(
+                DomainMember(
+                    row.agreement_id,
+                    row.recipient,
+                    tuple(json.loads(row.data_owners)),
+                    owner=row.agreement_id == owners[row.domain],
+                )
+            )
+        return {
+            name: DomainOwnership(name, tuple(sorted(found, key=lambda m: not m.owner)))
+            for name, found in sorted(members.items())
+        }
 
     def _move_agreement(
         self, conn: Connection, current: AgreementRecord, state: AgreementState

@@ -18,6 +18,12 @@ from accord.core.catalogue import Dataset, FieldSpec
 from accord.core.expressions import ExpressionError, check, parse
 from accord.core.expressions.areas import keeps_to, uses_recipient_areas
 from accord.core.governance.considerations import considerations_findings, seed_questions
+from accord.core.governance.domains import (
+    DOMAIN_SHARED,
+    DomainOwnership,
+    domain_findings,
+    pseudonymised_domains,
+)
 from accord.core.governance.findings import Finding, Severity
 from accord.core.governance.gateways import gateway as find_gateway
 from accord.core.governance.request import (
@@ -101,6 +107,9 @@ class AssessmentContext:
     organisations: Mapping[str, Organisation] = field(default_factory=dict)
     """Organisations by id, where the service supplies them: an owner not listed here is
     taken to hold national data (not a local authority's own)."""
+    linkage_domains: Mapping[str, DomainOwnership] = field(default_factory=dict)
+    """Owned linkage domains by name, with the agreements sharing each (see
+    :mod:`accord.core.governance.domains`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -959,6 +968,14 @@ def assess(request: SharingRequest, ctx: AssessmentContext) -> Assessment:
     findings.extend(_precedent(request, tier, ctx))
     findings.extend(_bulk_to_local_authority(request, items, alternatives, ctx))
     findings.extend(_local_cohorts(request, items, tier, ctx))
+    findings.extend(
+        domain_findings(
+            request.requesting_organisation,
+            pseudonymised_domains(request.datasets),
+            ctx.linkage_domains,
+            request.owner_organisations(),
+        )
+    )
     identified = (
         any(
             i.leaves and i.kept_in_clear and i.spec.category is Category.DIRECT_IDENTIFIER
@@ -985,7 +1002,7 @@ def _who_overrides(finding: Finding, owners: tuple[str, ...]) -> Finding:
     """Fill in who may override a blocking finding: legal of each owner by default."""
     if finding.severity is not Severity.BLOCK or finding.override_by:
         return finding
-    if finding.code in NOT_OVERRIDABLE:
-        return finding
+    if finding.code in NOT_OVERRIDABLE or finding.code == DOMAIN_SHARED:
+        return finding  # a shared domain names its own seats, or none (see domains.py)
     role = Role.DPO if finding.code in DPIA_OVERRIDES else Role.LEGAL
     return replace(finding, override_by=tuple(Membership(org, role) for org in owners))
