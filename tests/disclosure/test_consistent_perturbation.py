@@ -237,3 +237,34 @@ def test_an_exact_difference_that_singles_out_a_new_claimant_is_refused(
     releases = app.store.list_table_releases("dwp/claimants")
     assert [r.source_version for r in releases] == [1, 3]
     assert all(r.recipient == "public" for r in releases)
+
+
+def test_the_store_rechecks_the_method_inside_the_write(app: Accord) -> None:
+    """A release racing past the service's check still cannot record a second method."""
+    import dataclasses
+
+    from accord.core.audit import AuditEvent, Decision
+    from accord.errors import ConflictError
+
+    owner = _owner(app)
+    app.tables.publish(
+        owner,  # type: ignore[arg-type]
+        "dwp/claimants", ["lsoa_code"], ["benefit_type"], name="first",
+    )  # fmt: skip
+    [first] = app.store.list_table_releases("dwp/claimants")
+    assert first.protection == "suppress"
+    assert first.cells  # true counts per cell and margin, for later differencing
+    racing = dataclasses.replace(first, id="rel_racing", protection="round")
+    event = AuditEvent(
+        actor="owner",
+        action="disclosure.publish",
+        object="dataset:dwp/claimants",
+        organisation="dwp",
+        decision=Decision.ALLOW,
+        reason="test",
+    )
+    before = len(app.store.audit_events(AuditFilter(action="disclosure.publish")))
+    with pytest.raises(ConflictError, match="one lineage keeps one method"):
+        app.store.add_table_release(racing, audit=event)
+    assert len(app.store.list_table_releases("dwp/claimants")) == 1
+    assert len(app.store.audit_events(AuditFilter(action="disclosure.publish"))) == before
