@@ -103,7 +103,7 @@ def test_suppressed_tables_are_proved_and_cell_keys_are_drawn_once(
     world: dict, tmp_path: Path
 ) -> None:
     store, owner = world["store"], world["callers"]["owner"]
-    tables = TableService(store, data_dir=tmp_path / "data")
+    tables = TableService(store, data_dir=tmp_path / "data", domains=world["app"].plane.domains)
     table = tables.tabulate(owner, "dwp/claimants", ["lsoa_code"], ["benefit_type"])
     flags = np.asarray(table.flags)
     assert (flags & Flag.THRESHOLD).any() or (flags & Flag.SECONDARY).any() or flags.sum() == 0

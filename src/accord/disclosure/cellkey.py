@@ -1,7 +1,14 @@
 """Cell-key perturbation: consistent noise on counts, the alternative to suppression.
 
-Each record of a dataset version gets a random key in 0..255, drawn once from the
-operating system's CSPRNG and kept with the version. A cell's key is the sum of its
+Each record gets a key in 0..255. For a dataset that identifies people (a NINO or
+NHS number field), the key is the first byte of an HMAC-SHA256, under a key the data
+owner holds (its perturbation domain), of the person's normalised identifier: the same
+person has the same key in every version of the dataset, so republishing unchanged
+counts reproduces exactly the same noise and averaging quarterly releases learns
+nothing a single release did not show. A dataset without a person identifier falls
+back to an HMAC of the whole row's canonical text (a row unchanged between versions
+keeps its key). :func:`draw_record_keys` (CSPRNG keys, fresh per call) remains for
+data that is never republished. A cell's key is the sum of its
 records' keys mod 256, so it depends only on *who* is in the cell: the same cell
 gets the same key, and so the same perturbation, in every table and every query,
 which is what defeats averaging repeated queries. The perturbation is looked up in a
@@ -15,20 +22,96 @@ unless ``js`` asks for small counts to be pushed to 0 or js and above).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PTable", "RecordKeysRef", "cell_keys", "draw_record_keys"]
+__all__ = [
+    "PTable",
+    "RecordKeysRef",
+    "cell_keys",
+    "draw_record_keys",
+    "normalise_person_identifier",
+    "person_record_keys",
+    "row_record_keys",
+]
 
 KEYS = 256
+PERSON_CONTEXT = b"accord/cell-key/person\0"
+"""Prefix of every keyed hash of an identifier, so a record key is never a pseudonym:
+even were the perturbation domain's key used for linkage, the two HMACs would differ."""
+ROW_CONTEXT = b"accord/cell-key/row\0"
+
+
+def normalise_person_identifier(value: str) -> str:
+    """The form an identifier is keyed from: no whitespace, control or format characters,
+    no hyphens, ASCII letters upper case (``ab 12-34-56\tc\r`` -> ``AB123456C``).
+
+    Matches what ingest forgives, so a NINO stored with a tab or a trailing ``\r`` has
+    the same record key as the clean one.
+    """
+    kept = (
+        ch
+        for ch in value
+        if ch != "-" and not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf")
+    )
+    return "".join(kept).translate(_ASCII_UPPER)
+
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _keyed_bytes(key: bytes, context: bytes, texts: Iterable[str]) -> npt.NDArray[np.uint8]:
+    base = hmac.new(key, context, hashlib.sha256)
+    out = bytearray()
+    for text in texts:
+        mac = base.copy()
+        mac.update(text.encode("utf-8", "surrogatepass"))
+        out.append(mac.digest()[0])
+    return np.frombuffer(bytes(out), dtype=np.uint8).copy()
+
+
+def person_record_keys(identifiers: Iterable[str | None], key: bytes) -> npt.NDArray[np.uint8]:
+    """One key per record: the first byte of HMAC-SHA256(key, context || identifier).
+
+    The identifier is normalised first (:func:`normalise_person_identifier`), so the key
+    depends on the person, not on how a version happened to write them. A record with
+    no identifier gets the key of the empty identifier; callers that can should pass
+    the row's text instead (:func:`row_record_keys`).
+    """
+    if len(key) < 32:
+        raise ValueError("a perturbation key must be at least 32 bytes")
+    return _keyed_bytes(
+        key, PERSON_CONTEXT, (normalise_person_identifier(i or "") for i in identifiers)
+    )
+
+
+def row_record_keys(rows: Iterable[Iterable[object]], key: bytes) -> npt.NDArray[np.uint8]:
+    """One key per record from the row's canonical text, for data with no person field.
+
+    The same row in another version gets the same key; a changed row gets a new one.
+    Two identical rows share a key (their cell's key is then 2k mod 256), which is
+    still a function of the data only, not of the release.
+    """
+    if len(key) < 32:
+        raise ValueError("a perturbation key must be at least 32 bytes")
+    texts = ("\x1f".join("\x00" if v is None else str(v) for v in row) for row in rows)
+    return _keyed_bytes(key, ROW_CONTEXT, texts)
 
 
 def draw_record_keys(rows: int) -> npt.NDArray[np.uint8]:
-    """One key per record from the CSPRNG (``secrets``), never from a seeded generator."""
+    """One key per record from the CSPRNG (``secrets``), never from a seeded generator.
+
+    Fresh on every call: use it only for data that is published once. Keys drawn per
+    release let an attacker average the noise away (see ``benchmarks/attacks/averaging.py``).
+    """
     return np.frombuffer(secrets.token_bytes(rows), dtype=np.uint8).copy()
 
 
@@ -148,7 +231,12 @@ class PTable:
 
 @dataclass(frozen=True, slots=True)
 class RecordKeysRef:
-    """Where a dataset version's record keys are kept, and their digest."""
+    """Where a dataset version's record keys are kept, and their digest.
+
+    The keys are derived, not drawn (see the module docstring); the file is a cache
+    so that tables of a large version do not rehash every identifier, and its digest
+    is checked on every use.
+    """
 
     dataset_id: str
     version: int

@@ -10,9 +10,11 @@ file) by DuckDB; nothing here copies them.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import hmac
 import io
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ from accord.core.governance.workflow import AgreementState
 from accord.core.permissions import Caller
 from accord.core.plan.authorise import PlaneChannel
 from accord.core.plan.release import GovernedRelease
+from accord.core.vocabulary import SemanticType
 from accord.disclosure.airlock import (
     Decision,
     FileStatus,
@@ -58,13 +61,27 @@ from accord.disclosure.batch import (
     discrete_laplace,
     validate_batch,
 )
-from accord.disclosure.cellkey import PTable, RecordKeysRef, draw_record_keys
+from accord.disclosure.cellkey import (
+    PTable,
+    RecordKeysRef,
+    person_record_keys,
+    row_record_keys,
+)
 from accord.disclosure.primary import primary_flags, round_to_base
+from accord.disclosure.releases import (
+    PUBLIC,
+    CellRecord,
+    TableRelease,
+    cell_label,
+    differencing_cells,
+    protection_conflict,
+)
 from accord.disclosure.rules import DisclosureRules, Flag
 from accord.disclosure.secondary import secondary_suppress, with_margins
 from accord.engine.executor import EngineError
 from accord.errors import ConfigurationError, ConflictError, NotFoundError, ValidationError
 from accord.fsutil import write_atomic
+from accord.pseudonymise.domain_keys import DomainKey, DomainKeyStore, validate_domain_name
 from accord.services.guard import authorise, refuse
 from accord.services.plane import PlaneService
 from accord.store import Store
@@ -164,10 +181,18 @@ class TableService:
     """Protected tables: of an organisation's own datasets (to publish), or of another's
     governed view under an agreement naming the ``aggregate_statistics`` channel."""
 
-    def __init__(self, store: Store, *, data_dir: Path, plane: PlaneService | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        data_dir: Path,
+        plane: PlaneService | None = None,
+        domains: DomainKeyStore | None = None,
+    ) -> None:
         self.store = store
         self.data_dir = data_dir
         self.plane = plane
+        self.domains = domains if domains is not None else (plane.domains if plane else None)
 
     def tabulate(
         self,
@@ -182,7 +207,23 @@ class TableService:
         ptable: PTable | None = None,
         version: int | None = None,
     ) -> ProtectedTable:
+        """A protected table of the caller's own dataset (to read, not yet to publish)."""
+        return self._table(
+            caller, dataset_id, rows, columns, value, protection, rules, ptable, version
+        ).table
 
+    def _table(
+        self,
+        caller: Caller,
+        dataset_id: str,
+        rows: Sequence[str],
+        columns: Sequence[str],
+        value: str | None,
+        protection: Protection,
+        rules: DisclosureRules | None,
+        ptable: PTable | None,
+        version: int | None,
+    ) -> _Protected:
         rules = rules or DisclosureRules()
         dataset = self.store.get_dataset(dataset_id)
         event = authorise(
@@ -209,12 +250,10 @@ class TableService:
                 raise ValidationError(
                     "cell-key perturbation applies to counts; leave out the value"
                 )
-            keys = self._record_keys(caller, dataset_id, number, count, event.organisation)
-        protected, counts = _protect(
-            location, rows, columns, value, protection, rules, ptable, keys
-        )
-        self.store.record(event.with_details(version=number, **counts))
-        return protected
+            keys = self._record_keys(caller, dataset_id, number, count, location)
+        protected = _protect(location, rows, columns, value, protection, rules, ptable, keys)
+        self.store.record(event.with_details(version=number, **protected.counts))
+        return dataclasses.replace(protected, version=number)
 
     def aggregate(
         self,
@@ -273,18 +312,40 @@ class TableService:
         rules = DisclosureRules(
             threshold=controls.min_cell_count, rounding_base=controls.rounding_base
         )
-        protected, counts = _protect(
-            str(path), rows, columns, value, protection, rules, check_margins=True
+        protected = _protect(str(path), rows, columns, value, protection, rules, check_margins=True)
+        recipient = release.agreement.policy.recipient
+        earlier = self.store.list_table_releases(dataset_id)
+        record = _release_record(
+            protected,
+            dataset_id,
+            release.version.number,
+            recipient,
+            f"agreement:{release.agreement.id}",
+            self.store.clock(),
         )
-        self.store.record(
-            release.event.with_details(
+        reason = protection_conflict(earlier, protection.value) or _differencing_reason(
+            earlier, record, recipient, rules.threshold
+        )
+        if reason:
+            raise refuse(
+                self.store,
+                caller,
+                "disclosure.aggregate",
+                release.object,
+                release.event.organisation,
+                reason,
+            )
+        self.store.add_table_release(
+            record,
+            audit=release.event.with_details(
                 dataset=dataset_id,
                 dataset_version=release.version.number,
                 policy_sha256=release.agreement.policy.sha256(),
-                **counts,
-            )
+                table_release=record.id,
+                **protected.counts,
+            ),
         )
-        return protected
+        return protected.table
 
     def publish(
         self,
@@ -312,16 +373,45 @@ class TableService:
         from accord.services.catalogue import CatalogueService
 
         source = self.store.get_dataset(dataset_id)
-        table = self.tabulate(
-            caller,
-            dataset_id,
-            rows,
-            columns,
-            value,
-            protection=protection,
-            rules=rules,
-            version=version,
+        rules = rules or DisclosureRules()
+        earlier = self.store.list_table_releases(dataset_id)
+        if can_tabulate(caller, source.organisation_id):
+            # Only the owner learns how its lineage was published; anyone else is
+            # refused by the tabulation below, exactly as before.
+            conflict = protection_conflict(earlier, protection.value)
+            if conflict:
+                raise refuse(
+                    self.store,
+                    caller,
+                    "disclosure.publish",
+                    f"dataset:{dataset_id}",
+                    source.organisation_id,
+                    conflict,
+                    protection=protection.value,
+                )
+        protected = self._table(
+            caller, dataset_id, rows, columns, value, protection, rules, None, version
         )
+        table = protected.table
+        record = _release_record(
+            protected,
+            dataset_id,
+            protected.version,
+            PUBLIC,
+            f"{source.organisation_id}/{name}",
+            self.store.clock(),
+        )
+        differencing = _differencing_reason(earlier, record, PUBLIC, rules.threshold)
+        if differencing:
+            raise refuse(
+                self.store,
+                caller,
+                "disclosure.publish",
+                f"dataset:{dataset_id}",
+                source.organisation_id,
+                differencing,
+                protection=protection.value,
+            )
         all_tags = tuple(dict.fromkeys((PUBLISHED_TAG, *source.tags, *tags)))
         staging = self.data_dir / "publishing"
         staging.mkdir(parents=True, exist_ok=True)
@@ -339,8 +429,9 @@ class TableService:
             )
         finally:
             path.unlink(missing_ok=True)
-        self.store.record(
-            authorise(
+        self.store.add_table_release(
+            dataclasses.replace(record, product=report.dataset.id),
+            audit=authorise(
                 self.store,
                 caller,
                 can_tabulate(caller, source.organisation_id),
@@ -348,19 +439,29 @@ class TableService:
                 obj=f"dataset:{report.dataset.id}",
                 organisation=source.organisation_id,
                 source=dataset_id,
+                source_version=protected.version,
                 protection=protection.value,
                 version=report.version.number,
-            )
+                table_release=record.id,
+            ),
         )
         return PublishedTable(report.dataset.id, report.version.number, dataset_id, table, all_tags)
 
     def _record_keys(
-        self, caller: Caller, dataset_id: str, version: int, rows: int, org: str
+        self, caller: Caller, dataset_id: str, version: int, rows: int, location: str
     ) -> Any:
-        """The version's record keys: drawn once from the CSPRNG, then always the same."""
+        """The version's record keys: derived once per version, then read from a cache.
+
+        Derived from the person (see :mod:`accord.disclosure.cellkey`), so every version
+        gives the same person the same key and republished counts the same noise.
+        """
         ref = self.store.get_record_keys(dataset_id, version)
         if ref is None:
-            keys = draw_record_keys(rows)
+            dataset = self.store.get_dataset(dataset_id)
+            org = dataset.organisation_id
+            # Authorise before any key is unsealed or any row read.
+            verdict = can_tabulate(caller, org)
+            keys, basis, key = self._derive_keys(dataset, location, rows)
             path = self.data_dir / "record_keys" / dataset_id / f"v{version}.keys"
             data = keys.tobytes()
             write_atomic(path, data, mode=0o600)
@@ -378,12 +479,16 @@ class TableService:
                     audit=authorise(
                         self.store,
                         caller,
-                        can_tabulate(caller, org),
+                        verdict,
                         action="disclosure.record_keys.draw",
                         obj=f"dataset:{dataset_id}",
                         organisation=org,
                         version=version,
                         sha256=ref.sha256,
+                        basis=basis,
+                        domain=key.domain,
+                        domain_version=key.version,
+                        fingerprint=key.fingerprint,
                     ),
                 )
             except ConflictError:
@@ -394,6 +499,106 @@ class TableService:
         if hashlib.sha256(data).hexdigest() != ref.sha256:
             raise ConflictError(f"the record keys of {dataset_id} v{version} have been altered")
         return np.frombuffer(data, dtype=np.uint8)
+
+    def _derive_keys(self, dataset: Any, location: str, rows: int) -> tuple[Any, str, DomainKey]:
+        """Record keys from the first person identifier field, or from each whole row."""
+        import pyarrow.parquet as pq
+
+        if self.domains is None:
+            raise ConfigurationError(
+                "cell-key perturbation needs the key store: build TableService with the "
+                "data plane (or domains=DomainKeyStore(keys))"
+            )
+        name = perturbation_domain(dataset.organisation_id)
+        self.domains.ensure(name)
+        key = self.domains.key(name)
+        people = [
+            f.name
+            for f in dataset.fields
+            if f.semantic_type in (SemanticType.NINO, SemanticType.NHS_NUMBER)
+        ]
+        if people:
+            column = pq.read_table(location, columns=[people[0]]).column(0).to_pylist()
+            keys = person_record_keys((None if v is None else str(v) for v in column), key.material)
+            basis = f"person:{people[0]}"
+        else:
+            table = pq.read_table(location)
+            keys = row_record_keys(
+                zip(*(c.to_pylist() for c in table.columns), strict=True), key.material
+            )
+            basis = "row"
+        if len(keys) != rows:
+            raise ConflictError(f"{dataset.id} has {len(keys)} rows where {rows} were recorded")
+        return keys, basis, key
+
+
+def perturbation_domain(organisation_id: str) -> str:
+    """The owner's perturbation domain: a key it holds, used for cell keys and nothing else.
+
+    Named ``cellkey-<organisation>``; its key hashes identifiers under a context no
+    pseudonym uses, so even a linkage agreement naming it could not recover record keys.
+    Rotating it changes every record key, and so every perturbation: do not, unless a
+    break with all earlier releases is intended.
+    """
+    slug = re.sub(r"[^a-z0-9-]+", "-", organisation_id.lower()).strip("-")
+    return validate_domain_name(f"cellkey-{slug}"[:63].rstrip("-"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Protected:
+    """A protected table with what only the owner sees: true counts and what was exact."""
+
+    table: ProtectedTable
+    counts: dict[str, int]
+    people: Any
+    """(R + 1) x (C + 1) true contributor counts, margins included."""
+    exact: Any
+    """(R + 1) x (C + 1): True where the published figure is the true one."""
+    version: int = 0
+
+
+def _release_record(
+    protected: _Protected,
+    source: str,
+    version: int,
+    recipient: str,
+    product: str,
+    when: Any,
+) -> TableRelease:
+    table = protected.table
+    row_labels: list[tuple[Any, ...] | None] = [*table.row_labels, None]
+    column_labels: list[tuple[Any, ...] | None] = [*table.column_labels, None]
+    cells = {
+        cell_label(r, c): CellRecord(int(protected.people[i, j]), bool(protected.exact[i, j]))
+        for i, r in enumerate(row_labels)
+        for j, c in enumerate(column_labels)
+    }
+    return TableRelease(
+        id=f"rel_{secrets.token_hex(8)}",
+        source_dataset_id=source,
+        source_version=version,
+        recipient=recipient,
+        product=product,
+        protection=table.protection.value,
+        rows=table.rows,
+        columns=table.columns,
+        value=table.value,
+        cells=cells,
+        created_at=when,
+    )
+
+
+def _differencing_reason(
+    earlier: Sequence[TableRelease], record: TableRelease, recipient: str, threshold: int
+) -> str | None:
+    cells = differencing_cells(earlier, record.shape, recipient, record.cells, threshold)
+    if not cells:
+        return None
+    return (
+        f"{len(cells)} exact figure(s) of this table differ from an earlier release by fewer "
+        f"than {threshold} people (e.g. {', '.join(cells[:3])}), which would single them "
+        "out: publish with protection 'cell_key', or coarser categories"
+    )
 
 
 def _protect(
@@ -407,8 +612,8 @@ def _protect(
     keys: Any = None,
     *,
     check_margins: bool = False,
-) -> tuple[ProtectedTable, dict[str, int]]:
-    """Tabulate ``location`` and protect it: the table, and what was hidden."""
+) -> _Protected:
+    """Tabulate ``location`` and protect it: the table, what was hidden, what is exact."""
     from accord.disclosure.aggregate import tabulate
 
     table = tabulate(location, rows, columns, value, record_keys=keys)
@@ -441,10 +646,10 @@ def _protect(
         cell_keys[-1, -1] = table.cell_keys.sum()
         shown = ptable.apply(grid.astype(np.int64), cell_keys).astype(np.float64)
         hidden = np.zeros(grid.shape, dtype=bool)
+    people = with_margins(table.stats.count.astype(np.float64))
     if check_margins:
         # A margin is a count too: released to another organisation, it meets the
         # threshold like any cell (a published table's margins are the owner's call).
-        people = with_margins(table.stats.count.astype(np.float64))
         small = people < rules.threshold
         small[:-1, :-1] = False
         all_flags[small & ~hidden] |= Flag.THRESHOLD
@@ -458,7 +663,8 @@ def _protect(
         "suppressed": int(hidden.sum()),
         "primary": int((flags != 0).sum()),
     }
-    return ProtectedTable(
+    exact = ~hidden if protection is Protection.SUPPRESS else np.zeros(grid.shape, dtype=bool)
+    protected = ProtectedTable(
         rows=tuple(rows),
         columns=tuple(columns),
         row_labels=table.row_labels,
@@ -468,7 +674,8 @@ def _protect(
         protection=protection,
         rules=rules.as_dict(),
         value=value,
-    ), counts
+    )
+    return _Protected(protected, counts, people.astype(np.int64), exact)
 
 
 def _normalise(identifier: str) -> str:

@@ -38,6 +38,22 @@ class RecordKeysRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class TableReleaseRow(Base):
+    """One table as one recipient received it: true counts per cell, for differencing."""
+
+    __tablename__ = "disclosure_table_releases"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_dataset_id: Mapped[str] = mapped_column(String(200), index=True)
+    source_version: Mapped[int] = mapped_column(Integer)
+    recipient: Mapped[str] = mapped_column(String(120), index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    protection: Mapped[str] = mapped_column(String(20))
+    shape: Mapped[str] = mapped_column(Text)
+    cells: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class BatchCheckRow(Base):
     __tablename__ = "disclosure_batch_checks"
 

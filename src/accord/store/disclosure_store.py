@@ -8,6 +8,8 @@ the loser's answer is never released.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +19,12 @@ from accord.core.audit import AuditEvent
 from accord.disclosure.airlock import Decision, FileStatus, OutputFile, OutputRequest, Review
 from accord.disclosure.batch import BatchAnswer, BatchCheck, BatchOutcome, BatchPolicy, BatchRecord
 from accord.disclosure.cellkey import RecordKeysRef
+from accord.disclosure.releases import (
+    TableRelease,
+    cells_from_json,
+    cells_to_json,
+    protection_conflict,
+)
 from accord.errors import ConflictError, not_found
 from accord.store.base import StoreBase
 from accord.store.disclosure_models import (
@@ -29,6 +37,7 @@ from accord.store.disclosure_models import (
     OutputRequestRow,
     OutputReviewRow,
     RecordKeysRow,
+    TableReleaseRow,
 )
 
 __all__ = ["DISCLOSURE_READ_METHODS", "DisclosureStore"]
@@ -36,6 +45,7 @@ __all__ = ["DISCLOSURE_READ_METHODS", "DisclosureStore"]
 DISCLOSURE_READ_METHODS = frozenset(
     {
         "get_record_keys",
+        "list_table_releases",
         "get_batch_check",
         "list_batch_checks",
         "batch_budget_spent",
@@ -83,6 +93,73 @@ class DisclosureStore(StoreBase):
             ),
         )
         return ref
+
+    # -- table releases ---------------------------------------------------------------
+
+    def list_table_releases(self, source_dataset_id: str) -> list[TableRelease]:
+        """Every table released from a lineage, oldest first."""
+        query = (
+            select(TableReleaseRow)
+            .where(TableReleaseRow.source_dataset_id == source_dataset_id)
+            .order_by(TableReleaseRow.created_at, TableReleaseRow.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        releases = []
+        for row in rows:
+            shape = json.loads(row.shape)
+            releases.append(
+                TableRelease(
+                    id=row.id,
+                    source_dataset_id=row.source_dataset_id,
+                    source_version=row.source_version,
+                    recipient=row.recipient,
+                    product=row.product,
+                    protection=row.protection,
+                    rows=tuple(shape["rows"]),
+                    columns=tuple(shape["columns"]),
+                    value=shape["value"],
+                    cells=cells_from_json(row.cells),
+                    created_at=row.created_at,
+                )
+            )
+        return releases
+
+    def add_table_release(self, release: TableRelease, *, audit: AuditEvent) -> TableRelease:
+        """Record a release; the lineage's method is re-checked in the same transaction,
+        so two releases racing with different methods cannot both be recorded."""
+
+        def change(conn: Connection) -> None:
+            earlier = conn.execute(
+                select(TableReleaseRow.protection, TableReleaseRow.product)
+                .where(TableReleaseRow.source_dataset_id == release.source_dataset_id)
+                .limit(1)
+            ).first()
+            if earlier is not None and earlier.protection != release.protection:
+                reason = protection_conflict([_stub(release, earlier)], release.protection)
+                raise ConflictError(reason or "the lineage's protection method changed")
+            conn.execute(
+                insert(TableReleaseRow).values(
+                    id=release.id,
+                    source_dataset_id=release.source_dataset_id,
+                    source_version=release.source_version,
+                    recipient=release.recipient,
+                    product=release.product,
+                    protection=release.protection,
+                    shape=json.dumps(
+                        {
+                            "rows": list(release.rows),
+                            "columns": list(release.columns),
+                            "value": release.value,
+                        }
+                    ),
+                    cells=cells_to_json(release.cells),
+                    created_at=release.created_at,
+                )
+            )
+
+        self._write(audit, change)
+        return release
 
     # -- batch validation -------------------------------------------------------------
 
@@ -387,3 +464,10 @@ class DisclosureStore(StoreBase):
 
         self._write(audit, change)
         return self.get_output_request(request_id)
+
+
+def _stub(release: TableRelease, earlier: Any) -> TableRelease:
+    """The earlier release as far as the method check needs it (its method and product)."""
+    return dataclasses.replace(
+        release, protection=earlier.protection, product=earlier.product, cells={}
+    )
