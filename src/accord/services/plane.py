@@ -32,12 +32,12 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from accord.core import identifiers as ids
 from accord.core.audit import AuditEvent
 from accord.core.catalogue import Dataset, DatasetVersion
 from accord.core.expressions import check, parse, to_sqlglot
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import RequestedForm
-from accord.core.identifiers import normalise_nhs_number, normalise_nino
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
 from accord.core.plan.aggregate_query import release_form
@@ -90,7 +90,13 @@ def view_name(dataset: Dataset) -> str:
 
 
 OPT_OUT_TYPES = {SemanticType.NINO: "nino", SemanticType.NHS_NUMBER: "nhs_number"}
-_NORMALISE = {"nino": normalise_nino, "nhs_number": normalise_nhs_number}
+_VALID = {
+    "nino": (ids.is_valid_nino, "not a valid NINO (two letters, six digits, A-D)"),
+    "nhs_number": (
+        ids.is_valid_nhs_number,
+        "not a valid NHS number (ten digits, the last a modulus 11 check digit)",
+    ),
+}
 SUPPLIED_TABLE = "accord_supplied"
 
 
@@ -123,12 +129,32 @@ class PlaneService:
     def add_opt_outs(
         self, caller: Caller, organisation: str, identifier_type: str, identifiers: Sequence[str]
     ) -> int:
-        """Register identifiers that no non-statistical share of ``organisation`` includes."""
-        normalise = _NORMALISE.get(identifier_type)
-        if normalise is None:
+        """Register identifiers that no non-statistical share of ``organisation`` includes.
+
+        Each entry is stored in the one canonical form (``normalise_identifier``) that
+        the filter compares against, and must be a valid identifier of its type once
+        normalised: an entry that could never match anyone would leave its person in
+        every release while the register seemed to hold them. One invalid entry refuses
+        the whole batch, naming its position and value, and nothing is written. Blank
+        lines (a file's trailing newline) are skipped.
+        """
+        valid = _VALID.get(identifier_type)
+        if valid is None:
             raise ValidationError(
-                f"identifier type {identifier_type!r} is not one of {', '.join(_NORMALISE)}"
+                f"identifier_type {identifier_type!r} is not one of {', '.join(_VALID)}"
             )
+        is_valid, expected = valid
+        values: set[str] = set()
+        for position, value in enumerate(identifiers, start=1):
+            normal = ids.normalise_identifier(value)
+            if not normal:
+                continue
+            if not is_valid(normal):
+                raise ValidationError(
+                    f"identifiers[{position}] {value!r} is {expected}; "
+                    "nothing of this batch was registered"
+                )
+            values.add(normal)
         verdict = (
             Verdict(True, "local operator")
             if caller.operator
@@ -146,9 +172,8 @@ class PlaneService:
             organisation=organisation,
             count=len(identifiers),
         )
-        values = sorted({normalise(v) for v in identifiers if v.strip()})
         return self.store.add_opt_outs(
-            organisation, identifier_type, values, self.store.clock(), audit=event
+            organisation, identifier_type, sorted(values), self.store.clock(), audit=event
         )
 
     # -- the release path ----------------------------------------------------------
@@ -414,20 +439,49 @@ class PlaneService:
 
     @staticmethod
     def _opt_out_filter(dataset: Dataset) -> OptOutFilter | None:
-        for spec in dataset.fields:
-            if spec.semantic_type in OPT_OUT_TYPES:
-                return OptOutFilter(
-                    spec.name, spec.semantic_type, exp.table_(OPT_OUT_TABLE, quoted=True)
-                )
-        return None
+        """The filter over every NINO and NHS-number field of ``dataset``, or None."""
+        fields = tuple(
+            (spec.name, spec.semantic_type)
+            for spec in dataset.fields
+            if spec.semantic_type in OPT_OUT_TYPES
+        )
+        if not fields:
+            return None
+        return OptOutFilter(fields, exp.table_(OPT_OUT_TABLE, quoted=True))
 
     def _opt_outs(self, dataset: Dataset) -> list[str]:
-        filter_ = self._opt_out_filter(dataset)
-        if filter_ is None:
-            return []
-        return self.store.list_opt_outs(
-            dataset.organisation_id, OPT_OUT_TYPES[filter_.semantic_type]
+        """The owner's register for every identifier type the dataset holds, as one list."""
+        types = {
+            OPT_OUT_TYPES[spec.semantic_type]
+            for spec in dataset.fields
+            if spec.semantic_type in OPT_OUT_TYPES
+        }
+        return sorted(
+            {v for t in types for v in self.store.list_opt_outs(dataset.organisation_id, t)}
         )
+
+    def opt_outs_applied(self, release: GovernedRelease) -> dict[str, Any]:
+        """What the opt-out filter of a release applied to and how many rows it removed,
+        for the manifest and the audit event.
+
+        The count is a second ``count(*)`` over the rows the cohort selects that the
+        filter excludes; with an empty register nothing can be removed and no query runs.
+        """
+        plan = release.plan
+        if not plan.opt_out_fields or plan.opted_out_query is None:
+            return {"applied": False, "fields": [], "identifier_types": [], "rows_removed": 0}
+        removed = 0
+        if release.opt_outs:
+            counted = release.narrowed(plan.opted_out_query)
+            for batch in executor_for(counted).execute(counted):
+                removed += sum(v or 0 for v in batch.column(0).to_pylist())
+        return {
+            "applied": True,
+            "fields": [name for name, _ in plan.opt_out_fields],
+            "identifier_types": sorted({OPT_OUT_TYPES[t] for _, t in plan.opt_out_fields}),
+            "register_entries": len(release.opt_outs),
+            "rows_removed": removed,
+        }
 
     def _rows(
         self, release: GovernedRelease, tables: Mapping[str, Sequence[str]] | None = None
@@ -537,6 +591,7 @@ class PlaneService:
             try:
                 batches, anonymity = self._released(release)
                 rows, digest = _write(batches, temporary, fmt, plan.pseudonymised)
+                opt_outs = self.opt_outs_applied(release)
             except EngineError as exc:
                 raise self.engine_failed(caller, release, "extract.run", exc) from exc
             event = AuditEvent(
@@ -555,6 +610,7 @@ class PlaneService:
                     "output_sha256": digest,
                     "format": fmt,
                     "opt_outs_applied": plan.opt_out,
+                    "opt_outs": opt_outs,
                     **(declared.details() if declared else {}),
                     **({"anonymity": anonymity} if anonymity else {}),
                     **({"via": caller.via} if caller.via else {}),
@@ -573,6 +629,7 @@ class PlaneService:
         os.replace(temporary, target)
         fsync_directory(out_dir)
         manifest = _manifest(plan, agreement, target, rows, digest)
+        manifest["opt_outs"] = opt_outs
         if anonymity:
             manifest["anonymity"] = anonymity
         manifest_path = out_dir / f"{stem}.manifest.json"
@@ -737,9 +794,11 @@ class PlaneService:
                 self.store, caller, "check.run", release.object, agreement.policy.recipient, message
             )
             raise ValidationError(message)
-        normalise = _NORMALISE[OPT_OUT_TYPES[opt.semantic_type]]
-        supplied = {value: normalise(value) for value in identifiers}
-        identifier = normalise_identifier(quoted(opt.column), opt.semantic_type)
+        # Answered on the dataset's first identifier field; the plan's WHERE (reused
+        # below) already drops a person opted out under any of its identifier fields.
+        column, semantic = opt.fields[0]
+        supplied = {value: ids.normalise_identifier(value) for value in identifiers}
+        identifier = normalise_identifier(quoted(column), semantic)
         supplied_table = exp.table_(SUPPLIED_TABLE, quoted=True)
         condition: exp.Expr = exp.In(
             this=identifier.copy(),

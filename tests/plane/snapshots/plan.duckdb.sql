@@ -11,7 +11,11 @@ SELECT
 FROM (
   SELECT
     *,
-    UPPER(REPLACE(REPLACE(CAST("nino" AS TEXT), '-', ''), ' ', '')) AS "accord__shared_1",
+    TRANSLATE(
+      CAST("nino" AS TEXT),
+      'abcdefghijklmnopqrstuvwxyz -' || CHR(9) || CHR(10) || CHR(13) || CHR(12) || CHR(11),
+      'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+    ) AS "accord__shared_1",
     UPPER(REPLACE(CAST("postcode" AS TEXT), ' ', '')) AS "accord__shared_2"
   FROM "accord_source"
 ) AS "accord_rows"

@@ -1,6 +1,7 @@
 """Field transforms as sqlglot expressions that render on DuckDB, PostgreSQL and Spark.
 
-Only portable constructs are used (CASE, SUBSTRING, EXTRACT, UPPER, REPLACE, LENGTH),
+Only portable constructs are used (CASE, SUBSTRING, EXTRACT, UPPER, REPLACE, TRANSLATE,
+LENGTH),
 so one agreement runs in place on any engine. Pseudonymisation is not here: the plan
 hands out the *normalised* identifier and the engine hashes it with the domain key on
 the data path, so key material never appears in SQL text or query logs.
@@ -9,22 +10,26 @@ the data path, so key material never appears in SQL text or query logs.
 from __future__ import annotations
 
 import itertools
+import string
 from collections.abc import Callable
 from datetime import date
 
 from sqlglot import exp
 
+from accord.core.identifiers import IDENTIFIER_SEPARATORS
 from accord.core.vocabulary import DataType, SemanticType
 from accord.errors import ValidationError
 
 __all__ = [
     "AGE_BANDS",
+    "IDENTIFIER_SEMANTICS",
     "Share",
     "age_at",
     "band",
     "flag",
     "generalise",
     "normalise_identifier",
+    "person_identifier",
     "redact",
     "truncate",
 ]
@@ -59,6 +64,25 @@ def _compact_upper(column: exp.Expression) -> exp.Expression:
     return exp.Upper(this=exp.Replace(this=column, expression=_str(" "), replacement=_str("")))
 
 
+IDENTIFIER_SEMANTICS = (SemanticType.NINO, SemanticType.NHS_NUMBER)
+"""The identifiers that name a person: the opt-out register and linkage key on these."""
+
+
+def person_identifier(text: exp.Expression) -> exp.Expression:
+    """:func:`accord.core.identifiers.normalise_identifier` in SQL: one ``TRANSLATE``
+    that deletes the forgiven separators and maps a-z to A-Z, nothing else (``UPPER``
+    would also fold non-ASCII letters, which the Python rule leaves alone)."""
+    printable = "".join(
+        c for c in string.ascii_lowercase + IDENTIFIER_SEPARATORS if c.isprintable()
+    )
+    source: exp.Expression = _str(printable)
+    for control in (c for c in IDENTIFIER_SEPARATORS if not c.isprintable()):
+        # chr(n), not the raw character: SQL text in logs and snapshots stays printable.
+        chr_ = exp.Anonymous(this="CHR", expressions=[_int(ord(control))])
+        source = exp.DPipe(this=source, expression=chr_)
+    return exp.Anonymous(this="TRANSLATE", expressions=[text, source, _str(string.ascii_uppercase)])
+
+
 def normalise_identifier(
     column: exp.Expression, semantic: SemanticType, share: Share = inline
 ) -> exp.Expression:
@@ -66,7 +90,7 @@ def normalise_identifier(
     gets the same pseudonym whichever way a dataset happened to write it."""
     text = exp.cast(column, exp.DataType.build("VARCHAR"))
     if semantic in (SemanticType.NINO, SemanticType.NHS_NUMBER):
-        return _compact_upper(exp.Replace(this=text, expression=_str("-"), replacement=_str("")))
+        return person_identifier(text)
     if semantic is SemanticType.POSTCODE:
         return _postcode(text, "full", share)
     if semantic in (SemanticType.GIVEN_NAME, SemanticType.FAMILY_NAME, SemanticType.FULL_NAME):
