@@ -123,6 +123,7 @@ class PlaneService:
         self.materialised = home / "materialised"
         self._plans: dict[tuple[str, int, str, int], Plan] = {}
         self._schemas: dict[tuple[str, int, str, int], pa.Schema] = {}
+        self._removed: dict[tuple[tuple[str, int, str, int], str], int] = {}
 
     # -- opt-outs ----------------------------------------------------------------------
 
@@ -465,16 +466,19 @@ class PlaneService:
         for the manifest and the audit event.
 
         The count is a second ``count(*)`` over the rows the cohort selects that the
-        filter excludes; with an empty register nothing can be removed and no query runs.
+        filter excludes, kept per plan and register; with an empty register nothing can
+        be removed and no query runs.
         """
         plan = release.plan
         if not plan.opt_out_fields or plan.opted_out_query is None:
             return {"applied": False, "fields": [], "identifier_types": [], "rows_removed": 0}
-        removed = 0
-        if release.opt_outs:
+        key = (plan.key, _register_digest(release.opt_outs))
+        removed = self._removed.get(key, 0)
+        if release.opt_outs and key not in self._removed:
             counted = release.narrowed(plan.opted_out_query)
             for batch in executor_for(counted).execute(counted):
                 removed += sum(v or 0 for v in batch.column(0).to_pylist())
+            self._removed[key] = removed
         return {
             "applied": True,
             "fields": [name for name, _ in plan.opt_out_fields],
@@ -643,7 +647,7 @@ class PlaneService:
         version and opt-out register; made once, then reused (in-place queries, open-
         protocol shares, linkage). Only a release authorised for the caller opens it."""
         agreement, dataset, version = release.agreement, release.dataset, release.version
-        opted = hashlib.sha256("\n".join(release.opt_outs).encode()).hexdigest()[:12]
+        opted = _register_digest(release.opt_outs)
         target = (
             self.materialised
             / f"{agreement.id}-v{agreement.version}"
@@ -761,6 +765,10 @@ class PlaneService:
                     "sql_sha256": query_hash,
                     "views": sorted(checked.views),
                     "rows_out": table.num_rows,
+                    "opt_outs": {
+                        name: self.opt_outs_applied(releases[name])
+                        for name in sorted(checked.views)
+                    },
                     "truncated": truncated,
                     **({"output_controls": controls} if controls else {}),
                     "policy_sha256": agreement.policy.sha256(),
@@ -845,6 +853,11 @@ class PlaneService:
             )
         )
         return answers
+
+
+def _register_digest(opt_outs: Sequence[str]) -> str:
+    """Names one state of the opt-out register: materialised views are made per state."""
+    return hashlib.sha256("\n".join(opt_outs).encode()).hexdigest()[:12]
 
 
 def _manifest(
