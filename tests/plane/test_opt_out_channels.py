@@ -315,6 +315,14 @@ def test_no_opted_out_person_leaves_through_any_channel(
     assert not seen["linkage pseudonyms"] & {platform.pseudonym(PEOPLE[i].nino) for i in opted}
     [summary] = [json.loads(s) for s in seen["manifest"]]
     assert summary["rows_removed"] == len(opted)
+    # The keys docs/pseudonymisation.md shows (tests/pseudonymise/test_docs.py).
+    assert set(summary) == {
+        "applied",
+        "fields",
+        "identifier_types",
+        "register_entries",
+        "rows_removed",
+    }
     assert summary["fields"] == ["nino", "nhs_number"]
     assert summary["identifier_types"] == ["nhs_number", "nino"]
     [event] = world.store.audit_events(AuditFilter(action="extract.release", limit=1))
