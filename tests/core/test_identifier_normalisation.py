@@ -25,6 +25,7 @@ from accord.core.identifiers import (
     normalise_identifier_sql,
 )
 from accord.core.plan.transforms import normalise_identifier as plan_normalise
+from accord.core.plan.transforms import person_identifier_sql
 from accord.core.vocabulary import SemanticType
 from accord.ingest.identifier_checks import nhs_number_valid, nino_valid, normalised_identifiers
 
@@ -90,9 +91,11 @@ def test_duckdb_sql_equals_python(values: list[str]) -> None:
         texted = [
             r[0] for r in con.execute(f"SELECT {normalise_identifier_sql('v')} FROM t").fetchall()
         ]
+        linked = con.execute(f"SELECT {person_identifier_sql('v', 'duckdb')} FROM t").fetchall()
     expected = [normalise_identifier(v) for v in values]
     assert planned == expected
     assert texted == expected
+    assert [r[0] for r in linked] == expected
 
 
 @settings(max_examples=150, deadline=None)
