@@ -15,10 +15,12 @@ One normalisation serves every identifier that names a person (NINO and NHS numb
 :func:`normalise_identifier` removes the forgiven separators (``IDENTIFIER_SEPARATORS``:
 ASCII whitespace -- space, tab, LF, CR, form feed, vertical tab -- and the hyphen) and
 upper-cases ASCII letters; nothing else is changed. Ingest validation, the opt-out
-register, the opt-out filter, pseudonymisation and linkage all use it, in Python here
-and in SQL through :func:`normalise_identifier_sql` (one ``TRANSLATE``, the same on
-DuckDB, PostgreSQL and Spark). Were they to differ, a NINO stored as ``AB123456C\r``
-would pass ingest, escape an opt-out of ``AB123456C`` and get a second pseudonym.
+register, the opt-out filter, pseudonymisation and linkage all use it: in Python here,
+in SQL text through :func:`normalise_identifier_sql` (one ``TRANSLATE``, the same on
+DuckDB and PostgreSQL), and in the plan through
+``accord.core.plan.transforms.person_identifier`` (DuckDB, PostgreSQL, Spark). Were
+they to differ, a NINO stored as ``AB123456C\r`` would pass ingest, escape an opt-out
+of ``AB123456C`` and get a second pseudonym.
 Other punctuation (dots, slashes, underscores) is not forgiven: it is not how either
 identifier is written, and a value carrying it is refused at ingest rather than guessed.
 
