@@ -144,18 +144,6 @@ class PlaneService:
             raise ValidationError(
                 f"identifier_type {identifier_type!r} is not one of {', '.join(_VALID)}"
             )
-        is_valid, expected = valid
-        values: set[str] = set()
-        for position, value in enumerate(identifiers, start=1):
-            normal = ids.normalise_identifier(value)
-            if not normal:
-                continue
-            if not is_valid(normal):
-                raise ValidationError(
-                    f"identifiers[{position}] {value!r} is {expected}; "
-                    "nothing of this batch was registered"
-                )
-            values.add(normal)
         verdict = (
             Verdict(True, "local operator")
             if caller.operator
@@ -173,6 +161,19 @@ class PlaneService:
             organisation=organisation,
             count=len(identifiers),
         )
+        # Validated after the verdict: an unauthorised caller learns nothing of the entries.
+        is_valid, expected = valid
+        values: set[str] = set()
+        for position, value in enumerate(identifiers, start=1):
+            normal = ids.normalise_identifier(value)
+            if not normal:
+                continue
+            if not is_valid(normal):
+                raise ValidationError(
+                    f"identifiers[{position}] {value!r} is {expected}; "
+                    "nothing of this batch was registered"
+                )
+            values.add(normal)
         return self.store.add_opt_outs(
             organisation, identifier_type, sorted(values), self.store.clock(), audit=event
         )
