@@ -72,7 +72,7 @@ def plan() -> Plan:
         reference_date=reference,
         cohort=to_sqlglot(check(parse("weekly_amount > 50"), schema), reference),
         flags={"weekly_amount": to_sqlglot(check(parse("weekly_amount > 70"), schema), reference)},
-        opt_out=OptOutFilter("nino", S.NINO, exp.table_("accord_opt_outs", quoted=True)),
+        opt_out=OptOutFilter((("nino", S.NINO),), exp.table_("accord_opt_outs", quoted=True)),
     )
 
 

@@ -37,3 +37,31 @@ def test_the_sql_shown_is_the_sql_built(dialect: str) -> None:
 def test_every_public_operation_of_the_store_is_documented() -> None:
     for name in (n for n in vars(DomainKeyStore) if not n.startswith("_")):
         assert f"DomainKeyStore.{name}(" in DOC or f".{name}(" in DOC, name
+
+
+def test_the_identifier_normalisation_is_described_as_built() -> None:
+    from accord.core.identifiers import IDENTIFIER_SEPARATORS, normalise_identifier
+
+    assert IDENTIFIER_SEPARATORS == " \t\n\r\f\v-"
+    section = DOC.split("## One identifier normalisation")[1].split("\n## ")[0]
+    for named in ("space", "tab", "line feed", "carriage return", "form feed", "vertical tab"):
+        assert named in section
+    assert "the hyphen" in section
+    for form in ("ab 12 34 56 c", "AB-123456-C", "AB123456C\\r"):
+        assert f"`{form}`" in DOC
+        assert normalise_identifier(form.replace("\\r", "\r")) == "AB123456C"
+    assert normalise_identifier("RA-65-19-08-B") == "RA651908B"
+
+
+def test_the_opt_out_summary_shown_has_the_keys_built() -> None:
+    import json
+
+    block = DOC.split('"opt_outs": ')[1].split("\n```")[0]
+    documented = json.loads(block)
+    assert set(documented) == {
+        "applied",
+        "fields",
+        "identifier_types",
+        "register_entries",
+        "rows_removed",
+    }

@@ -11,7 +11,20 @@ tested against these, value for value.
 - Postcode: the six shapes of the UK postcode (A9 9AA, A99 9AA, AA9 9AA, AA99 9AA,
   A9A 9AA, AA9A 9AA) with the letter rules of each position, plus GIR 0AA.
 
-Only ASCII whitespace (``ASCII_SPACES``) is forgiven and only ASCII letters are
+One normalisation serves every identifier that names a person (NINO and NHS number):
+:func:`normalise_identifier` removes the forgiven separators (``IDENTIFIER_SEPARATORS``:
+ASCII whitespace -- space, tab, LF, CR, form feed, vertical tab -- and the hyphen) and
+upper-cases ASCII letters; nothing else is changed. Ingest validation, the opt-out
+register, the opt-out filter, pseudonymisation and linkage all use it: in Python here,
+in SQL text through :func:`normalise_identifier_sql` (one ``TRANSLATE``, the same on
+DuckDB and PostgreSQL), and in the plan through
+``accord.core.plan.transforms.person_identifier`` (DuckDB, PostgreSQL, Spark). Were
+they to differ, a NINO stored as ``AB123456C\r`` would pass ingest, escape an opt-out
+of ``AB123456C`` and get a second pseudonym.
+Other punctuation (dots, slashes, underscores) is not forgiven: it is not how either
+identifier is written, and a value carrying it is refused at ingest rather than guessed.
+
+Only ASCII whitespace and the hyphen are forgiven and only ASCII letters are
 upper-cased. Python's ``str.split`` and ``str.upper`` are Unicode-aware: they turned
 the ligature ``\ufb06`` into ``ST`` and the long s ``\u017f`` into ``S``, so
 ``\ufb06123456A`` passed as a NINO. Keeping to ASCII also lets ingest apply exactly the
@@ -24,6 +37,7 @@ import re
 
 __all__ = [
     "ASCII_SPACES",
+    "IDENTIFIER_SEPARATORS",
     "NHS_WEIGHTS",
     "NINO_DISALLOWED_PREFIXES",
     "NINO_PATTERN",
@@ -34,6 +48,8 @@ __all__ = [
     "is_valid_nino",
     "is_valid_postcode",
     "nhs_check_digit",
+    "normalise_identifier",
+    "normalise_identifier_sql",
     "normalise_nhs_number",
     "normalise_nino",
     "normalise_postcode",
@@ -45,9 +61,14 @@ __all__ = [
 ASCII_SPACES = " \t\n\r\f\v"
 """The whitespace a validator forgives: space, tab, LF, CR, form feed and vertical tab."""
 
+IDENTIFIER_SEPARATORS = ASCII_SPACES + "-"
+"""What :func:`normalise_identifier` removes from a NINO or NHS number."""
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _DROP_SPACES = str.maketrans("", "", ASCII_SPACES)
-_DROP_SPACES_AND_HYPHENS = str.maketrans("", "", ASCII_SPACES + "-")
-_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ASCII_UPPER = str.maketrans(_LOWER, _UPPER)
+_NORMALISE = str.maketrans(_LOWER, _UPPER, IDENTIFIER_SEPARATORS)
 
 NINO_DISALLOWED_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 NINO_PATTERN = r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]"
@@ -75,20 +96,37 @@ def ascii_upper(value: str) -> str:
     return value.translate(_ASCII_UPPER)
 
 
+def normalise_identifier(value: str) -> str:
+    """The one canonical form of a NINO or NHS number: separators removed, ASCII upper
+    case: ``ab-12 34\t56 c\r`` -> ``AB123456C``."""
+    return value.translate(_NORMALISE)
+
+
+def normalise_identifier_sql(text_sql: str) -> str:
+    """:func:`normalise_identifier` as SQL over a text expression, for the places that
+    write SQL text (ingest checks, linkage); the plan builds the same ``TRANSLATE`` as a
+    sqlglot expression. Characters named in the second argument but absent from the
+    third are deleted, on DuckDB, PostgreSQL and Spark alike. Control characters are
+    written ``chr(n)``, so the SQL text (in logs, snapshots) holds none."""
+    printable = "".join(c for c in _LOWER + IDENTIFIER_SEPARATORS if c.isprintable())
+    controls = " || ".join(f"chr({ord(c)})" for c in IDENTIFIER_SEPARATORS if not c.isprintable())
+    return f"translate({text_sql}, '{printable}' || {controls}, '{_UPPER}')"
+
+
 def normalise_nino(value: str) -> str:
-    """Upper case with spaces removed: ``ab 12 34 56 c`` -> ``AB123456C``."""
-    return ascii_upper(value.translate(_DROP_SPACES))
+    """A NINO in its canonical form (:func:`normalise_identifier`)."""
+    return normalise_identifier(value)
 
 
 def is_valid_nino(value: str) -> bool:
-    """True for a NINO of the allocated format (spaces and case are forgiven)."""
+    """True for a NINO of the allocated format (separators and case are forgiven)."""
     nino = normalise_nino(value)
     return _NINO.fullmatch(nino) is not None and nino[:2] not in NINO_DISALLOWED_PREFIXES
 
 
 def normalise_nhs_number(value: str) -> str:
-    """Spaces and hyphens removed: ``943 476 5919`` -> ``9434765919``."""
-    return value.translate(_DROP_SPACES_AND_HYPHENS)
+    """An NHS number in its canonical form: ``943 476-5919`` -> ``9434765919``."""
+    return normalise_identifier(value)
 
 
 def nhs_check_digit(first_nine: str) -> int | None:

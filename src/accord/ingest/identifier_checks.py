@@ -3,7 +3,8 @@
 Each function returns a boolean array, null where the input is null, that agrees value
 for value with the scalar reference validator in ``accord.core.identifiers`` (a
 hypothesis test holds them to it). They apply the same three steps as the reference:
-drop ASCII whitespace (and, for NHS numbers, hyphens), upper-case ASCII letters, then
+drop ASCII whitespace (and, for NINOs and NHS numbers, hyphens: the one identifier
+normalisation of ``accord.core.identifiers``), upper-case ASCII letters, then
 match the same pattern, so a million values cost a few kernel calls rather than a
 million Python calls.
 """
@@ -26,12 +27,14 @@ __all__ = [
     "SPACE_OR_HYPHEN_CLASS",
     "nhs_number_valid",
     "nino_valid",
+    "normalised_identifiers",
     "postcode_valid",
 ]
 
 SPACE_CLASS = r"[ \t\n\r\f\v]"
 """``ASCII_SPACES`` as a regular-expression class understood alike by RE2 and PostgreSQL."""
 SPACE_OR_HYPHEN_CLASS = r"[ \t\n\r\f\v-]"
+"""``IDENTIFIER_SEPARATORS`` likewise: what a NINO or NHS number may carry and still match."""
 
 _NINO_FULL = f"^(?:{NINO_PATTERN})$"
 _POSTCODE_FULL = f"^(?:{POSTCODE_COMPACT_PATTERN})$"
@@ -48,9 +51,14 @@ def _compact_upper(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
     return pc.ascii_upper(pc.replace_substring_regex(_as_string(values), SPACE_CLASS, ""))
 
 
+def normalised_identifiers(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``normalise_identifier`` over a whole array: separators dropped, ASCII upper case."""
+    return pc.ascii_upper(pc.replace_substring_regex(_as_string(values), SPACE_OR_HYPHEN_CLASS, ""))
+
+
 def nino_valid(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Allocated-format NINOs, as ``is_valid_nino`` decides."""
-    compact = _compact_upper(values)
+    compact = normalised_identifiers(values)
     shaped = pc.match_substring_regex(compact, _NINO_FULL)
     prefix = pc.utf8_slice_codeunits(compact, 0, 2)
     barred = pc.is_in(prefix, value_set=pa.array(sorted(NINO_DISALLOWED_PREFIXES)))

@@ -21,10 +21,11 @@ from accord.core.identifiers import (
     NINO_DISALLOWED_PREFIXES,
     NINO_PATTERN,
     POSTCODE_COMPACT_PATTERN,
+    normalise_identifier_sql,
 )
 from accord.core.vocabulary import SemanticType
 from accord.errors import ValidationError
-from accord.ingest.identifier_checks import SPACE_CLASS, SPACE_OR_HYPHEN_CLASS
+from accord.ingest.identifier_checks import SPACE_CLASS
 
 __all__ = [
     "DUCKDB",
@@ -107,8 +108,8 @@ _UPPER = literal(string.ascii_uppercase)
 
 def cleaned_sql(semantic: SemanticType, text_expr: str) -> str:
     """The value as the validator sees it after normalising, for ``semantic``."""
-    if semantic is SemanticType.NHS_NUMBER:
-        return f"regexp_replace({text_expr}, {literal(SPACE_OR_HYPHEN_CLASS)}, '', 'g')"
+    if semantic in (SemanticType.NINO, SemanticType.NHS_NUMBER):
+        return normalise_identifier_sql(text_expr)
     spaceless = f"regexp_replace({text_expr}, {literal(SPACE_CLASS)}, '', 'g')"
     return f"translate({spaceless}, {_LOWER}, {_UPPER})"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from accord.core.plan.transforms import person_identifier_sql
 from accord.linkage.inputs import Side
 from accord.linkage.roles import Role
 
@@ -194,10 +195,10 @@ def _expression(side: Side, feature: str, features: Features, index: int) -> str
     roles = side.roles
     if feature == "nino":
         nino = _text(roles.columns(Role.NINO)[0])
-        return f"nullif(upper(regexp_replace({nino}, '\\s+', '', 'g')), '')"
+        return f"nullif({person_identifier_sql(nino, 'duckdb')}, '')"
     if feature == "nhs_number":
         column = roles.columns(Role.NHS_NUMBER)[0]
-        return f"nullif(regexp_replace({_text(column)}, '[^0-9]+', '', 'g'), '')"
+        return f"nullif({person_identifier_sql(_text(column), 'duckdb')}, '')"
     if feature == "given_name":
         return _given(side)
     if feature == "family_name":

@@ -114,6 +114,8 @@ class _View:
     path: Path
     id_column: str
     roles: dict[str, Role | None]
+    opt_outs: dict[str, Any]
+    """What the opt-out filter applied to and removed (``PlaneService.opt_outs_applied``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +213,10 @@ class LinkageService:
         }
         try:
             path = self.plane.materialise(release)
+            opt_outs = self.plane.opt_outs_applied(release)
         except EngineError as exc:
             raise self.plane.engine_failed(caller, release, ACTION, exc) from exc
-        return _View(agreement, plan, dataset, version, path, view_id, roles)
+        return _View(agreement, plan, dataset, version, path, view_id, roles, opt_outs)
 
     def _left(self, caller: Caller, agreement: AgreementRecord, recipient: RecipientData) -> _Left:
         if isinstance(recipient, SuppliedData):
@@ -325,6 +328,7 @@ class LinkageService:
             "dataset": view.dataset.id,
             "dataset_version": view.version.number,
             "opt_outs_applied": view.plan.opt_out,
+            "opt_outs": view.opt_outs,
             "recipient": left.describe,
             "parameters": parameters,
             "summary": result.summary.as_dict(),
@@ -362,6 +366,7 @@ def _event(
             "rows_out": rows,
             "output_sha256": digest,
             "opt_outs_applied": view.plan.opt_out,
+            "opt_outs": view.opt_outs,
             "recipient": left.describe,
             "parameters": parameters,
             "summary": result.summary.as_dict(),

@@ -32,6 +32,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from accord.core import identifiers as ids
 from accord.core.audit import AuditEvent
 from accord.core.catalogue import Dataset, DatasetVersion
 from accord.core.expressions import check, parse, to_sqlglot
@@ -39,7 +40,6 @@ from accord.core.expressions.areas import AreaLookup, mentions_in_area
 from accord.core.expressions.nodes import Expr
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import RequestedForm
-from accord.core.identifiers import normalise_nhs_number, normalise_nino
 from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
 from accord.core.plan.aggregate_query import release_form
@@ -93,7 +93,13 @@ def view_name(dataset: Dataset) -> str:
 
 
 OPT_OUT_TYPES = {SemanticType.NINO: "nino", SemanticType.NHS_NUMBER: "nhs_number"}
-_NORMALISE = {"nino": normalise_nino, "nhs_number": normalise_nhs_number}
+_VALID = {
+    "nino": (ids.is_valid_nino, "not a valid NINO (two letters, six digits, A-D)"),
+    "nhs_number": (
+        ids.is_valid_nhs_number,
+        "not a valid NHS number (ten digits, the last a modulus 11 check digit)",
+    ),
+}
 SUPPLIED_TABLE = "accord_supplied"
 
 
@@ -120,17 +126,26 @@ class PlaneService:
         self.materialised = home / "materialised"
         self._plans: dict[tuple[str, int, str, int], Plan] = {}
         self._schemas: dict[tuple[str, int, str, int], pa.Schema] = {}
+        self._removed: dict[tuple[tuple[str, int, str, int], str], int] = {}
 
     # -- opt-outs ----------------------------------------------------------------------
 
     def add_opt_outs(
         self, caller: Caller, organisation: str, identifier_type: str, identifiers: Sequence[str]
     ) -> int:
-        """Register identifiers that no non-statistical share of ``organisation`` includes."""
-        normalise = _NORMALISE.get(identifier_type)
-        if normalise is None:
+        """Register identifiers that no non-statistical share of ``organisation`` includes.
+
+        Each entry is stored in the one canonical form (``normalise_identifier``) that
+        the filter compares against, and must be a valid identifier of its type once
+        normalised: an entry that could never match anyone would leave its person in
+        every release while the register seemed to hold them. One invalid entry refuses
+        the whole batch, naming its position and value, and nothing is written. Blank
+        lines (a file's trailing newline) are skipped.
+        """
+        valid = _VALID.get(identifier_type)
+        if valid is None:
             raise ValidationError(
-                f"identifier type {identifier_type!r} is not one of {', '.join(_NORMALISE)}"
+                f"identifier_type {identifier_type!r} is not one of {', '.join(_VALID)}"
             )
         verdict = (
             Verdict(True, "local operator")
@@ -149,9 +164,21 @@ class PlaneService:
             organisation=organisation,
             count=len(identifiers),
         )
-        values = sorted({normalise(v) for v in identifiers if v.strip()})
+        # Validated after the verdict: an unauthorised caller learns nothing of the entries.
+        is_valid, expected = valid
+        values: set[str] = set()
+        for position, value in enumerate(identifiers, start=1):
+            normal = ids.normalise_identifier(value)
+            if not normal:
+                continue
+            if not is_valid(normal):
+                raise ValidationError(
+                    f"identifiers[{position}] {value!r} is {expected}; "
+                    "nothing of this batch was registered"
+                )
+            values.add(normal)
         return self.store.add_opt_outs(
-            organisation, identifier_type, values, self.store.clock(), audit=event
+            organisation, identifier_type, sorted(values), self.store.clock(), audit=event
         )
 
     # -- the release path ----------------------------------------------------------
@@ -431,20 +458,52 @@ class PlaneService:
 
     @staticmethod
     def _opt_out_filter(dataset: Dataset) -> OptOutFilter | None:
-        for spec in dataset.fields:
-            if spec.semantic_type in OPT_OUT_TYPES:
-                return OptOutFilter(
-                    spec.name, spec.semantic_type, exp.table_(OPT_OUT_TABLE, quoted=True)
-                )
-        return None
+        """The filter over every NINO and NHS-number field of ``dataset``, or None."""
+        fields = tuple(
+            (spec.name, spec.semantic_type)
+            for spec in dataset.fields
+            if spec.semantic_type in OPT_OUT_TYPES
+        )
+        if not fields:
+            return None
+        return OptOutFilter(fields, exp.table_(OPT_OUT_TABLE, quoted=True))
 
     def _opt_outs(self, dataset: Dataset) -> list[str]:
-        filter_ = self._opt_out_filter(dataset)
-        if filter_ is None:
-            return []
-        return self.store.list_opt_outs(
-            dataset.organisation_id, OPT_OUT_TYPES[filter_.semantic_type]
+        """The owner's register for every identifier type the dataset holds, as one list."""
+        types = {
+            OPT_OUT_TYPES[spec.semantic_type]
+            for spec in dataset.fields
+            if spec.semantic_type in OPT_OUT_TYPES
+        }
+        return sorted(
+            {v for t in types for v in self.store.list_opt_outs(dataset.organisation_id, t)}
         )
+
+    def opt_outs_applied(self, release: GovernedRelease) -> dict[str, Any]:
+        """What the opt-out filter of a release applied to and how many rows it removed,
+        for the manifest and the audit event.
+
+        The count is a second ``count(*)`` over the rows the cohort selects that the
+        filter excludes, kept per plan and register; with an empty register nothing can
+        be removed and no query runs.
+        """
+        plan = release.plan
+        if not plan.opt_out_fields or plan.opted_out_query is None:
+            return {"applied": False, "fields": [], "identifier_types": [], "rows_removed": 0}
+        key = (plan.key, _register_digest(release.opt_outs))
+        removed = self._removed.get(key, 0)
+        if release.opt_outs and key not in self._removed:
+            counted = release.narrowed(plan.opted_out_query)
+            for batch in executor_for(counted).execute(counted):
+                removed += sum(v or 0 for v in batch.column(0).to_pylist())
+            self._removed[key] = removed
+        return {
+            "applied": True,
+            "fields": [name for name, _ in plan.opt_out_fields],
+            "identifier_types": sorted({OPT_OUT_TYPES[t] for _, t in plan.opt_out_fields}),
+            "register_entries": len(release.opt_outs),
+            "rows_removed": removed,
+        }
 
     def _rows(
         self, release: GovernedRelease, tables: Mapping[str, Sequence[str]] | None = None
@@ -554,6 +613,7 @@ class PlaneService:
             try:
                 batches, anonymity = self._released(release)
                 rows, digest = _write(batches, temporary, fmt, plan.pseudonymised)
+                opt_outs = self.opt_outs_applied(release)
             except EngineError as exc:
                 raise self.engine_failed(caller, release, "extract.run", exc) from exc
             event = AuditEvent(
@@ -572,6 +632,7 @@ class PlaneService:
                     "output_sha256": digest,
                     "format": fmt,
                     "opt_outs_applied": plan.opt_out,
+                    "opt_outs": opt_outs,
                     **(declared.details() if declared else {}),
                     **({"anonymity": anonymity} if anonymity else {}),
                     **({"via": caller.via} if caller.via else {}),
@@ -590,6 +651,7 @@ class PlaneService:
         os.replace(temporary, target)
         fsync_directory(out_dir)
         manifest = _manifest(plan, agreement, target, rows, digest)
+        manifest["opt_outs"] = opt_outs
         if anonymity:
             manifest["anonymity"] = anonymity
         manifest_path = out_dir / f"{stem}.manifest.json"
@@ -603,7 +665,7 @@ class PlaneService:
         version and opt-out register; made once, then reused (in-place queries, open-
         protocol shares, linkage). Only a release authorised for the caller opens it."""
         agreement, dataset, version = release.agreement, release.dataset, release.version
-        opted = hashlib.sha256("\n".join(release.opt_outs).encode()).hexdigest()[:12]
+        opted = _register_digest(release.opt_outs)
         target = (
             self.materialised
             / f"{agreement.id}-v{agreement.version}"
@@ -721,6 +783,10 @@ class PlaneService:
                     "sql_sha256": query_hash,
                     "views": sorted(checked.views),
                     "rows_out": table.num_rows,
+                    "opt_outs": {
+                        name: self.opt_outs_applied(releases[name])
+                        for name in sorted(checked.views)
+                    },
                     "truncated": truncated,
                     **({"output_controls": controls} if controls else {}),
                     "policy_sha256": agreement.policy.sha256(),
@@ -754,9 +820,11 @@ class PlaneService:
                 self.store, caller, "check.run", release.object, agreement.policy.recipient, message
             )
             raise ValidationError(message)
-        normalise = _NORMALISE[OPT_OUT_TYPES[opt.semantic_type]]
-        supplied = {value: normalise(value) for value in identifiers}
-        identifier = normalise_identifier(quoted(opt.column), opt.semantic_type)
+        # Answered on the dataset's first identifier field; the plan's WHERE (reused
+        # below) already drops a person opted out under any of its identifier fields.
+        column, semantic = opt.fields[0]
+        supplied = {value: ids.normalise_identifier(value) for value in identifiers}
+        identifier = normalise_identifier(quoted(column), semantic)
         supplied_table = exp.table_(SUPPLIED_TABLE, quoted=True)
         condition: exp.Expr = exp.In(
             this=identifier.copy(),
@@ -803,6 +871,11 @@ class PlaneService:
             )
         )
         return answers
+
+
+def _register_digest(opt_outs: Sequence[str]) -> str:
+    """Names one state of the opt-out register: materialised views are made per state."""
+    return hashlib.sha256("\n".join(opt_outs).encode()).hexdigest()[:12]
 
 
 def _manifest(

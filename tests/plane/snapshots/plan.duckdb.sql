@@ -11,7 +11,49 @@ SELECT
 FROM (
   SELECT
     *,
-    UPPER(REPLACE(REPLACE(CAST("nino" AS TEXT), '-', ''), ' ', '')) AS "accord__shared_1",
+    CASE
+      WHEN REGEXP_MATCHES(CAST("nino" AS TEXT), '[^\x01-\x7F]')
+      THEN TRANSLATE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                REPLACE(REPLACE(REPLACE(CAST("nino" AS TEXT), ' ', ''), CHR(9), ''), CHR(10), ''),
+                CHR(13),
+                ''
+              ),
+              CHR(12),
+              ''
+            ),
+            CHR(11),
+            ''
+          ),
+          '-',
+          ''
+        ),
+        'abcdefghijklmnopqrstuvwxyz',
+        'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+      )
+      ELSE UPPER(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                REPLACE(REPLACE(REPLACE(CAST("nino" AS TEXT), ' ', ''), CHR(9), ''), CHR(10), ''),
+                CHR(13),
+                ''
+              ),
+              CHR(12),
+              ''
+            ),
+            CHR(11),
+            ''
+          ),
+          '-',
+          ''
+        )
+      )
+    END AS "accord__shared_1",
     UPPER(REPLACE(CAST("postcode" AS TEXT), ' ', '')) AS "accord__shared_2"
   FROM "accord_source"
 ) AS "accord_rows"

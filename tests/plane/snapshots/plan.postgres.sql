@@ -11,7 +11,49 @@ SELECT
 FROM (
   SELECT
     *,
-    UPPER(REPLACE(REPLACE(CAST("nino" AS VARCHAR), '-', ''), ' ', '')) AS "accord__shared_1",
+    CASE
+      WHEN CAST("nino" AS VARCHAR) ~ '[^\x01-\x7F]'
+      THEN TRANSLATE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                REPLACE(REPLACE(REPLACE(CAST("nino" AS VARCHAR), ' ', ''), CHR(9), ''), CHR(10), ''),
+                CHR(13),
+                ''
+              ),
+              CHR(12),
+              ''
+            ),
+            CHR(11),
+            ''
+          ),
+          '-',
+          ''
+        ),
+        'abcdefghijklmnopqrstuvwxyz',
+        'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+      )
+      ELSE UPPER(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                REPLACE(REPLACE(REPLACE(CAST("nino" AS VARCHAR), ' ', ''), CHR(9), ''), CHR(10), ''),
+                CHR(13),
+                ''
+              ),
+              CHR(12),
+              ''
+            ),
+            CHR(11),
+            ''
+          ),
+          '-',
+          ''
+        )
+      )
+    END AS "accord__shared_1",
     UPPER(REPLACE(CAST("postcode" AS VARCHAR), ' ', '')) AS "accord__shared_2"
   FROM "accord_source"
 ) AS "accord_rows"

@@ -11,7 +11,49 @@ SELECT
 FROM (
   SELECT
     *,
-    UPPER(REPLACE(REPLACE(CAST(`nino` AS STRING), '-', ''), ' ', '')) AS `accord__shared_1`,
+    CASE
+      WHEN CAST(`nino` AS STRING) RLIKE '[^\\x01-\\x7F]'
+      THEN TRANSLATE(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                REPLACE(REPLACE(REPLACE(CAST(`nino` AS STRING), ' ', ''), CHR(9), ''), CHR(10), ''),
+                CHR(13),
+                ''
+              ),
+              CHR(12),
+              ''
+            ),
+            CHR(11),
+            ''
+          ),
+          '-',
+          ''
+        ),
+        'abcdefghijklmnopqrstuvwxyz',
+        'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+      )
+      ELSE UPPER(
+        REPLACE(
+          REPLACE(
+            REPLACE(
+              REPLACE(
+                REPLACE(REPLACE(REPLACE(CAST(`nino` AS STRING), ' ', ''), CHR(9), ''), CHR(10), ''),
+                CHR(13),
+                ''
+              ),
+              CHR(12),
+              ''
+            ),
+            CHR(11),
+            ''
+          ),
+          '-',
+          ''
+        )
+      )
+    END AS `accord__shared_1`,
     UPPER(REPLACE(CAST(`postcode` AS STRING), ' ', '')) AS `accord__shared_2`
   FROM `accord_source`
 ) AS `accord_rows`

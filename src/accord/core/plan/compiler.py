@@ -19,6 +19,7 @@ from accord.core.catalogue import Dataset, FieldSpec
 from accord.core.governance.agreement import AgreementPolicy
 from accord.core.governance.request import TransformKind
 from accord.core.plan import transforms
+from accord.core.plan.transforms import Share
 from accord.core.vocabulary import DataType, SemanticType
 from accord.errors import ValidationError
 
@@ -42,12 +43,48 @@ class OutputColumn:
 
 @dataclass(frozen=True, slots=True)
 class OptOutFilter:
-    """Exclude rows whose identifier is in the owner's opt-out register."""
+    """Exclude rows where *any* identifier field is in the owner's opt-out register.
 
-    column: str
-    semantic_type: SemanticType
+    Every NINO and NHS-number field of the dataset is checked, not only the first: a
+    person opted out by NHS number is removed from a dataset keyed by NINO that also
+    holds their NHS number. The register table holds both kinds, normalised; a valid
+    NINO (letters) never equals a valid NHS number (ten digits), so one table serves.
+    """
+
+    fields: tuple[tuple[str, SemanticType], ...]
+    """``(column, semantic type)`` of each identifier field, in dataset order."""
     table: exp.Table
     """A one-column table (``identifier``) of normalised identifiers."""
+
+    def __post_init__(self) -> None:
+        if not self.fields:
+            raise ValidationError("an opt-out filter needs at least one identifier field")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.fields)
+
+    def _opted_out(self, share: Share | None) -> list[exp.Expression]:
+        tests: list[exp.Expression] = []
+        for name, semantic in self.fields:
+            identifier = transforms.normalise_identifier(quoted(name), semantic)
+            if share is not None:
+                identifier = share(identifier)
+            opted = (
+                exp.select(exp.Literal.number(1))
+                .from_(self.table.copy())
+                .where(exp.EQ(this=exp.column("identifier", quoted=True), expression=identifier))
+            )
+            tests.append(exp.Exists(this=opted))
+        return tests
+
+    def excluded(self, share: Share | None = None) -> exp.Condition:
+        """True for a row some identifier of which is opted out (the rows removed)."""
+        return exp.or_(*self._opted_out(share))
+
+    def kept(self, share: Share | None = None) -> exp.Condition:
+        """True for a row none of whose identifiers is opted out: one anti-join per field."""
+        return exp.and_(*(exp.Not(this=t) for t in self._opted_out(share)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +99,10 @@ class Plan:
     cohort: str = ""
     opt_out: bool = False
     parameters: Mapping[str, str] = field(default_factory=dict)
+    opt_out_fields: tuple[tuple[str, SemanticType], ...] = ()
+    """The identifier fields the opt-out filter checks, for the manifest and the audit."""
+    opted_out_query: exp.Select | None = None
+    """``count(*)`` of the rows the cohort selects and the opt-out filter removes."""
 
     def sql(self, dialect: str = "duckdb") -> str:
         return self.query.sql(dialect=dialect)
@@ -176,18 +217,10 @@ def compile_plan(
     outputs: list[OutputColumn] = []
     projections: list[exp.Expression] = []
     shared = _Shared()
-    not_opted_out: exp.Expression | None = None
+    not_opted_out: exp.Condition | None = None
     if opt_out is not None:
         # Normalised once for both the filter and, when it is released, the pseudonym.
-        identifier = shared(
-            transforms.normalise_identifier(quoted(opt_out.column), opt_out.semantic_type)
-        )
-        opted = (
-            exp.select(exp.Literal.number(1))
-            .from_(opt_out.table.copy())
-            .where(exp.EQ(this=exp.column("identifier", quoted=True), expression=identifier))
-        )
-        not_opted_out = exp.Not(this=exp.Exists(this=opted))
+        not_opted_out = opt_out.kept(shared)
     for field_policy in agreed.fields:
         try:
             spec = dataset.field(field_policy.name)
@@ -213,13 +246,19 @@ def compile_plan(
     if not projections:
         raise ValidationError(f"agreement {policy.id} releases no field of {dataset.id}")
     query = exp.select(*projections).from_(shared.source(source))
-    conditions: list[exp.Expression] = []
+    conditions: list[exp.Expr] = []
     if cohort is not None:
         conditions.append(exp.Paren(this=cohort.copy()))
     if not_opted_out is not None:
         conditions.append(not_opted_out)
     for condition in conditions:
         query = query.where(condition, copy=False)
+    opted_out_query = None
+    if opt_out is not None:
+        opted_out_query = exp.select(exp.Count(this=exp.Star())).from_(shared.source(source))
+        if cohort is not None:
+            opted_out_query = opted_out_query.where(exp.Paren(this=cohort.copy()), copy=False)
+        opted_out_query = opted_out_query.where(opt_out.excluded(shared.reuse), copy=False)
     return Plan(
         agreement_id=policy.id,
         agreement_version=policy.version,
@@ -230,4 +269,6 @@ def compile_plan(
         outputs=tuple(outputs),
         cohort=agreed.cohort,
         opt_out=opt_out is not None,
+        opt_out_fields=opt_out.fields if opt_out is not None else (),
+        opted_out_query=opted_out_query,
     )
