@@ -10,6 +10,7 @@ nothing about internals.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,7 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord.core.problems import problem_message
-from accord.errors import AccordError, AuthenticationError, ValidationError
+from accord.errors import AccordError, AuthenticationError, RateLimited, ValidationError
 
 __all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handlers"]
 
@@ -70,7 +71,10 @@ def install_error_handlers(app: FastAPI) -> None:
             details["problem_count"] = len(exc.problems)
         if isinstance(exc, AuthenticationError):
             details["hint"] = "send Authorization: Bearer <token> with a valid, unrevoked token"
-        return error_response(exc.status_code, exc.code, exc.message, details)
+        response = error_response(exc.status_code, exc.code, exc.message, details)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
