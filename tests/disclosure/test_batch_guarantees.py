@@ -342,3 +342,30 @@ def test_any_number_of_agreements_together_spend_the_lineage_total_at_most(
     assert spent == pytest.approx(state.total) == pytest.approx(0.4)
     assert state.agreement_allocated == pytest.approx(0.4)
     assert store.batch_budget("dwp/claimants", "agr1").agreement_allocated is None
+
+
+def test_over_http_too_many_refusals_answer_429_with_retry_after(world: dict) -> None:
+    import dataclasses
+
+    from fastapi.testclient import TestClient
+
+    from accord.api.app import create_app
+
+    app = world["app"]
+    check = define(world, service(world))
+    agree(world, "la0")
+    limited = dataclasses.replace(app, batches=service(world, refusals_per_minute=1))
+    token = app.identity.issue_token(app.operator("test"), "req", ttl_days=1)[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    path = f"/batch-checks/{check}/batches"
+    body = {"identifiers": world["ninos"][:10], "organisation": "la0"}
+    with TestClient(create_app(limited)) as client:
+        first = client.post(path, json=body, headers=headers)
+        assert first.status_code == 200, first.text
+        assert first.json()["outcome"] == "refused"
+        second = client.post(path, json=body, headers=headers)
+        assert second.status_code == 429, second.text
+        assert int(second.headers["Retry-After"]) >= 1
+        assert second.json()["error"]["code"] == "rate_limited"
+        huge = client.post(path, json={"identifiers": ["AB123456C"] * 100_001}, headers=headers)
+        assert huge.status_code == 422
