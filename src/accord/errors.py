@@ -13,6 +13,7 @@ these with ``raise ... from exc``, so they never leak to users.
     ├── ConflictError             the object exists already, or its state forbids the change
     ├── AuthenticationError       no valid credential (401)
     ├── PermissionDenied          a valid caller may not do this (403); carries the reason
+    ├── RateLimited               too many refusals for this caller (429); carries retry_after
     ├── AuditError                the audit log could not be written or does not verify
     └── StoreError                the metadata store failed underneath us
 """
@@ -30,6 +31,7 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "PermissionDenied",
+    "RateLimited",
     "StoreError",
     "ValidationError",
     "not_found",
@@ -99,6 +101,17 @@ class PermissionDenied(AccordError, PermissionError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RateLimited(AccordError):
+    """The caller has used up their allowance; ``retry_after`` says in how many seconds."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, details={"retry_after": round(retry_after, 3)})
+        self.retry_after = retry_after
 
 
 class AuditError(AccordError):

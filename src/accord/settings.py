@@ -76,6 +76,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Days a holder has to certify the destruction of a copy the deletion job marked; "
         "after that the confirmation is overdue in `accord governance metrics`.",
     ),
+    Setting(
+        "ACCORD_BATCH_DEADLINE_MS",
+        "1500",
+        "Every batch-validation answer, accepted or refused, is released this many "
+        "milliseconds after the request arrived, so its timing says nothing about the "
+        "data; an answer that overran is released late and logged. Set it above the "
+        "slowest batch you answer.",
+    ),
+    Setting(
+        "ACCORD_BATCH_MAX_RECORDS",
+        "100000",
+        "The largest batch (identifiers) batch validation accepts, at most 100000; "
+        "larger ones are refused before anything is read.",
+    ),
+    Setting(
+        "ACCORD_BATCH_REFUSALS_PER_MINUTE",
+        "6",
+        "Refused batches a caller may have per minute (a token bucket of as many, "
+        "refilling evenly); past that, batch validation answers 429 with Retry-After.",
+    ),
 )
 
 
@@ -88,6 +108,9 @@ class Settings:
     token_ttl_days: int
     master_key: str
     destruction_grace_days: int = 30
+    batch_deadline_ms: int = 1500
+    batch_max_records: int = 100_000
+    batch_refusals_per_minute: int = 6
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -106,6 +129,16 @@ def _int(name: str, raw: str, minimum: int) -> int:
         raise ConfigurationError(
             f"{name}={raw!r} is not a whole number >= {minimum}. "
             f"Set it to a number, or unset it to use the default."
+        )
+    return value
+
+
+def _batch_max(raw: str) -> int:
+    value = _int("ACCORD_BATCH_MAX_RECORDS", raw, 2)
+    if value > 100_000:
+        raise ConfigurationError(
+            f"ACCORD_BATCH_MAX_RECORDS={raw!r} is above 100000, the most a batch may hold. "
+            "Set it to 100000 or less, or unset it to use the default."
         )
     return value
 
@@ -154,6 +187,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         master_key=get("ACCORD_MASTER_KEY"),
         destruction_grace_days=_int(
             "ACCORD_DESTRUCTION_GRACE_DAYS", get("ACCORD_DESTRUCTION_GRACE_DAYS"), 0
+        ),
+        batch_deadline_ms=_int("ACCORD_BATCH_DEADLINE_MS", get("ACCORD_BATCH_DEADLINE_MS"), 0),
+        batch_max_records=_batch_max(get("ACCORD_BATCH_MAX_RECORDS")),
+        batch_refusals_per_minute=_int(
+            "ACCORD_BATCH_REFUSALS_PER_MINUTE", get("ACCORD_BATCH_REFUSALS_PER_MINUTE"), 1
         ),
     )
 

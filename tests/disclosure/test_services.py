@@ -127,8 +127,10 @@ def test_suppressed_tables_are_proved_and_cell_keys_are_drawn_once(
 
 def test_batch_validation_answers_a_proportion_and_refuses_differencing(world: dict) -> None:
     store, callers = world["store"], world["callers"]
-    service = BatchValidationService(store, world["app"].plane, overlap_key=secrets.token_bytes(32))
-    batch_agreement(world["app"], requester=callers["req"], owner=callers["owner"])
+    service = BatchValidationService(
+        store, world["app"].plane, overlap_key=secrets.token_bytes(32), deadline_ms=0
+    )
+    agreement = batch_agreement(world["app"], requester=callers["req"], owner=callers["owner"])
     service.define(
         callers["owner"], "dwp", "out_of_work", "dwp/claimants", "nino",
         {"benefit_type": ["ESA", "JSA", "IS"]}, ["la"],
@@ -150,7 +152,8 @@ def test_batch_validation_answers_a_proportion_and_refuses_differencing(world: d
     assert fresh.outcome is BatchOutcome.ANSWERED
     spent = service.validate(callers["req"], "dwp/out_of_work", "la", ninos[800:1200])
     assert "budget" in spent.reason
-    assert store.batch_budget_spent("dwp/out_of_work", "la") == pytest.approx(0.4)
+    budget = store.batch_budget("dwp/claimants", agreement)
+    assert (budget.agreement_spent, budget.agreement_allocated) == pytest.approx((0.4, 0.4))
     # The trust is not offered the check: answered as if there were none, on the record.
     with pytest.raises(NotFoundError, match="no batch validation check 'dwp/out_of_work'"):
         service.validate(callers["analyst"], "dwp/out_of_work", "trust", ninos[:200])

@@ -17,6 +17,7 @@ it, as ``api.access`` with the answer's message as the reason.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,6 +34,7 @@ from accord.errors import (
     AuthenticationError,
     NotFoundError,
     PermissionDenied,
+    RateLimited,
     ValidationError,
 )
 from accord.store import AuditFilter
@@ -109,7 +111,10 @@ def install_error_handlers(app: FastAPI) -> None:
             details["problem_count"] = len(exc.problems)
         if isinstance(exc, AuthenticationError):
             details["hint"] = "send Authorization: Bearer <token> with a valid, unrevoked token"
-        return error_response(exc.status_code, exc.code, exc.message, details)
+        response = error_response(exc.status_code, exc.code, exc.message, details)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -194,7 +194,16 @@ def batch_define(
     min_batch: Annotated[int, typer.Option(min=2, help="Smallest batch answered.")] = 100,
     threshold: Annotated[int, typer.Option(min=1, help="Both counts must reach it.")] = 10,
     epsilon: Annotated[float, typer.Option(help="Privacy loss per batch.")] = 0.1,
-    budget: Annotated[float, typer.Option(help="Privacy budget per requester.")] = 0.4,
+    budget: Annotated[
+        float, typer.Option(help="Most of the lineage's total one agreement may be allocated.")
+    ] = 0.4,
+    lineage_epsilon: Annotated[
+        float | None,
+        typer.Option(
+            help="Total epsilon for the dataset across its versions, shared by every "
+            "agreement; declared by the first check, never renewed (default 0.4)."
+        ),
+    ] = None,
     max_overlap: Annotated[
         float, typer.Option(help="Share of a batch allowed in earlier batches.")
     ] = 0.5,
@@ -225,11 +234,14 @@ def batch_define(
         offer_to,
         policy=policy,
         description=description,
+        lineage_epsilon=lineage_epsilon,
     )
+    lineage = app.batches.budget(check.id)
     console.print(
         f"Defined batch check [bold]{check.id}[/] on {check.dataset_id}, offered to "
-        f"{', '.join(check.requesters)}; attacker accuracy at most "
-        f"{check.policy.attacker_accuracy_bound:.2f}"
+        f"{', '.join(check.requesters)}; the dataset's total epsilon is {lineage.total:g} "
+        "for every agreement together, so attacker accuracy is at most "
+        f"{lineage.attacker_accuracy_bound:.2f} however many requesters combine"
     )
 
 

@@ -117,7 +117,12 @@ class Accord:
             linkage=LinkageService(store, plane, engine=settings.engine),
             tables=TableService(store, data_dir=settings.home / "data", plane=plane),
             batches=BatchValidationService(
-                store, plane, overlap_key=keys.secret(BATCH_OVERLAP_SECRET, create=True)
+                store,
+                plane,
+                overlap_key=keys.secret(BATCH_OVERLAP_SECRET, create=True),
+                deadline_ms=settings.batch_deadline_ms,
+                max_records=settings.batch_max_records,
+                refusals_per_minute=settings.batch_refusals_per_minute,
             ),
             airlock=AirlockService(store, data_dir=settings.home / "data"),
             platform_org=platform.id if platform else PLATFORM_ORG,

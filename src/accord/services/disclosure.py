@@ -14,8 +14,10 @@ import dataclasses
 import hashlib
 import hmac
 import io
+import logging
 import re
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -58,8 +60,11 @@ from accord.disclosure.batch import (
     BatchOutcome,
     BatchPolicy,
     BatchRecord,
+    BudgetState,
+    answer_count,
+    coerce_criterion,
     discrete_laplace,
-    validate_batch,
+    refuse_before_data,
 )
 from accord.disclosure.cellkey import (
     PTable,
@@ -79,11 +84,18 @@ from accord.disclosure.releases import (
 from accord.disclosure.rules import DisclosureRules, Flag
 from accord.disclosure.secondary import secondary_suppress, with_margins
 from accord.engine.executor import EngineError
-from accord.errors import ConfigurationError, ConflictError, NotFoundError, ValidationError
+from accord.errors import (
+    AccordError,
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from accord.fsutil import write_atomic
 from accord.pseudonymise.domain_keys import DomainKey, DomainKeyStore, validate_domain_name
 from accord.services.guard import authorise, refuse
 from accord.services.plane import PlaneService
+from accord.services.ratelimit import RateLimiter
 from accord.store import Store
 
 __all__ = [
@@ -95,6 +107,8 @@ __all__ = [
     "SubmittedOutput",
     "TableService",
 ]
+
+_log = logging.getLogger(__name__)
 
 MAX_AUDITED_CELLS = 5_000
 """Above this, secondary suppression's LP audit would take minutes: use rounding or cell keys."""
@@ -678,6 +692,14 @@ def _protect(
     return _Protected(protected, counts, people.astype(np.int64), exact)
 
 
+_CAST_FROM_TEXT = frozenset({"DATE", "TIMESTAMP"})
+"""Types whose criterion values are kept as ISO text and cast in the query."""
+
+
+def _field_types(dataset: Any) -> dict[str, str]:
+    return {f.name: str(f.data_type.value) for f in dataset.fields}
+
+
 def _normalise(identifier: str) -> str:
     return "".join(identifier.split()).upper()
 
@@ -689,14 +711,41 @@ class BatchValidationService:
     so every batch is also a release: only under an active agreement whose recipient is
     the requesting organisation and which names the ``batch_validation`` channel for
     the check's dataset.
+
+    An answer must not leak through its timing either. Every check that needs no data
+    (authority, agreement, batch size, overlap, budget) runs before the data is read,
+    so a refusal reads nothing; and every answer, accepted or refused, is held until
+    ``deadline_ms`` after the request arrived, so the time it takes says nothing about
+    whether (or how long) the data was read. Refusals cost the caller a token of a
+    per-principal :class:`RateLimiter`, so they cannot be had in bulk either.
     """
 
-    def __init__(self, store: Store, plane: PlaneService, *, overlap_key: bytes) -> None:
+    def __init__(
+        self,
+        store: Store,
+        plane: PlaneService,
+        *,
+        overlap_key: bytes,
+        deadline_ms: int = 1500,
+        max_records: int = 100_000,
+        refusals_per_minute: int = 6,
+        sleep: Any = time.sleep,
+        clock: Any = time.monotonic,
+    ) -> None:
         if len(overlap_key) < 32:
             raise ValueError("the overlap key must be at least 32 random bytes")
+        if deadline_ms < 0 or max_records < 2 or refusals_per_minute < 1:
+            raise ValueError("deadline_ms >= 0, max_records >= 2 and refusals_per_minute >= 1")
         self.store = store
         self.plane = plane
         self._key = overlap_key
+        self.deadline = deadline_ms / 1000.0
+        self.max_records = max_records
+        self.refusals = RateLimiter(
+            refusals_per_minute / 60.0, refusals_per_minute, what="refused batches", clock=clock
+        )
+        self._sleep = sleep
+        self._clock = clock
 
     def define(
         self,
@@ -710,8 +759,17 @@ class BatchValidationService:
         *,
         policy: BatchPolicy | None = None,
         description: str = "",
+        lineage_epsilon: float | None = None,
     ) -> BatchCheck:
+        """Offer a check; the first on a dataset declares its lineage's total epsilon.
+
+        ``lineage_epsilon`` is the total every agreement together may ever spend on the
+        dataset across its versions (default :data:`DEFAULT_LINEAGE_EPSILON`); it is
+        declared once and never renewed. Criterion values are typed by their fields.
+        """
         check_id = f"{organisation_id}/{name}"
+        if lineage_epsilon is not None and not lineage_epsilon > 0:
+            raise ValidationError("lineage_epsilon: the lineage's total must be above 0")
         event = authorise(
             self.store,
             caller,
@@ -728,12 +786,16 @@ class BatchValidationService:
                 dataset.field(f)
             except KeyError:
                 raise NotFoundError(f"dataset {dataset_id!r} has no field {f!r}") from None
+        try:
+            typed = coerce_criterion(criterion, _field_types(dataset))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
         check = BatchCheck(
             id=check_id,
             organisation_id=organisation_id,
             dataset_id=dataset_id,
             key_field=key_field,
-            criterion={k: list(v) for k, v in criterion.items()},
+            criterion=typed,
             policy=policy or BatchPolicy(),
             requesters=tuple(requesters),
             created_at=self.store.clock(),
@@ -741,7 +803,12 @@ class BatchValidationService:
         )
         return self.store.add_batch_check(
             check,
-            audit=event.with_details(policy=check.policy.as_dict(), requesters=list(requesters)),
+            lineage_epsilon=lineage_epsilon,
+            audit=event.with_details(
+                policy=check.policy.as_dict(),
+                requesters=list(requesters),
+                lineage_epsilon=lineage_epsilon,
+            ),
         )
 
     def _member(self, check_id: str, organisation_id: str, identifier: str) -> str:
@@ -753,14 +820,21 @@ class BatchValidationService:
         import pyarrow as pa
 
         location, _, _ = _parquet_of(self.store, check.dataset_id, release.version.number)
+        types = _field_types(self.store.get_dataset(check.dataset_id))
+        try:
+            criterion = coerce_criterion(check.criterion, types)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
         con = duckdb.connect()
         try:
             con.register("accord_batch", pa.table({"id": identifiers}))
             conditions = []
             params: list[Any] = [location]
-            for name, allowed in check.criterion.items():
-                conditions.append(f'"{name}" IN (SELECT unnest(?))')
-                params.append(list(allowed))
+            for name, allowed in criterion.items():
+                conditions.append(
+                    f'"{name}" IN (SELECT CAST(v AS {types[name]}) FROM unnest(?) AS t(v))'
+                )
+                params.append([str(v) if types[name] in _CAST_FROM_TEXT else v for v in allowed])
             where = " AND ".join(conditions) or "TRUE"
             key = f"upper(replace(CAST(d.\"{check.key_field}\" AS VARCHAR), ' ', ''))"
             sql = (
@@ -813,6 +887,16 @@ class BatchValidationService:
             )
         return found[-1].id
 
+    def budget(self, check_id: str, agreement_id: str = "") -> BudgetState:
+        """Where the check's lineage budget stands (for one agreement, if named): a read.
+
+        Its ``attacker_accuracy_bound`` is the one to advertise: computed from the
+        lineage's total, which is all that every agreement, organisation, principal and
+        check on the data can combine, not from one agreement's allocation.
+        """
+        check = self.store.get_batch_check(check_id)
+        return self.store.batch_budget(check.dataset_id, agreement_id)
+
     def validate(
         self,
         caller: Caller,
@@ -823,7 +907,47 @@ class BatchValidationService:
         agreement_id: str | None = None,
     ) -> BatchAnswer:
         """A proportion for the batch, under ``agreement_id`` (by default the requester's
-        one active agreement that names batch validation of the check's dataset)."""
+        one active agreement that names batch validation of the check's dataset).
+
+        Released at the deadline, whatever the outcome; a caller out of refusal tokens
+        is answered :class:`~accord.errors.RateLimited` at once, before anything else.
+        """
+        who = caller.principal.id if caller.principal else caller.actor
+        self.refusals.check(who)
+        started = self._clock()
+        try:
+            answer = self._validate(caller, check_id, requester_org, identifiers, agreement_id)
+        except AccordError:
+            self.refusals.spend(who)
+            raise
+        finally:
+            self._hold_until(started + self.deadline, check_id)
+        if answer.outcome is BatchOutcome.REFUSED:
+            self.refusals.spend(who)
+        return answer
+
+    def _hold_until(self, deadline: float, check_id: str) -> None:
+        """Wait for the deadline; past it, answer at once and say so in the log."""
+        left = deadline - self._clock()
+        if left > 0:
+            self._sleep(left)
+        elif self.deadline:
+            _log.warning(
+                "batch validation of %s overran its deadline of %.0f ms by %.0f ms; "
+                "raise ACCORD_BATCH_DEADLINE_MS",
+                check_id,
+                self.deadline * 1000,
+                -left * 1000,
+            )
+
+    def _validate(
+        self,
+        caller: Caller,
+        check_id: str,
+        requester_org: str,
+        identifiers: Sequence[str],
+        agreement_id: str | None,
+    ) -> BatchAnswer:
         check = self.store.get_batch_check(check_id)
         event = authorise(
             self.store,
@@ -847,19 +971,37 @@ class BatchValidationService:
             policy_sha256=release.agreement.policy.sha256(),
             release=release.reason,
         )
+        if len(identifiers) > self.max_records:
+            reason = (
+                f"identifiers: a batch may hold at most {self.max_records} identifiers; "
+                f"this one has {len(identifiers)} (nothing was read)"
+            )
+            refuse(
+                self.store,
+                caller,
+                "disclosure.batch.validate",
+                f"batch_check:{check_id}",
+                requester_org,
+                reason,
+                agreement=release.agreement.id,
+                records=len(identifiers),
+            )
+            raise ValidationError(reason)
         distinct = sorted({_normalise(i) for i in identifiers if i.strip()})
         members = [self._member(check_id, requester_org, i) for i in distinct]
+        # Everything that can refuse without the data is decided before it is read.
         seen = self.store.batch_members_seen(check_id, requester_org, members)
-        spent = self.store.batch_budget_spent(check_id, requester_org)
+        budget = self.store.batch_budget(check.dataset_id, release.agreement.id)
         policy = check.policy
-        eligible = 0
-        if len(distinct) >= policy.min_batch and seen <= policy.max_overlap * len(distinct):
-            eligible = self._eligible(release, check, distinct)
-        answer = validate_batch(
+        refused = refuse_before_data(
             len(distinct),
-            eligible,
             seen_before=seen,
-            spent=spent,
+            available=budget.available(policy.budget),
+            policy=policy,
+        )
+        answer = refused or answer_count(
+            len(distinct),
+            self._eligible(release, check, distinct),
             policy=policy,
             noise=discrete_laplace(policy.epsilon_per_batch),
         )
@@ -879,7 +1021,9 @@ class BatchValidationService:
             records=answer.records,
             outcome=answer.outcome.value,
             epsilon=answer.epsilon,
-            budget_spent=round(spent + answer.epsilon, 6),
+            read_data=refused is None,
+            agreement_budget_spent=round(budget.agreement_spent + answer.epsilon, 6),
+            lineage_epsilon=budget.total,
             answer=answer.text(),
         )
         audit = type(audit)(
@@ -891,7 +1035,14 @@ class BatchValidationService:
             reason=answer.reason if decision is AuditDecision.DENY else audit.reason,
             details=audit.details,
         )
-        self.store.record_batch(record, members, policy.budget, audit=audit)
+        self.store.record_batch(
+            record,
+            members,
+            dataset_id=check.dataset_id,
+            agreement_id=release.agreement.id,
+            allocation=policy.budget,
+            audit=audit,
+        )
         return answer
 
 

@@ -106,6 +106,33 @@ class BatchBudgetRow(Base):
     spent: Mapped[float] = mapped_column(Float)
 
 
+class LineageBudgetRow(Base):
+    """The total epsilon its owner declared for a dataset across its versions (0004_batch).
+
+    ``allocated`` is how much of it agreements hold; it only grows, and is never renewed.
+    """
+
+    __tablename__ = "disclosure_lineage_budgets"
+
+    dataset_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    total: Mapped[float] = mapped_column(Float)
+    allocated: Mapped[float] = mapped_column(Float)
+    declared_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AgreementBudgetRow(Base):
+    """One agreement's allocation of a lineage's epsilon, and what was spent under it."""
+
+    __tablename__ = "disclosure_agreement_budgets"
+
+    dataset_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    allocated: Mapped[float] = mapped_column(Float)
+    spent: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OutputCheckerRow(Base):
     __tablename__ = "airlock_checkers"
 

@@ -1,9 +1,13 @@
 """Disclosure control's part of the store: record keys, batch validation, the airlock.
 
 Every change takes its audit event and writes it in the same transaction (the store
-contract). Recording a batch re-checks the requester's privacy budget under a row
-lock in that transaction, so two batches racing cannot both spend the last of it:
-the loser's answer is never released.
+contract). The privacy budget of batch validation is a total per dataset lineage,
+declared with the first check on the dataset and never renewed, allocated to an
+agreement when its first batch is answered. Recording a batch re-checks the
+agreement's allocation (allocating it, if this is its first) under row locks in that
+transaction, so two batches racing cannot both spend the last of it: the loser's
+answer is never released. (``disclosure_batch_budgets``, the old per check and
+organisation budget of 0002_disclosure, is no longer read or written.)
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from accord.core.audit import AuditEvent
 from accord.disclosure.airlock import Decision, FileStatus, OutputFile, OutputRequest, Review
-from accord.disclosure.batch import BatchAnswer, BatchCheck, BatchOutcome, BatchPolicy, BatchRecord
+from accord.disclosure.batch import (
+    DEFAULT_LINEAGE_EPSILON,
+    BatchAnswer,
+    BatchCheck,
+    BatchOutcome,
+    BatchPolicy,
+    BatchRecord,
+    BudgetState,
+)
 from accord.disclosure.cellkey import RecordKeysRef
 from accord.disclosure.releases import (
     TableRelease,
@@ -28,10 +40,11 @@ from accord.disclosure.releases import (
 from accord.errors import ConflictError, not_found
 from accord.store.base import StoreBase
 from accord.store.disclosure_models import (
-    BatchBudgetRow,
+    AgreementBudgetRow,
     BatchCheckRow,
     BatchMemberRow,
     BatchRow,
+    LineageBudgetRow,
     OutputCheckerRow,
     OutputFileRow,
     OutputRequestRow,
@@ -48,7 +61,7 @@ DISCLOSURE_READ_METHODS = frozenset(
         "list_table_releases",
         "get_batch_check",
         "list_batch_checks",
-        "batch_budget_spent",
+        "batch_budget",
         "batch_members_seen",
         "list_batches",
         "is_output_checker",
@@ -191,10 +204,41 @@ class DisclosureStore(StoreBase):
         with self._read() as conn:
             return [self._check(r) for r in conn.execute(query)]
 
-    def add_batch_check(self, check: BatchCheck, *, audit: AuditEvent) -> BatchCheck:
+    def add_batch_check(
+        self, check: BatchCheck, *, lineage_epsilon: float | None = None, audit: AuditEvent
+    ) -> BatchCheck:
+        """Store a check, declaring its dataset's lineage budget if this is the first.
+
+        ``lineage_epsilon`` None takes the lineage's declared total (or the default for
+        a first check); a different total from the one declared is a conflict: the
+        total is declared once and never renewed, or budgets would multiply again.
+        """
+
         def change(conn: Connection) -> None:
             if conn.execute(select(BatchCheckRow.id).where(BatchCheckRow.id == check.id)).first():
                 raise ConflictError(f"batch validation check {check.id!r} exists already")
+            lineage = conn.execute(
+                select(LineageBudgetRow)
+                .where(LineageBudgetRow.dataset_id == check.dataset_id)
+                .with_for_update()
+            ).first()
+            if lineage is None:
+                conn.execute(
+                    insert(LineageBudgetRow).values(
+                        dataset_id=check.dataset_id,
+                        total=DEFAULT_LINEAGE_EPSILON
+                        if lineage_epsilon is None
+                        else lineage_epsilon,
+                        allocated=0.0,
+                        declared_by=audit.actor,
+                        created_at=check.created_at,
+                    )
+                )
+            elif lineage_epsilon is not None and abs(lineage.total - lineage_epsilon) > 1e-12:
+                raise ConflictError(
+                    f"lineage_epsilon: {check.dataset_id} has a total of {lineage.total:g} "
+                    "declared already; it is declared once and never renewed"
+                )
             conn.execute(
                 insert(BatchCheckRow).values(
                     id=check.id,
@@ -212,13 +256,25 @@ class DisclosureStore(StoreBase):
         self._write(audit, change)
         return check
 
-    def batch_budget_spent(self, check_id: str, organisation_id: str) -> float:
-        query = select(BatchBudgetRow.spent).where(
-            BatchBudgetRow.check_id == check_id, BatchBudgetRow.organisation_id == organisation_id
-        )
+    def batch_budget(self, dataset_id: str, agreement_id: str) -> BudgetState:
+        """The lineage's total and what ``agreement_id`` holds and spent of it."""
         with self._read() as conn:
-            spent = conn.execute(query).scalar()
-        return float(spent or 0.0)
+            lineage = conn.execute(
+                select(LineageBudgetRow).where(LineageBudgetRow.dataset_id == dataset_id)
+            ).first()
+            mine = conn.execute(
+                select(AgreementBudgetRow).where(
+                    AgreementBudgetRow.dataset_id == dataset_id,
+                    AgreementBudgetRow.agreement_id == agreement_id,
+                )
+            ).first()
+        return BudgetState(
+            dataset_id,
+            lineage.total if lineage else DEFAULT_LINEAGE_EPSILON,
+            lineage.allocated if lineage else 0.0,
+            mine.allocated if mine else None,
+            mine.spent if mine else 0.0,
+        )
 
     def batch_members_seen(
         self, check_id: str, organisation_id: str, members: Sequence[str]
@@ -237,33 +293,25 @@ class DisclosureStore(StoreBase):
         return len(seen)
 
     def record_batch(
-        self, batch: BatchRecord, members: Sequence[str], budget: float, *, audit: AuditEvent
+        self,
+        batch: BatchRecord,
+        members: Sequence[str],
+        *,
+        dataset_id: str,
+        agreement_id: str,
+        allocation: float,
+        audit: AuditEvent,
     ) -> BatchRecord:
-        """Store a batch, its members' hashes and its cost, re-checking the budget first."""
+        """Store a batch, its members' hashes and its cost against the agreement's allocation.
+
+        The first batch answered under an agreement allocates it ``allocation`` of the
+        lineage's total, or what is left of it; the cost is re-checked here under locks.
+        """
         answer = batch.answer
 
         def change(conn: Connection) -> None:
-            key = (BatchBudgetRow.check_id == batch.check_id) & (
-                BatchBudgetRow.organisation_id == batch.organisation_id
-            )
-            spent = conn.execute(select(BatchBudgetRow.spent).where(key).with_for_update()).scalar()
             if answer.epsilon:
-                if (spent or 0.0) + answer.epsilon > budget + 1e-12:
-                    raise ConflictError(
-                        "the privacy budget was spent by a concurrent batch; nothing was released"
-                    )
-                if spent is None:
-                    conn.execute(
-                        insert(BatchBudgetRow).values(
-                            check_id=batch.check_id,
-                            organisation_id=batch.organisation_id,
-                            spent=answer.epsilon,
-                        )
-                    )
-                else:
-                    conn.execute(
-                        update(BatchBudgetRow).where(key).values(spent=spent + answer.epsilon)
-                    )
+                self._charge(conn, dataset_id, agreement_id, allocation, answer.epsilon)
             conn.execute(
                 insert(BatchRow).values(
                     id=batch.id,
@@ -296,6 +344,59 @@ class DisclosureStore(StoreBase):
 
         self._write(audit, change)
         return batch
+
+    def _charge(
+        self, conn: Connection, dataset_id: str, agreement_id: str, allocation: float, cost: float
+    ) -> None:
+        lineage = conn.execute(
+            select(LineageBudgetRow)
+            .where(LineageBudgetRow.dataset_id == dataset_id)
+            .with_for_update()
+        ).first()
+        if lineage is None:
+            conn.execute(
+                insert(LineageBudgetRow).values(
+                    dataset_id=dataset_id,
+                    total=DEFAULT_LINEAGE_EPSILON,
+                    allocated=0.0,
+                    declared_by="default",
+                    created_at=self.clock(),
+                )
+            )
+            total, allocated = DEFAULT_LINEAGE_EPSILON, 0.0
+        else:
+            total, allocated = lineage.total, lineage.allocated
+        key = (AgreementBudgetRow.dataset_id == dataset_id) & (
+            AgreementBudgetRow.agreement_id == agreement_id
+        )
+        mine = conn.execute(select(AgreementBudgetRow).where(key).with_for_update()).first()
+        if mine is None:
+            grant = max(0.0, min(allocation, total - allocated))
+            if cost > grant + 1e-12:
+                raise ConflictError(
+                    "the privacy budget of this data was allocated by a concurrent batch; "
+                    "nothing was released"
+                )
+            conn.execute(
+                update(LineageBudgetRow)
+                .where(LineageBudgetRow.dataset_id == dataset_id)
+                .values(allocated=allocated + grant)
+            )
+            conn.execute(
+                insert(AgreementBudgetRow).values(
+                    dataset_id=dataset_id,
+                    agreement_id=agreement_id,
+                    allocated=grant,
+                    spent=cost,
+                    created_at=self.clock(),
+                )
+            )
+            return
+        if mine.spent + cost > mine.allocated + 1e-12:
+            raise ConflictError(
+                "the privacy budget was spent by a concurrent batch; nothing was released"
+            )
+        conn.execute(update(AgreementBudgetRow).where(key).values(spent=mine.spent + cost))
 
     def list_batches(self, check_id: str, organisation_id: str | None = None) -> list[BatchRecord]:
         query = (

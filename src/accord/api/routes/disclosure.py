@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from accord.api.deps import AccordDep, CallerDep
 from accord.disclosure.airlock import Decision, OutputRequest
-from accord.disclosure.batch import BatchAnswer, BatchPolicy
+from accord.disclosure.batch import MAX_BATCH_RECORDS, BatchAnswer, BatchPolicy
 from accord.errors import ValidationError
 from accord.services.disclosure import ProtectedTable, Protection, SubmittedOutput
 
@@ -72,9 +72,19 @@ class BatchCheckIn(BaseModel):
     name: str
     dataset: str = Field(description="ORG/NAME: the data owner's dataset")
     key_field: str
-    criterion: dict[str, list[str]] = Field(min_length=1)
+    criterion: dict[str, list[str | bool | int | float]] = Field(
+        min_length=1,
+        description="Field to the values that make a record eligible; typed by the field "
+        "(true/false for booleans, YYYY-MM-DD for dates, numbers for numbers)",
+    )
     requesters: list[str] = Field(min_length=1, description="Organisations offered the check")
     description: str = ""
+    lineage_epsilon: float | None = Field(
+        default=None,
+        gt=0,
+        description="The total epsilon every agreement together may spend on the dataset "
+        "across its versions; declared with the first check, never renewed",
+    )
     min_batch: int = 100
     threshold: int = 10
     epsilon_per_batch: float = 0.1
@@ -88,11 +98,14 @@ class BatchCheckOut(BaseModel):
     dataset: str
     requesters: list[str]
     policy: dict[str, Any]
-    attacker_accuracy_bound: float
+    lineage_epsilon: float
+    attacker_accuracy_bound: float = Field(
+        description="From the lineage's total: the most any set of requesters can combine"
+    )
 
 
 class BatchIn(BaseModel):
-    identifiers: list[str] = Field(min_length=1, max_length=1_000_000)
+    identifiers: list[str] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
     organisation: str | None = Field(
         default=None, description="The submitting organisation, when the caller has several"
     )
@@ -233,13 +246,16 @@ def define_batch_check(body: BatchCheckIn, accord: AccordDep, caller: CallerDep)
         body.requesters,
         policy=policy,
         description=body.description,
+        lineage_epsilon=body.lineage_epsilon,
     )
+    lineage = accord.batches.budget(check.id)
     return BatchCheckOut(
         id=check.id,
         dataset=check.dataset_id,
         requesters=list(check.requesters),
         policy=check.policy.as_dict(),
-        attacker_accuracy_bound=check.policy.attacker_accuracy_bound,
+        lineage_epsilon=lineage.total,
+        attacker_accuracy_bound=lineage.attacker_accuracy_bound,
     )
 
 
@@ -247,7 +263,11 @@ def define_batch_check(body: BatchCheckIn, accord: AccordDep, caller: CallerDep)
 def validate_batch(
     org_id: str, name: str, body: BatchIn, accord: AccordDep, caller: CallerDep
 ) -> BatchOut:
-    """Submit a batch: a proportion that met the criteria, or a refusal with its reason."""
+    """Submit a batch: a proportion that met the criteria, or a refusal with its reason.
+
+    Answered at a fixed deadline whatever the outcome; 429 with ``Retry-After`` once the
+    caller has had too many refusals.
+    """
     check_id = f"{org_id}/{name}"
     organisation = body.organisation or accord.batches.requester_organisation(caller, check_id)
     return BatchOut.of(accord.batches.validate(caller, check_id, organisation, body.identifiers))
