@@ -25,13 +25,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from accord.core.identifiers import normalise_identifier
 
 __all__ = [
     "PTable",
@@ -51,21 +52,11 @@ ROW_CONTEXT = b"accord/cell-key/row\0"
 
 
 def normalise_person_identifier(value: str) -> str:
-    """The form an identifier is keyed from: no whitespace, control or format characters,
-    no hyphens, ASCII letters upper case (``ab 12-34-56\tc\r`` -> ``AB123456C``).
-
-    Matches what ingest forgives, so a NINO stored with a tab or a trailing ``\r`` has
-    the same record key as the clean one.
-    """
-    kept = (
-        ch
-        for ch in value
-        if ch != "-" and not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf")
-    )
-    return "".join(kept).translate(_ASCII_UPPER)
-
-
-_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    """The form an identifier is keyed from: the platform's one identifier normalisation
+    (:func:`accord.core.identifiers.normalise_identifier`), so a NINO stored with a tab or
+    a trailing ``\r`` has the same record key as the clean one, exactly as it has the same
+    pseudonym and meets the same opt-out."""
+    return normalise_identifier(value)
 
 
 def _keyed_bytes(key: bytes, context: bytes, texts: Iterable[str]) -> npt.NDArray[np.uint8]:

@@ -39,6 +39,7 @@ from accord.core.disclosure_permissions import (
 )
 from accord.core.governance.request import Channel
 from accord.core.governance.workflow import AgreementState
+from accord.core.identifiers import normalise_identifier, normalise_identifier_sql
 from accord.core.permissions import Caller
 from accord.core.plan.authorise import PlaneChannel
 from accord.core.plan.release import GovernedRelease
@@ -701,7 +702,7 @@ def _field_types(dataset: Any) -> dict[str, str]:
 
 
 def _normalise(identifier: str) -> str:
-    return "".join(identifier.split()).upper()
+    return normalise_identifier(identifier)
 
 
 class BatchValidationService:
@@ -836,7 +837,8 @@ class BatchValidationService:
                 )
                 params.append([str(v) if types[name] in _CAST_FROM_TEXT else v for v in allowed])
             where = " AND ".join(conditions) or "TRUE"
-            key = f"upper(replace(CAST(d.\"{check.key_field}\" AS VARCHAR), ' ', ''))"
+            # The one identifier normalisation, as ingest, opt-outs and pseudonyms use it.
+            key = normalise_identifier_sql(f'CAST(d."{check.key_field}" AS VARCHAR)')
             sql = (
                 "SELECT count(DISTINCT b.id) FROM read_parquet(?) AS d "
                 f"JOIN accord_batch AS b ON {key} = b.id WHERE {where}"
