@@ -29,6 +29,8 @@ class Flag(IntFlag):
     """A contributor is negative, so dominance is undefined for the cell."""
     SECONDARY = 32
     """Safe itself, but suppressed so that a primary cell cannot be recovered."""
+    MISSING = 64
+    """A contributor's value is missing (NaN), so the cell's total is unknown, not 0."""
 
 
 ACRO_CHECKS: dict[Flag, str] = {

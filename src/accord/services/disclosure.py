@@ -633,9 +633,22 @@ def _protect(
 
     table = tabulate(location, rows, columns, value, record_keys=keys)
     flags = primary_flags(table.stats, rules)
-    grid = with_margins(table.values() if value is None else np.nan_to_num(table.values()))
+    raw = table.values()
+    # A NaN among a cell's values makes its total unknown: shown as 0 it would mislead,
+    # so the cell, and every margin it feeds, is withheld.
+    missing = np.zeros(flags.shape, dtype=bool)
+    if value is not None:
+        missing = np.isnan(raw) & (table.stats.count > 0)
+        flags = flags | np.where(missing, int(Flag.MISSING), 0)
+    unknown = np.zeros((flags.shape[0] + 1, flags.shape[1] + 1), dtype=bool)
+    unknown[:-1, :-1] = missing
+    unknown[:-1, -1] = missing.any(axis=1)
+    unknown[-1, :-1] = missing.any(axis=0)
+    unknown[-1, -1] = missing.any()
+    grid = with_margins(raw if value is None else np.nan_to_num(raw))
     hidden = np.zeros(grid.shape, dtype=bool)
     hidden[:-1, :-1] = flags != 0
+    hidden |= unknown
     all_flags = np.zeros(grid.shape, dtype=np.int64)
     all_flags[:-1, :-1] = flags
     if protection is Protection.SUPPRESS:
@@ -661,6 +674,7 @@ def _protect(
         cell_keys[-1, -1] = table.cell_keys.sum()
         shown = ptable.apply(grid.astype(np.int64), cell_keys).astype(np.float64)
         hidden = np.zeros(grid.shape, dtype=bool)
+    hidden = hidden | unknown
     people = with_margins(table.stats.count.astype(np.float64))
     if check_margins:
         # A margin is a count too: released to another organisation, it meets the
