@@ -41,4 +41,5 @@ def test_a_sum_over_a_missing_value_is_withheld_not_published_as_zero(
     assert table.values[-1][ca] is None
     assert table.values[-1][-1] is None
     b, pip = rows.index("B"), cols.index("PIP")
-    assert table.values[b][pip] is not None and table.values[b][pip] > 0
+    assert table.values[b][pip] is not None
+    assert table.values[b][pip] > 0
