@@ -262,6 +262,7 @@ NOT_A_PARTY = {
     ("GET", "/principals/{principal_id}/tokens"),
     ("GET", "/requests/{request_id}"),
     ("GET", "/requests/{request_id}/assessment"),
+    ("GET", "/requests/{request_id}/view"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.
