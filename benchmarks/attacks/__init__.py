@@ -29,7 +29,7 @@ Attack = Callable[[Context], dict[str, Any]]
 
 REGISTRY: dict[str, Attack] = {}
 
-MODULES = ("attacks.averaging", "attacks.batch_budget", "attacks.batch_timing")
+MODULES = ("attacks.averaging_suite", "attacks.batch_budget", "attacks.batch_timing")
 """Modules that register attacks; add yours here."""
 
 

@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,10 +36,6 @@ import pyarrow as pa
 
 from accord.disclosure.aggregate import tabulate
 from accord.disclosure.cellkey import PTable, draw_record_keys, person_record_keys
-from attacks import Context, register
-
-# Run as a script or loaded by path, the suite's package sits one folder up.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 NAME = "averaging"
 TARGET = "0 small cells recovered exactly from 12 releases (beyond what one release shows)"
@@ -147,18 +141,6 @@ def run(quarters: int = 12, seed: int = 0) -> dict[str, Any]:
         + stable_result["cells_pinned"],
         "target_met": stable_result["recovered_beyond_one_release"] == 0
         and stable_result["cells_pinned"] == 0,
-    }
-
-
-@register("averaging_perturbed_releases")
-def averaging_perturbed_releases(context: Context) -> dict[str, Any]:
-    """The suite's entry: small cells recovered exactly from twelve releases (target 0)."""
-    result = run(12, context.seed)
-    return {
-        "metric": "small cells recovered exactly from 12 perturbed releases",
-        "value": result["small_cells_recovered"],
-        "held": result["target_met"],
-        **result,
     }
 
 
