@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, final
@@ -80,7 +81,7 @@ class Executor(Protocol):
         ...
 
 
-class BaseExecutor:
+class BaseExecutor(ABC):
     dialect = "duckdb"
     driver_errors: tuple[type[BaseException], ...] = ()
 
@@ -106,10 +107,11 @@ class BaseExecutor:
                 f"the plan failed on {self.dialect}: {scrub(str(exc), names)}"
             ) from exc
 
+    @abstractmethod
     def _run(
         self, release: GovernedRelease, sql: str, tables: Mapping[str, Sequence[str]]
     ) -> Iterator[pa.RecordBatch]:
-        raise NotImplementedError
+        """The engine's own execution of ``sql``; each implementation supplies it."""
 
 
 class DuckDBExecutor(BaseExecutor):

@@ -640,11 +640,7 @@ def _protect(
     if value is not None:
         missing = np.isnan(raw) & (table.stats.count > 0)
         flags = flags | np.where(missing, int(Flag.MISSING), 0)
-    unknown = np.zeros((flags.shape[0] + 1, flags.shape[1] + 1), dtype=bool)
-    unknown[:-1, :-1] = missing
-    unknown[:-1, -1] = missing.any(axis=1)
-    unknown[-1, :-1] = missing.any(axis=0)
-    unknown[-1, -1] = missing.any()
+    unknown = with_margins(missing) > 0
     grid = with_margins(raw if value is None else np.nan_to_num(raw))
     hidden = np.zeros(grid.shape, dtype=bool)
     hidden[:-1, :-1] = flags != 0
@@ -713,10 +709,6 @@ _CAST_FROM_TEXT = frozenset({"DATE", "TIMESTAMP"})
 
 def _field_types(dataset: Any) -> dict[str, str]:
     return {f.name: str(f.data_type.value) for f in dataset.fields}
-
-
-def _normalise(identifier: str) -> str:
-    return normalise_identifier(identifier)
 
 
 class BatchValidationService:
@@ -1003,7 +995,7 @@ class BatchValidationService:
                 records=len(identifiers),
             )
             raise ValidationError(reason)
-        distinct = sorted({_normalise(i) for i in identifiers if i.strip()})
+        distinct = sorted({normalise_identifier(i) for i in identifiers if i.strip()})
         members = [self._member(check_id, requester_org, i) for i in distinct]
         # Everything that can refuse without the data is decided before it is read.
         seen = self.store.batch_members_seen(check_id, requester_org, members)

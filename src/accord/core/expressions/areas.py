@@ -17,7 +17,7 @@ Place codes are compared after :func:`normalise`: spaces removed and a to z uppe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -149,23 +149,21 @@ def keeps_to(expression: Expr, served: tuple[str, ...]) -> bool:
     return False
 
 
-def uses_recipient_areas(expression: Expr) -> bool:
-    """Whether any ``in_area`` in the filter names no districts (so means the recipient's)."""
-    stack = [expression]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, InArea) and not node.areas:
-            return True
-        stack.extend(children(node))
-    return False
-
-
-def mentions_in_area(expression: Expr) -> bool:
-    """Whether the filter uses ``in_area`` at all, so compiling it needs the geography."""
+def _in_areas(expression: Expr) -> Iterator[InArea]:
+    """Every ``in_area`` call in the filter."""
     stack = [expression]
     while stack:
         node = stack.pop()
         if isinstance(node, InArea):
-            return True
+            yield node
         stack.extend(children(node))
-    return False
+
+
+def uses_recipient_areas(expression: Expr) -> bool:
+    """Whether any ``in_area`` in the filter names no districts (so means the recipient's)."""
+    return any(not node.areas for node in _in_areas(expression))
+
+
+def mentions_in_area(expression: Expr) -> bool:
+    """Whether the filter uses ``in_area`` at all, so compiling it needs the geography."""
+    return any(True for _ in _in_areas(expression))
