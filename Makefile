@@ -8,7 +8,8 @@ VENV := .venv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen --no-sync
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test check lint typecheck serve bench clean postgres java
+.PHONY: demo test check lint typecheck serve bench clean postgres java chromium assets
+WEB_ASSETS := src/accord/web/static/vendor/.stamp
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -18,15 +19,25 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
+## assets: GOV.UK Frontend, Swagger UI and ReDoc from npm (web-assets/package-lock.json), served by the web service itself
+assets: $(WEB_ASSETS)
+
+$(WEB_ASSETS): web-assets/package.json web-assets/package-lock.json scripts/vendor-web-assets
+	scripts/vendor-web-assets
+
 ## demo: the foundation demo, then seed 000 (carers for vaccination) and seed 002 (a data trust) end to end, each in a fresh temporary home
-demo: $(VENV)/.synced
+demo: $(VENV)/.synced $(WEB_ASSETS)
 	$(RUN) accord demo
 	$(RUN) accord demo carers --scale 0.002
 	$(RUN) accord demo trust
 
 ## test: the whole suite, store tests on SQLite and on a real PostgreSQL
-test: $(VENV)/.synced postgres java
-	$(RUN) pytest -q
+test: $(VENV)/.synced $(WEB_ASSETS) postgres java chromium
+	$(RUN) pytest -q --durations=20
+
+## chromium: Debian's Chromium, which the browser tests drive with Playwright (as root)
+chromium:
+	scripts/ensure-chromium
 
 ## java: a Java runtime for the Spark engine's tests, from Debian's packages when missing (as root)
 java:
@@ -47,7 +58,7 @@ typecheck: $(VENV)/.synced
 	$(RUN) mypy
 
 ## serve: the REST API on http://127.0.0.1:8000 (OpenAPI at /openapi.json)
-serve: $(VENV)/.synced
+serve: $(VENV)/.synced $(WEB_ASSETS)
 	$(RUN) accord serve
 
 bench: $(VENV)/.synced
@@ -55,4 +66,4 @@ bench: $(VENV)/.synced
 	$(RUN) python benchmarks/synth.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .accord .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) web-assets/node_modules src/accord/web/static/vendor .accord .pytest_cache .mypy_cache .ruff_cache

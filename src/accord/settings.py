@@ -96,6 +96,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Refused batches a caller may have per minute (a token bucket of as many, "
         "refilling evenly); past that, batch validation answers 429 with Retry-After.",
     ),
+    Setting(
+        "ACCORD_WEB_IDLE_MINUTES",
+        "30",
+        "A web session ends after this many minutes without a page view (and always 12 "
+        "hours after sign-in).",
+    ),
+    Setting(
+        "ACCORD_WEB_DEMO_SIGN_IN",
+        "0",
+        "1 to let anyone sign in to the web service as any person by choosing them from a "
+        "list: for a demonstration world only (`accord demo carers --serve` sets it).",
+    ),
 )
 
 
@@ -111,6 +123,8 @@ class Settings:
     batch_deadline_ms: int = 1500
     batch_max_records: int = 100_000
     batch_refusals_per_minute: int = 6
+    web_idle_minutes: int = 30
+    web_demo_sign_in: bool = False
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -131,6 +145,12 @@ def _int(name: str, raw: str, minimum: int) -> int:
             f"Set it to a number, or unset it to use the default."
         )
     return value
+
+
+def _flag(name: str, raw: str) -> bool:
+    if raw not in ("0", "1"):
+        raise ConfigurationError(f"{name}={raw!r} is not 0 or 1. Set it to 0 or 1, or unset it.")
+    return raw == "1"
 
 
 def _batch_max(raw: str) -> int:
@@ -193,6 +213,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         batch_refusals_per_minute=_int(
             "ACCORD_BATCH_REFUSALS_PER_MINUTE", get("ACCORD_BATCH_REFUSALS_PER_MINUTE"), 1
         ),
+        web_idle_minutes=_int("ACCORD_WEB_IDLE_MINUTES", get("ACCORD_WEB_IDLE_MINUTES"), 1),
+        web_demo_sign_in=_flag("ACCORD_WEB_DEMO_SIGN_IN", get("ACCORD_WEB_DEMO_SIGN_IN")),
     )
 
 

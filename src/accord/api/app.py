@@ -19,6 +19,8 @@ from accord.api.routes import (
     transfer,
 )
 from accord.services.app import Accord
+from accord.web import api_docs
+from accord.web.app import mount_web
 
 __all__ = ["create_app"]
 
@@ -42,6 +44,8 @@ def create_app(accord: Accord) -> FastAPI:
         "organisations. Every call needs a bearer token and is recorded in the "
         "tamper-evident audit log.",
         responses=_ERRORS,  # type: ignore[arg-type]
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.accord = accord
     install_error_handlers(app)
@@ -57,4 +61,6 @@ def create_app(accord: Accord) -> FastAPI:
         """Liveness: answers without a token and touches nothing."""
         return {"status": "ok"}
 
+    mount_web(app, accord)
+    app.include_router(api_docs.router)
     return app

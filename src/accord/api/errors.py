@@ -22,7 +22,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -101,10 +101,21 @@ def record_refusal(request: Request, exc: AccordError) -> None:
     )
 
 
+def _page(request: Request, exc: Exception) -> Response | None:
+    """The web service's HTML answer, when the request was for a page (see
+    :mod:`accord.web.app`); None for the API, which answers in JSON."""
+    hook = getattr(request.app.state, "page_error", None)
+    result: Response | None = hook(request, exc) if hook is not None else None
+    return result
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AccordError)
-    async def accord_error(request: Request, exc: AccordError) -> JSONResponse:
+    async def accord_error(request: Request, exc: AccordError) -> Response:
         await run_in_threadpool(record_refusal, request, exc)
+        html = await run_in_threadpool(_page, request, exc)
+        if html is not None:
+            return html
         details = dict(exc.details)
         if isinstance(exc, ValidationError) and exc.problems:
             details["problems"] = _problems(exc)
@@ -131,11 +142,18 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        html = await run_in_threadpool(_page, request, exc)
+        if html is not None:
+            return html
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        if getattr(request.state, "web", False):
+            html = await run_in_threadpool(_page, request, exc)
+            if html is not None:
+                return html
         log.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal", "an unexpected error occurred; it has been logged")

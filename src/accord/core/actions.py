@@ -54,6 +54,12 @@ class AuditAction(StrEnum):
     TOKEN_REVOKE = "token.revoke", "An API token revoked."
     KEYS_ROTATE = "keys.rotate", "An organisation's signing and encryption keys rotated."
     KEYS_LIST = "keys.list", "An organisation's public keys listed."
+    WEB_SIGN_IN = (
+        "web.sign_in",
+        "A sign-in to the web service (password and one-time code, an organisation's "
+        "identity provider, or a demo's choice of user); a deny is a failed attempt.",
+    )
+    WEB_SIGN_OUT = "web.sign_out", "A web session ended by signing out."
     CLI_REFUSE = (
         "cli.refuse",
         "A command refused (e.g. a missing object) where no service recorded the refusal.",

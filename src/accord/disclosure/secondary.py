@@ -144,7 +144,8 @@ def secondary_suppress(
     First the classic rule (no line may hold exactly one hidden cell), then the audit;
     each cell it finds exposed gets one more complement in its row, and round again.
     The result is audited before it is returned, so a caller never publishes a
-    pattern that was not proved.
+    pattern that was not proved; when no complement is left to pick, the exposed cells'
+    whole lines are hidden, and when nothing short of it passes, the whole table.
     """
     values = np.asarray(grid, dtype=np.float64)
     hidden = np.asarray(primary, dtype=bool).copy()
@@ -162,6 +163,7 @@ def secondary_suppress(
         audit = audit_intervals(values, hidden, min_width=min_width)
         if audit.safe:
             return hidden, audit
+        added = False
         for i, j in np.argwhere(audit.exposed):
             row = lines[int(i)]
             pick = _complement(values, hidden, row, set()) or _complement(
@@ -169,4 +171,13 @@ def secondary_suppress(
             )
             if pick is not None:
                 hidden[pick] = True
-    raise ValueError("secondary suppression did not converge; the table needs redesigning")
+                added = True
+        if not added:
+            # No complement is left to pick (a table of zeros, say): hide the exposed
+            # cells' whole row and column, margins included, and audit again.
+            for i, j in np.argwhere(audit.exposed):
+                for cell in (*lines[int(i)], *lines[values.shape[0] + int(j)]):
+                    hidden[cell] = True
+    # Nothing smaller was proved safe: withhold the whole table rather than publish it.
+    hidden[:] = True
+    return hidden, audit_intervals(values, hidden, min_width=min_width)

@@ -1,0 +1,11 @@
+"""The web service's pages, one module per part of the service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from accord.web.routes import start
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (start.router,)
