@@ -57,7 +57,7 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(RUN) mypy
 
-## serve: the REST API on http://127.0.0.1:8000 (OpenAPI at /openapi.json)
+## serve: the web service and the REST API on http://127.0.0.1:8000 (API docs at /docs)
 serve: $(VENV)/.synced $(WEB_ASSETS)
 	$(RUN) accord serve
 

@@ -116,9 +116,7 @@ def _ident(world: World, name: str) -> str:
     }[name]
 
 
-LOOKS_UP_BEFORE_AUTHORISING = {
-    "dataset tabulate": "services/disclosure.py tabulate() loads the dataset before can_tabulate",
-}
+LOOKS_UP_BEFORE_AUTHORISING: dict[str, str] = {}
 """Known gaps, in files this change does not touch: strict, so they fail once fixed."""
 
 

@@ -93,7 +93,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
 ) -> None:
-    """Serve the REST API (OpenAPI at /openapi.json) over the home's store."""
+    """Serve the web service (open http://HOST:PORT/) and the REST API (OpenAPI at
+    /openapi.json, documentation at /docs) over the home's store."""
     import uvicorn
 
     from accord.api.app import create_app
