@@ -3,7 +3,7 @@
 // account store of a few people with their `groups` claims. Its built-in development
 // login form accepts any password: the people are named by the login alone.
 //
-//   node tests/web/oidc_provider.mjs PORT REDIRECT_URI [CLIENT_SECRET]
+//   node tests/web/oidc_provider.mjs PORT CLIENT_SECRET REDIRECT_URI...
 //
 // Prints "listening" once it answers; stops on SIGTERM.
 
@@ -15,9 +15,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, "..", "..", "web-assets", "package.json"));
 const { default: Provider } = await import(require.resolve("oidc-provider"));
 
-const [port, redirectUri, clientSecret = "accord-test-secret"] = process.argv.slice(2);
-if (!port || !redirectUri) {
-  console.error("usage: node oidc_provider.mjs PORT REDIRECT_URI [CLIENT_SECRET]");
+const [port, clientSecret, ...redirectUris] = process.argv.slice(2);
+if (!port || !clientSecret || redirectUris.length === 0) {
+  console.error("usage: node oidc_provider.mjs PORT CLIENT_SECRET REDIRECT_URI...");
   process.exit(2);
 }
 
@@ -35,7 +35,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     {
       client_id: "accord",
       client_secret: clientSecret,
-      redirect_uris: [redirectUri],
+      redirect_uris: redirectUris,
       grant_types: ["authorization_code"],
       response_types: ["code"],
       token_endpoint_auth_method: "client_secret_basic",
