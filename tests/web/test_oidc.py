@@ -12,6 +12,7 @@ under ``ACCORD_REQUIRE_BROWSER=1`` (as in CI) they fail instead.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -21,21 +22,27 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
+from accord.api.app import create_app
 from accord.api.local_server import running_server
 from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
 from accord.errors import ConfigurationError
 from accord.services.app import Accord
 from accord.settings import load_settings
 from accord.store import AuditFilter
+from accord.store.account_store import AccountStore
+from accord.web.oidc import FLOW_LIFETIME, OidcError, OidcSignIn, check_claims
 from accord.web.oidc_providers import load_providers
 from accord.web.security import SESSION_COOKIE
-from tests.web.conftest import PEOPLE
+from tests.web.conftest import PEOPLE, Browser
 
 ROOT = Path(__file__).parents[2]
 SCRIPT = Path(__file__).parent / "oidc_provider.mjs"
@@ -106,6 +113,7 @@ class World:
     accord: Accord
     base: str
     issuer: str
+    providers: Path
 
 
 @pytest.fixture
@@ -114,10 +122,11 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         pytest.fail(f"ACCORD_REQUIRE_BROWSER=1 but {MISSING}")
     monkeypatch.setenv("ACCORD_TEST_OIDC_SECRET", SECRET)
     issuer = f"http://127.0.0.1:{_free_port()}"
+    providers = _providers_file(tmp_path / "providers.json", issuer)
     settings = load_settings(
         {
             "ACCORD_HOME": str(tmp_path / "home"),
-            "ACCORD_OIDC_PROVIDERS": str(_providers_file(tmp_path / "providers.json", issuer)),
+            "ACCORD_OIDC_PROVIDERS": str(providers),
         }
     )
     accord = Accord.init(settings, operator="test")
@@ -142,7 +151,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             )
             try:
                 _wait_for(f"{issuer}/.well-known/openid-configuration", node)
-                yield World(accord, base, issuer)
+                yield World(accord, base, issuer, providers)
             finally:
                 node.terminate()
                 node.wait(timeout=10)
@@ -397,7 +406,114 @@ def test_the_sign_in_page_offers_each_provider(browser: httpx.Client, world: Wor
     assert browser.get(f"{world.base}/sign-in/oidc/nowhere/callback").status_code == 404
 
 
-# -- the providers file, read without a provider running ------------------------------
+@real_provider
+def test_a_sign_in_left_too_long_at_the_provider_is_refused(
+    browser: httpx.Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    callback = at_provider(browser, world, start_sign_in(browser, world, "leeds", "/"), "lou")
+    later = world.accord.store.clock() + FLOW_LIFETIME + timedelta(seconds=1)
+    monkeypatch.setattr(world.accord.store, "clock", lambda: later)
+    assert browser.get(callback).status_code == 403
+    assert refusals(world) == ["unknown, expired or already used sign-in state"]
+
+
+@real_provider
+def test_an_id_token_not_signed_by_the_provider_is_refused(world: World) -> None:
+    provider = load_providers(world.providers, {"ACCORD_TEST_OIDC_SECRET": SECRET})[0]
+    sign_in = OidcSignIn(provider, AccountStore(world.accord.store))
+    published = httpx.get(f"{world.issuer}/jwks").json()["keys"][0]
+    now = int(time.time())
+    claims = {
+        "iss": world.issuer,
+        "aud": "accord",
+        "sub": "lena",
+        "nonce": "n",
+        "iat": now,
+        "exp": now + 300,
+    }
+    # Our own key, under the kid of the provider's: the signature cannot verify.
+    forged = jwt.encode(
+        {"alg": "RS256", "kid": published["kid"]}, claims, RSAKey.generate_key(2048)
+    )
+    with pytest.raises(OidcError, match="signature does not verify"):
+        sign_in.check_id_token(forged, "n")
+    unsigned = ".".join(
+        base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+        for part in ({"alg": "none"}, claims)
+    )
+    with pytest.raises(OidcError, match="signature does not verify"):
+        sign_in.check_id_token(unsigned + ".", "n")
+
+
+# -- the ID token's claims, the providers file: no provider needed ---------------------
+
+GOOD = {"iss": "https://idp.example", "aud": "accord", "sub": "lou", "nonce": "n"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({}, ""),
+        ({"iss": "https://other.example"}, "iss is"),
+        ({"aud": "someone-else"}, "does not include 'accord'"),
+        ({"aud": ["accord", "other"]}, "azp None is not 'accord'"),
+        ({"aud": ["accord", "other"], "azp": "accord"}, ""),
+        ({"exp": 1000 - 61}, "has expired"),
+        ({"iat": 1000 + 61}, "issued in the future"),
+        ({"iat": None}, "has no iat"),
+        ({"nonce": "replayed"}, "nonce is not this sign-in's"),
+        ({"nonce": None}, "nonce is not this sign-in's"),
+        ({"sub": ""}, "no sub claim"),
+    ],
+)
+def test_the_id_token_claims_are_checked(change: dict[str, object], message: str) -> None:
+    claims = {**GOOD, "iat": 990, "exp": 1300, **change}
+    claims = {k: v for k, v in claims.items() if v is not None}
+    if not message:
+        check_claims(claims, "https://idp.example", "accord", "n", now=1000.0)
+        return
+    with pytest.raises(OidcError, match=re.escape(message)):
+        check_claims(claims, "https://idp.example", "accord", "n", now=1000.0)
+
+
+def test_a_provider_that_does_not_answer_gets_a_clear_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCORD_TEST_OIDC_SECRET", SECRET)
+    providers = _providers_file(tmp_path / "providers.json", f"http://127.0.0.1:{_free_port()}")
+    settings = load_settings(
+        {"ACCORD_HOME": str(tmp_path / "home"), "ACCORD_OIDC_PROVIDERS": str(providers)}
+    )
+    accord = Accord.init(settings, operator="test")
+    try:
+        accord.identity.create_organisation(
+            accord.operator("test"), "leeds", "Leeds City Council", OrgKind.LOCAL_AUTHORITY
+        )
+        with Browser(create_app(accord), base_url="http://127.0.0.1") as client:
+            token = client.csrf("/sign-in")
+            answer = client.post("/sign-in/oidc/leeds", data={"csrf_token": token})
+        assert answer.status_code == 502
+        assert "Sorry, you cannot sign in that way at the moment" in answer.text
+        (event,) = accord.store.audit_events(AuditFilter(action="web.sign_in", decision="deny"))
+        assert "did not answer" in event.reason
+    finally:
+        accord.close()
+
+
+def test_a_provider_bound_to_an_unknown_organisation_stops_the_service_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCORD_TEST_OIDC_SECRET", SECRET)
+    providers = _providers_file(tmp_path / "providers.json", "https://idp.example")
+    settings = load_settings(
+        {"ACCORD_HOME": str(tmp_path / "home"), "ACCORD_OIDC_PROVIDERS": str(providers)}
+    )
+    accord = Accord.init(settings, operator="test")
+    try:
+        with pytest.raises(ConfigurationError, match="bound to 'leeds', which is not"):
+            create_app(accord)
+    finally:
+        accord.close()
 
 
 def test_a_provider_may_not_map_a_role_in_another_organisation(tmp_path: Path) -> None:

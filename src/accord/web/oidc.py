@@ -29,7 +29,7 @@ from joserfc.jwk import KeySet
 from accord.store.account_store import AccountStore, OidcFlow
 from accord.web.oidc_providers import Provider
 
-__all__ = ["FLOW_LIFETIME", "OidcError", "OidcSignIn", "flow_id"]
+__all__ = ["FLOW_LIFETIME", "OidcError", "OidcSignIn", "check_claims", "flow_id"]
 
 FLOW_LIFETIME = timedelta(minutes=10)
 """How long a person has at their provider before the sign-in must start again."""
@@ -184,33 +184,38 @@ class OidcSignIn:
         except (JoseError, ValueError, TypeError) as exc:
             raise OidcError(f"the ID token's signature does not verify: {exc}") from exc
         claims: dict[str, Any] = dict(decoded.claims)
-        client_id = self.provider.client_id
-        audience = claims.get("aud")
-        audiences = audience if isinstance(audience, list) else [audience]
-        now = time.time()
-        checks = (
-            (claims.get("iss") == self.provider.issuer, f"iss is {claims.get('iss')!r}"),
-            (client_id in audiences, f"aud {audience!r} does not include {client_id!r}"),
-            (
-                len(audiences) == 1 or claims.get("azp") == client_id,
-                f"azp {claims.get('azp')!r} is not {client_id!r}",
-            ),
-            (_number(claims.get("exp")) > now - LEEWAY, "the ID token has expired"),
-            (
-                0 < _number(claims.get("iat")) < now + LEEWAY,
-                "the ID token has no iat, or was issued in the future",
-            ),
-            (
-                isinstance(claims.get("nonce"), str)
-                and secrets.compare_digest(claims["nonce"], nonce),
-                "the nonce is not this sign-in's",
-            ),
-            (isinstance(claims.get("sub"), str) and bool(claims.get("sub")), "no sub claim"),
-        )
-        for passed, reason in checks:
-            if not passed:
-                raise OidcError(f"the ID token failed a check: {reason}")
+        check_claims(claims, self.provider.issuer, self.provider.client_id, nonce, time.time())
         return claims
+
+
+def check_claims(
+    claims: dict[str, Any], issuer: str, client_id: str, nonce: str, now: float
+) -> None:
+    """The ID token's claims are for this client, from this issuer, current, and for this
+    sign-in (OpenID Connect Core 3.1.3.7); raise OidcError naming the first that is not."""
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    checks = (
+        (claims.get("iss") == issuer, f"iss is {claims.get('iss')!r}"),
+        (client_id in audiences, f"aud {audience!r} does not include {client_id!r}"),
+        (
+            len(audiences) == 1 or claims.get("azp") == client_id,
+            f"azp {claims.get('azp')!r} is not {client_id!r}",
+        ),
+        (_number(claims.get("exp")) > now - LEEWAY, "the ID token has expired"),
+        (
+            0 < _number(claims.get("iat")) < now + LEEWAY,
+            "the ID token has no iat, or was issued in the future",
+        ),
+        (
+            isinstance(claims.get("nonce"), str) and secrets.compare_digest(claims["nonce"], nonce),
+            "the nonce is not this sign-in's",
+        ),
+        (isinstance(claims.get("sub"), str) and bool(claims.get("sub")), "no sub claim"),
+    )
+    for passed, reason in checks:
+        if not passed:
+            raise OidcError(f"the ID token failed a check: {reason}")
 
 
 def _number(value: object) -> float:

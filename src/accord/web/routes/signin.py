@@ -20,7 +20,7 @@ from fastapi.responses import Response
 
 from accord.core.audit import AuditEvent
 from accord.core.identity import Membership, Principal, PrincipalKind
-from accord.errors import NotFoundError, PermissionDenied
+from accord.errors import ConfigurationError, NotFoundError, PermissionDenied
 from accord.services.accounts import LOCAL_METHOD, AccountService, SignInRefused
 from accord.services.app import Accord
 from accord.web.deps import accord_of, current, safe_next, sessions_of
@@ -66,7 +66,14 @@ def configure_sign_in(app: FastAPI, accord: Accord) -> None:
         for provider in load_providers(path, os.environ):
             # A provider bound to an organisation this service does not know is a
             # configuration error, found at start-up rather than at someone's sign-in.
-            accord.store.get_organisation(provider.organisation)
+            try:
+                accord.store.get_organisation(provider.organisation)
+            except NotFoundError as exc:
+                raise ConfigurationError(
+                    f"ACCORD_OIDC_PROVIDERS: provider {provider.id!r} is bound to "
+                    f"{provider.organisation!r}, which is not an organisation here: create "
+                    "it (`accord org create`) or correct `organisation`"
+                ) from exc
             providers.append(OidcSignIn(provider, accounts.accounts))
     app.state.web_accounts = accounts
     app.state.web_oidc = {sign_in.provider.id: sign_in for sign_in in providers}
