@@ -10,7 +10,8 @@ Signing in answers one message for every failure (wrong username, password or co
 and takes the same time whether the username exists or not: one argon2 verification
 always runs, against a dummy hash for an unknown user. Every failure is a
 ``web.sign_in`` deny event, and the log is also the lockout's memory: five failures
-for a username within 15 minutes, since its last success, lock it until they age out.
+for a username within 15 minutes, since its last success, lock it (attempts while
+locked count too) until fewer than five fall within the last 15 minutes.
 The success event is written by the session that starts
 (:meth:`accord.web.sessions.SessionService.start`).
 """
@@ -216,7 +217,12 @@ class AccountService:
         return found  # a step used already is refused by the store, atomically
 
     def _locked(self, username: str) -> bool:
-        """Five failures since the last success within the window lock the username."""
+        """Five failures since the last success within the window lock the username.
+
+        An attempt refused while locked counts as a failure too: someone hammering a
+        username keeps it locked (rather than pushing the real failures out of the
+        events read here); it opens once fewer than five attempts fall within the window.
+        """
         since = self.store.clock() - LOCKOUT_WINDOW
         events = self.store.audit_events(
             AuditFilter(
@@ -231,10 +237,11 @@ class AccountService:
         for event in events:
             if event.decision == Decision.ALLOW.value:
                 break
-            details = json.loads(event.details or "{}")
-            if details.get("method") == LOCAL_METHOD and not details.get("locked"):
+            if json.loads(event.details or "{}").get("method") == LOCAL_METHOD:
                 failures += 1
-        return failures >= LOCKOUT_ATTEMPTS
+                if failures >= LOCKOUT_ATTEMPTS:
+                    return True
+        return False
 
     def _refuse(self, username: str, reason: str, *, locked: bool = False) -> None:
         details: dict[str, object] = {"method": LOCAL_METHOD}
