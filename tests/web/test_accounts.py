@@ -6,6 +6,7 @@ the pages over HTTP (TestClient). Time is the store's clock, moved by the tests.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from accord.services.accounts import LOCKED, WRONG, AccountService, Enrolment
 from accord.services.app import Accord
 from accord.store import AuditFilter
 from accord.store.account_models import AccountRow
+from accord.store.account_store import ACCOUNT_BOOKKEEPING, ACCOUNT_READ_METHODS, AccountStore
 from accord.web.security import SESSION_COOKIE
 from tests.web.conftest import Browser
 
@@ -335,3 +337,16 @@ def test_the_command_line_creates_an_account_and_resets_its_totp(
     assert re.search(r"otpauth://totp/\S+", reset)[0] != uri[0]  # type: ignore[index]
     assert "must be at least 12" in run("account", "password", "leeds.officer", stdin="x\n", code=1)
     assert "no principal" in run("account", "create", "nobody", stdin=PASSWORD + "\n", code=4)
+
+
+def test_every_change_to_an_account_takes_its_audit_event() -> None:
+    public = {
+        name
+        for name, member in inspect.getmembers(AccountStore, inspect.isfunction)
+        if not name.startswith("_") and name in vars(AccountStore)
+    }
+    assert public >= ACCOUNT_READ_METHODS | ACCOUNT_BOOKKEEPING
+    for name in public - ACCOUNT_READ_METHODS - ACCOUNT_BOOKKEEPING:
+        audit = inspect.signature(getattr(AccountStore, name)).parameters.get("audit")
+        assert audit is not None, f"AccountStore.{name} changes state but takes no audit event"
+        assert audit.default is inspect.Parameter.empty, f"{name}'s audit must be required"

@@ -13,6 +13,7 @@ under ``ACCORD_REQUIRE_BROWSER=1`` (as in CI) they fail instead.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import re
@@ -33,14 +34,14 @@ from joserfc.jwk import RSAKey
 
 from accord.api.app import create_app
 from accord.api.local_server import running_server
-from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
+from accord.core.identity import Membership, OrgKind, Principal, PrincipalKind, Role
 from accord.errors import ConfigurationError
 from accord.services.app import Accord
 from accord.settings import load_settings
 from accord.store import AuditFilter
 from accord.store.account_store import AccountStore
 from accord.web.oidc import FLOW_LIFETIME, OidcError, OidcSignIn, check_claims
-from accord.web.oidc_providers import load_providers
+from accord.web.oidc_providers import Admission, Provider, Refusal, admit, load_providers
 from accord.web.security import SESSION_COOKIE
 from tests.web.conftest import PEOPLE, Browser
 
@@ -559,3 +560,59 @@ def test_a_bad_providers_file_names_the_field(tmp_path: Path, entry: str, messag
     path.write_text("providers:\n  -" + "\n".join(lines)[3:] + "\n")
     with pytest.raises(ConfigurationError, match=re.escape(message)):
         load_providers(path, {})
+
+
+LEEDS = Provider(
+    id="leeds",
+    label="Leeds",
+    issuer="https://idp.example",
+    client_id="accord",
+    client_secret="s",
+    organisation="leeds",
+    role_map={"accord-dpo": Role.DPO, "accord-requester": Role.REQUESTER},
+)
+
+
+def person(*memberships: Membership) -> Principal:
+    return Principal("p", "P", PrincipalKind.PERSON, memberships=frozenset(memberships))
+
+
+@pytest.mark.parametrize(
+    ("provision", "principal", "groups", "expected"),
+    [
+        (False, person(Membership("leeds", Role.DPO)), ["accord-dpo", "x"], {Role.DPO}),
+        (False, person(Membership("leeds", Role.DPO)), ["accord-requester"], "does not assert"),
+        (False, person(Membership("dwp", Role.DPO)), ["accord-dpo"], "holds roles in dwp"),
+        (
+            False,
+            person(Membership("leeds", Role.DPO), Membership("dwp", Role.LEGAL)),
+            ["accord-dpo"],
+            "holds roles in dwp",
+        ),
+        (False, person(Membership("dwp", Role.DPO)), [], "holds roles in dwp"),
+        (False, None, ["accord-dpo"], "does not create people"),
+        (True, None, ["accord-dpo"], {Role.DPO}),
+        (True, None, ["staff"], "asserts no role"),
+        (True, person(Membership("dwp", Role.DPO)), ["accord-dpo"], "holds roles in dwp"),
+        (
+            True,
+            person(Membership("leeds", Role.REQUESTER)),
+            ["accord-dpo"],
+            {Role.DPO},
+        ),
+    ],
+)
+def test_what_a_provider_bound_to_leeds_admits(
+    provision: bool, principal: Principal | None, groups: list[str], expected: object
+) -> None:
+    provider = dataclasses.replace(LEEDS, provision=provision)
+    verdict = admit(provider, {"sub": "p", "groups": groups}, principal, "p")
+    if isinstance(expected, str):
+        assert isinstance(verdict, Refusal)
+        assert expected in verdict.reason
+        return
+    assert isinstance(verdict, Admission)
+    assert verdict.roles == expected
+    if provision and principal is not None:
+        assert verdict.grant == {Role.DPO}
+        assert verdict.revoke == {Role.REQUESTER}

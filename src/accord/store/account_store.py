@@ -20,10 +20,12 @@ from accord.errors import ConflictError, NotFoundError
 from accord.store.account_models import AccountRow, OidcFlowRow
 from accord.store.base import StoreBase
 
-__all__ = ["ACCOUNT_READ_METHODS", "Account", "AccountStore", "OidcFlow"]
+__all__ = ["ACCOUNT_BOOKKEEPING", "ACCOUNT_READ_METHODS", "Account", "AccountStore", "OidcFlow"]
 
 ACCOUNT_READ_METHODS = frozenset({"get_account", "has_accounts"})
 """Public methods that change nothing."""
+ACCOUNT_BOOKKEEPING = frozenset({"use_totp_step", "open_oidc_flow", "take_oidc_flow"})
+"""Public methods that write without an event: the sign-in they serve is the event."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,14 +18,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import Response
 
-from accord.core.audit import AuditEvent
-from accord.core.identity import Membership, Principal, PrincipalKind
 from accord.errors import ConfigurationError, NotFoundError, PermissionDenied
 from accord.services.accounts import LOCAL_METHOD, AccountService, SignInRefused
 from accord.services.app import Accord
 from accord.web.deps import accord_of, current, safe_next, sessions_of
 from accord.web.oidc import OidcError, OidcSignIn
-from accord.web.oidc_providers import Admission, Refusal, admit, load_providers, principal_id_for
+from accord.web.oidc_people import admit_and_apply
+from accord.web.oidc_providers import Refusal, load_providers
 from accord.web.render import page
 from accord.web.routes.start import sign_in_page, signed_in_response
 from accord.web.security import SESSION_COOKIE, form_token_ok
@@ -212,17 +211,10 @@ def sign_in_oidc_callback(
         claims = sign_in.finish(flow, code, iss)
     except OidcError as exc:
         return _refused(request, sign_in, "", exc.reason)
-    accord = accord_of(request)
     provider = sign_in.provider
-    principal, principal_id = _named(accord, sign_in, claims)
-    if not principal_id:
-        return _refused(
-            request, sign_in, "", f"the ID token's {provider.principal_claim} names nobody here"
-        )
-    verdict = admit(provider, claims, principal, principal_id)
+    verdict = admit_and_apply(accord_of(request).store, provider, claims)
     if isinstance(verdict, Refusal):
         return _refused(request, sign_in, verdict.principal_id, verdict.reason)
-    _apply(accord, sign_in, verdict)
     roles = ", ".join(sorted(r.value for r in verdict.roles))
     return _start_session(
         request,
@@ -231,79 +223,3 @@ def sign_in_oidc_callback(
         f"{provider.label} ({roles} at {provider.organisation})",
         flow.next_path,
     )
-
-
-def _named(
-    accord: Accord, sign_in: OidcSignIn, claims: dict[str, object]
-) -> tuple[Principal | None, str]:
-    """The principal the claims name, if it exists, and its id."""
-    provider = sign_in.provider
-    if provider.match_email:
-        email = claims.get(provider.principal_claim)
-        if not isinstance(email, str) or not email:
-            return None, ""
-        found = [
-            p
-            for p in accord.store.list_principals()
-            if p.email and p.email.lower() == email.lower()
-        ]
-        return (found[0], found[0].id) if len(found) == 1 else (None, "")
-    principal_id = principal_id_for(provider, claims)
-    if principal_id is None:
-        return None, ""
-    try:
-        return accord.store.get_principal(principal_id), principal_id
-    except NotFoundError:
-        return None, principal_id
-
-
-def _apply(accord: Accord, sign_in: OidcSignIn, admission: Admission) -> None:
-    """Create the person and change their roles in the provider's organisation, each
-    change on the record as the provider's doing."""
-    provider = sign_in.provider
-    org = provider.organisation
-    store = accord.store
-
-    def event(action: str, reason: str, **details: object) -> AuditEvent:
-        return AuditEvent(
-            actor=f"idp:{provider.id}",
-            action=action,
-            object=f"principal:{admission.principal_id}",
-            organisation=org,
-            reason=reason,
-            details=details,
-        )
-
-    if admission.create:
-        store.add_principal(
-            Principal(
-                id=admission.principal_id,
-                name=admission.name or admission.principal_id,
-                kind=PrincipalKind.PERSON,
-                email=admission.email,
-                memberships=frozenset(Membership(org, role) for role in admission.grant),
-            ),
-            store.clock(),
-            audit=event(
-                "principal.create",
-                f"provisioned at sign-in by {provider.id!r}, the identity provider of {org!r}",
-                roles=sorted(r.value for r in admission.grant),
-            ),
-        )
-        return
-    for role in sorted(admission.grant):
-        store.grant_role(
-            admission.principal_id,
-            Membership(org, role),
-            audit=event(
-                "principal.grant", f"asserted by {provider.id!r} at sign-in", role=role.value
-            ),
-        )
-    for role in sorted(admission.revoke):
-        store.revoke_role(
-            admission.principal_id,
-            Membership(org, role),
-            audit=event(
-                "principal.revoke", f"no longer asserted by {provider.id!r}", role=role.value
-            ),
-        )
