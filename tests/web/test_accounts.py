@@ -350,3 +350,13 @@ def test_every_change_to_an_account_takes_its_audit_event() -> None:
         audit = inspect.signature(getattr(AccountStore, name)).parameters.get("audit")
         assert audit is not None, f"AccountStore.{name} changes state but takes no audit event"
         assert audit.default is inspect.Parameter.empty, f"{name}'s audit must be required"
+
+
+def test_a_sign_in_form_too_large_is_refused_before_it_is_read(browser: Browser) -> None:
+    token = browser.csrf("/sign-in")
+    answer = browser.post(
+        "/sign-in",
+        data={"csrf_token": token, "username": "x" * 20_000, "password": "p", "code": "1"},
+    )
+    assert answer.status_code == 422
+    assert "at most 10000 bytes" in answer.text

@@ -23,7 +23,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -39,8 +39,8 @@ from accord.errors import ConfigurationError
 from accord.services.app import Accord
 from accord.settings import load_settings
 from accord.store import AuditFilter
-from accord.store.account_store import AccountStore
-from accord.web.oidc import FLOW_LIFETIME, OidcError, OidcSignIn, check_claims
+from accord.store.account_store import AccountStore, OidcFlow
+from accord.web.oidc import FLOW_LIFETIME, OidcError, OidcSignIn, check_claims, flow_id
 from accord.web.oidc_providers import Admission, Provider, Refusal, admit, load_providers
 from accord.web.security import SESSION_COOKIE
 from tests.web.conftest import PEOPLE, Browser
@@ -616,3 +616,29 @@ def test_what_a_provider_bound_to_leeds_admits(
     if provision and principal is not None:
         assert verdict.grant == {Role.DPO}
         assert verdict.revoke == {Role.REQUESTER}
+
+
+def test_sign_ins_under_way_are_bounded_and_taken_once(tmp_path: Path) -> None:
+    accord = Accord.init(load_settings({"ACCORD_HOME": str(tmp_path / "home")}), operator="t")
+    try:
+        flows = AccountStore(accord.store)
+        now = accord.store.clock()
+
+        def flow(state: str, at: datetime) -> OidcFlow:
+            return OidcFlow(
+                flow_id(state), "leeds", "n", "v" * 43, "/", "cb", at, at + FLOW_LIFETIME
+            )
+
+        assert flows.open_oidc_flow(flow("a", now), most=2)
+        assert flows.open_oidc_flow(flow("b", now), most=2)
+        assert not flows.open_oidc_flow(flow("c", now), most=2), "a third waits for room"
+        assert flows.take_oidc_flow(flow_id("a"), "other-provider", now) is None
+        assert flows.take_oidc_flow(flow_id("a"), "leeds", now) is not None
+        assert flows.take_oidc_flow(flow_id("a"), "leeds", now) is None, "taken once"
+        assert flows.open_oidc_flow(flow("c", now), most=2), "a flow taken makes room"
+        # Expired flows are cleared when the next one opens, and make room too.
+        later = now + FLOW_LIFETIME + timedelta(seconds=1)
+        assert flows.take_oidc_flow(flow_id("b"), "leeds", later) is None, "expired"
+        assert flows.open_oidc_flow(flow("d", later), most=1)
+    finally:
+        accord.close()

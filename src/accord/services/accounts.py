@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -62,6 +63,9 @@ LOCKED = "You have entered incorrect details too many times. Wait 15 minutes, th
 
 _hasher = PasswordHasher()
 """argon2id with argon2-cffi's defaults (RFC 9106's low-memory choice: t=3, 64 MiB, p=4)."""
+_VERIFYING = threading.BoundedSemaphore(4)
+"""At most four verifications at once (256 MiB): a flood of sign-ins queues for them
+rather than taking the server's memory, one thread of the pool at a time."""
 
 
 @cache
@@ -265,10 +269,11 @@ def _plausible(username: str) -> bool:
 
 
 def _verify_hash(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    with _VERIFYING:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def _home_org(principal: Principal, platform_org: str) -> str:

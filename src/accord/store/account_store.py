@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from accord.core.audit import AuditEvent
 from accord.errors import ConflictError, NotFoundError
@@ -137,10 +137,16 @@ class AccountStore(StoreBase):
 
     # -- OpenID Connect sign-ins under way -------------------------------------------
 
-    def open_oidc_flow(self, flow: OidcFlow) -> None:
-        """Remember a sign-in sent to a provider; expired ones are cleared on the way."""
+    def open_oidc_flow(self, flow: OidcFlow, *, most: int) -> bool:
+        """Remember a sign-in sent to a provider, unless ``most`` are under way already
+        (False: nothing is written). Expired ones are cleared on the way."""
         with self._transaction() as conn:
             conn.execute(delete(OidcFlowRow).where(OidcFlowRow.expires_at < flow.created_at))
+            under_way = conn.execute(
+                select(func.count()).select_from(OidcFlowRow).where(OidcFlowRow.used_at.is_(None))
+            ).scalar_one()
+            if under_way >= most:
+                return False
             conn.execute(
                 insert(OidcFlowRow).values(
                     id=flow.id,
@@ -154,6 +160,7 @@ class AccountStore(StoreBase):
                     used_at=None,
                 )
             )
+        return True
 
     def take_oidc_flow(self, flow_id: str, provider: str, now: datetime) -> OidcFlow | None:
         """The flow behind a callback, consumed: None if unknown, expired, for another

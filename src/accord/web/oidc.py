@@ -33,6 +33,9 @@ __all__ = ["FLOW_LIFETIME", "OidcError", "OidcSignIn", "check_claims", "flow_id"
 
 FLOW_LIFETIME = timedelta(minutes=10)
 """How long a person has at their provider before the sign-in must start again."""
+MAX_FLOWS = 10_000
+"""Sign-ins under way at once, across providers: each start writes a row, so a flood of
+starts is refused once this many are waiting rather than filling the store."""
 METADATA_TTL = 3600.0
 LEEWAY = 60
 """Seconds of clock difference tolerated on ``exp`` and ``iat``."""
@@ -128,7 +131,7 @@ class OidcSignIn:
         nonce = secrets.token_urlsafe(32)
         verifier = secrets.token_urlsafe(64)
         now = self.flows.clock()
-        self.flows.open_oidc_flow(
+        opened = self.flows.open_oidc_flow(
             OidcFlow(
                 id=flow_id(state),
                 provider=self.provider.id,
@@ -138,8 +141,11 @@ class OidcSignIn:
                 redirect_uri=redirect_uri,
                 created_at=now,
                 expires_at=now + FLOW_LIFETIME,
-            )
+            ),
+            most=MAX_FLOWS,
         )
+        if not opened:
+            raise OidcError(f"{MAX_FLOWS} sign-ins are under way already")
         with self._client(redirect_uri) as client:
             url, _ = client.create_authorization_url(
                 endpoint, state=state, nonce=nonce, code_verifier=verifier

@@ -15,10 +15,11 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
-from accord.errors import ConfigurationError, NotFoundError, PermissionDenied
+from accord.errors import ConfigurationError, NotFoundError, PermissionDenied, ValidationError
 from accord.services.accounts import LOCAL_METHOD, AccountService, SignInRefused
 from accord.services.app import Accord
 from accord.web.deps import accord_of, current, safe_next, sessions_of
@@ -35,6 +36,8 @@ router = APIRouter()
 
 MAX_FIELD = 1000
 """Longer answers are cut here, before any work is done on them."""
+MAX_FORM_BYTES = 10_000
+"""A sign-in form is a few short fields: a larger body is refused before it is read."""
 
 
 def _web(request: Request) -> None:
@@ -42,6 +45,24 @@ def _web(request: Request) -> None:
 
 
 Web = Depends(_web)
+
+
+async def _sign_in_form(request: Request) -> FormData:
+    request.state.web = True
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        raise ValidationError(
+            f"a sign-in form is sent with its length, and is at most {MAX_FORM_BYTES} bytes"
+        )
+    return await request.form(max_files=0, max_fields=20)
+
+
+SignInForm = Annotated[FormData, Depends(_sign_in_form)]
+
+
+def _field(form: FormData, name: str, most: int = MAX_FIELD, default: str = "") -> str:
+    value = form.get(name, default)
+    return value[:most] if isinstance(value, str) else default
 
 
 class _LocalAccounts:
@@ -95,19 +116,13 @@ def _start_session(
 
 
 @router.post("/sign-in", dependencies=[Web])
-def sign_in_local(
-    request: Request,
-    csrf_token: Annotated[str, Form()] = "",
-    username: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    code: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
+def sign_in_local(request: Request, form: SignInForm) -> Response:
     current(request)
-    if not form_token_ok(request, csrf_token[:MAX_FIELD]):
+    if not form_token_ok(request, _field(form, "csrf_token")):
         raise PermissionDenied("the form's security token is missing or out of date")
-    next_path = safe_next(next[:2000])
-    username, password, code = username[:MAX_FIELD].strip(), password[:MAX_FIELD], code[:20]
+    next_path = safe_next(_field(form, "next", 2000, "/"))
+    username = _field(form, "username").strip()
+    password, code = _field(form, "password"), _field(form, "code", 20)
     errors = [
         {"field": field, "text": text}
         for field, value, text in (
@@ -170,21 +185,16 @@ def _refused(request: Request, sign_in: OidcSignIn, who: str, reason: str) -> Re
 
 
 @router.post("/sign-in/oidc/{provider_id}", dependencies=[Web])
-def sign_in_oidc(
-    request: Request,
-    provider_id: str,
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
-) -> Response:
+def sign_in_oidc(request: Request, provider_id: str, form: SignInForm) -> Response:
     current(request)
     sign_in = _sign_in_with(request, provider_id)
-    if not form_token_ok(request, csrf_token[:MAX_FIELD]):
+    if not form_token_ok(request, _field(form, "csrf_token")):
         raise PermissionDenied("the form's security token is missing or out of date")
     redirect_uri = sign_in.provider.redirect_uri or str(
         request.url_for("sign_in_oidc_callback", provider_id=provider_id)
     )
     try:
-        url = sign_in.start(redirect_uri, safe_next(next[:2000]))
+        url = sign_in.start(redirect_uri, safe_next(_field(form, "next", 2000, "/")))
     except OidcError as exc:
         sessions_of(request).refuse_sign_in("", f"oidc:{provider_id}", exc.reason)
         return _unavailable(request, sign_in)
