@@ -257,6 +257,7 @@ def test_the_sign_in_form_needs_its_token(
     )
     assert answer.status_code == 403
     assert SESSION_COOKIE not in browser.cookies
+    assert denials(web_accord) == ["the form's security token is missing or out of date"]
 
 
 def test_signing_in_replaces_a_planted_session(

@@ -19,10 +19,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from accord.errors import ConfigurationError, NotFoundError, PermissionDenied, ValidationError
+from accord.errors import ConfigurationError, NotFoundError, ValidationError
 from accord.services.accounts import LOCAL_METHOD, AccountService, SignInRefused
 from accord.services.app import Accord
-from accord.web.deps import accord_of, current, safe_next, sessions_of
+from accord.web.deps import FormRefused, accord_of, current, safe_next, sessions_of
 from accord.web.oidc import OidcError, OidcSignIn
 from accord.web.oidc_people import admit_and_apply
 from accord.web.oidc_providers import Refusal, load_providers
@@ -63,6 +63,14 @@ SignInForm = Annotated[FormData, Depends(_sign_in_form)]
 def _field(form: FormData, name: str, most: int = MAX_FIELD, default: str = "") -> str:
     value = form.get(name, default)
     return value[:most] if isinstance(value, str) else default
+
+
+def _check_form_token(request: Request, form: FormData, method: str) -> None:
+    """The form's token is the one this browser was given, or a recorded refusal."""
+    if not form_token_ok(request, _field(form, "csrf_token")):
+        reason = "the form's security token is missing or out of date"
+        sessions_of(request).refuse_sign_in("", method, reason)
+        raise FormRefused(f"{reason}: go back, reload the page and try again")
 
 
 class _LocalAccounts:
@@ -118,8 +126,7 @@ def _start_session(
 @router.post("/sign-in", dependencies=[Web])
 def sign_in_local(request: Request, form: SignInForm) -> Response:
     current(request)
-    if not form_token_ok(request, _field(form, "csrf_token")):
-        raise PermissionDenied("the form's security token is missing or out of date")
+    _check_form_token(request, form, LOCAL_METHOD)
     next_path = safe_next(_field(form, "next", 2000, "/"))
     username = _field(form, "username").strip()
     password, code = _field(form, "password"), _field(form, "code", 20)
@@ -188,8 +195,7 @@ def _refused(request: Request, sign_in: OidcSignIn, who: str, reason: str) -> Re
 def sign_in_oidc(request: Request, provider_id: str, form: SignInForm) -> Response:
     current(request)
     sign_in = _sign_in_with(request, provider_id)
-    if not form_token_ok(request, _field(form, "csrf_token")):
-        raise PermissionDenied("the form's security token is missing or out of date")
+    _check_form_token(request, form, f"oidc:{provider_id}")
     redirect_uri = sign_in.provider.redirect_uri or str(
         request.url_for("sign_in_oidc_callback", provider_id=provider_id)
     )
