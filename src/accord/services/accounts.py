@@ -19,7 +19,6 @@ The success event is written by the session that starts
 from __future__ import annotations
 
 import hmac
-import json
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -241,7 +240,7 @@ class AccountService:
         for event in events:
             if event.decision == Decision.ALLOW.value:
                 break
-            if json.loads(event.details or "{}").get("method") == LOCAL_METHOD:
+            if event.details_dict.get("method") == LOCAL_METHOD:
                 failures += 1
                 if failures >= LOCKOUT_ATTEMPTS:
                     return True
