@@ -20,10 +20,12 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from accord.cli.main import app as cli
+from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
 from accord.errors import NotFoundError, ValidationError
 from accord.services import accounts as accounts_module
-from accord.services.accounts import LOCKED, WRONG, AccountService, Enrolment
+from accord.services.accounts import LOCKED, WRONG, AccountService, Enrolment, SignInRefused
 from accord.services.app import Accord
+from accord.settings import load_settings
 from accord.store import AuditFilter
 from accord.store.account_models import AccountRow
 from accord.store.account_store import ACCOUNT_BOOKKEEPING, ACCOUNT_READ_METHODS, AccountStore
@@ -361,3 +363,26 @@ def test_a_sign_in_form_too_large_is_refused_before_it_is_read(browser: Browser)
     )
     assert answer.status_code == 422
     assert "at most 10000 bytes" in answer.text
+
+
+def test_an_account_on_either_store(store_url: str, tmp_path: Path) -> None:
+    """The migration and the account store on SQLite and PostgreSQL alike."""
+    settings = load_settings(
+        {"ACCORD_HOME": str(tmp_path / "home"), "ACCORD_DATABASE_URL": store_url}
+    )
+    accord = Accord.init(settings, operator="test")
+    try:
+        op = accord.operator("test")
+        accord.identity.create_organisation(op, "leeds", "Leeds", OrgKind.LOCAL_AUTHORITY)
+        accord.identity.create_principal(
+            op, "lou", "Lou", PrincipalKind.PERSON, (Membership("leeds", Role.REQUESTER),)
+        )
+        accounts = AccountService(accord.store, accord.keys, accord.platform_org)
+        enrolment = accounts.create(op, "lou", PASSWORD)
+        code = code_at(enrolment, accord.store.clock())
+        assert accounts.verify("lou", PASSWORD, code).id == "lou"
+        with pytest.raises(SignInRefused):
+            accounts.verify("lou", PASSWORD, code)
+        assert accounts.any_accounts()
+    finally:
+        accord.close()
