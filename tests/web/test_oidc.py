@@ -145,29 +145,32 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             callbacks = [f"{base}/sign-in/oidc/{p}/callback" for p in ("leeds", "leeds-jit")]
             port = urlsplit(issuer).port
             assert NODE is not None
-            node = subprocess.Popen(
-                [NODE, str(SCRIPT), str(port), SECRET, *callbacks],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            )
+            log = tmp_path / "oidc-provider.log"
+            with log.open("wb") as output:
+                node = subprocess.Popen(
+                    [NODE, str(SCRIPT), str(port), SECRET, *callbacks],
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
             try:
-                _wait_for(f"{issuer}/.well-known/openid-configuration", node)
+                _wait_for(f"{issuer}/.well-known/openid-configuration", node, log)
                 yield World(accord, base, issuer, providers)
             finally:
                 node.terminate()
-                node.wait(timeout=10)
-                if node.stdout:
-                    node.stdout.close()
+                try:
+                    node.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    node.kill()
+                    node.wait()
     finally:
         accord.close()
 
 
-def _wait_for(url: str, node: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def _wait_for(url: str, node: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if node.poll() is not None:
-            output = node.stdout.read().decode() if node.stdout else ""
-            raise RuntimeError(f"the OpenID Connect provider exited: {output}")
+            raise RuntimeError(f"the OpenID Connect provider exited: {log.read_text()}")
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
