@@ -108,6 +108,13 @@ SETTINGS: tuple[Setting, ...] = (
         "1 to let anyone sign in to the web service as any person by choosing them from a "
         "list: for a demonstration world only (`accord demo carers --serve` sets it).",
     ),
+    Setting(
+        "ACCORD_OIDC_PROVIDERS",
+        "",
+        "Path of a JSON or YAML file listing organisations' OpenID Connect identity "
+        "providers for the web service's sign-in, each bound to one organisation (see "
+        "docs/web/signin.md). Empty means none: local accounts only.",
+    ),
 )
 
 
@@ -125,6 +132,7 @@ class Settings:
     batch_refusals_per_minute: int = 6
     web_idle_minutes: int = 30
     web_demo_sign_in: bool = False
+    oidc_providers: str = ""
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -215,6 +223,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         web_idle_minutes=_int("ACCORD_WEB_IDLE_MINUTES", get("ACCORD_WEB_IDLE_MINUTES"), 1),
         web_demo_sign_in=_flag("ACCORD_WEB_DEMO_SIGN_IN", get("ACCORD_WEB_DEMO_SIGN_IN")),
+        oidc_providers=get("ACCORD_OIDC_PROVIDERS"),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from accord.cli.accounts import account_app
 from accord.cli.audit import audit_app
 from accord.cli.catalogue import dataset_app
 from accord.cli.common import console, fail, handles_errors, table
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.add_typer(org_app, name="org")
 app.add_typer(principal_app, name="principal")
 app.add_typer(token_app, name="token")
+app.add_typer(account_app, name="account")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(audit_app, name="audit")
 app.add_typer(request_app, name="request")

@@ -186,6 +186,17 @@ class AuditAction(StrEnum):
     AUDIT_VERIFY = "audit.verify", "The hash chain and checkpoints verified over the API."
     AUDIT_CHECKPOINT = "audit.checkpoint", "The head of the log signed with the audit key."
 
+    # -- local accounts of the web service ------------------------------------------
+    ACCOUNT_CREATE = (
+        "account.create",
+        "A local web account (argon2id password and TOTP) created for a principal.",
+    )
+    ACCOUNT_PASSWORD = "account.password", "A local account's password set or replaced."
+    ACCOUNT_TOTP = (
+        "account.totp",
+        "A local account's TOTP secret enrolled or replaced (the old codes stop working).",
+    )
+
 
 CREATING = frozenset(
     {

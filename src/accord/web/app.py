@@ -21,6 +21,7 @@ from accord.services.app import Accord
 from accord.web.deps import SignInRequired, current, sign_in_url
 from accord.web.render import page
 from accord.web.routes import ROUTERS
+from accord.web.routes.signin import configure_sign_in
 from accord.web.security import secure_headers
 from accord.web.sessions import SessionService
 
@@ -52,6 +53,7 @@ def mount_web(app: FastAPI, accord: Accord) -> None:
         idle=timedelta(minutes=settings.web_idle_minutes),
     )
     app.state.web_demo_sign_in = settings.web_demo_sign_in
+    configure_sign_in(app, accord)
     app.add_middleware(_Headers)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/assets", StaticFiles(directory=VENDOR / "govuk" / "assets"), name="assets")
