@@ -117,13 +117,19 @@ class DraftService:
     # -- changes ------------------------------------------------------------------------
 
     def start(
-        self, caller: Caller, answers: dict[str, Any], *, request_id: str | None = None
+        self,
+        caller: Caller,
+        answers: dict[str, Any],
+        *,
+        request_id: str | None = None,
+        organisation: str | None = None,
     ) -> Draft:
-        """A new draft for the caller's requesting organisation; refused, on the record,
-        for someone who is a requester nowhere."""
-        org = self.requesting_organisation(caller)
+        """A new draft for the caller's requesting organisation (``organisation``, to
+        revise a request made for it); refused, on the record, for someone who is not a
+        requester there."""
+        org = organisation or self.requesting_organisation(caller)
         draft_id = "drf-" + secrets.token_hex(6)
-        if org is None or caller.principal is None:
+        if org is None or caller.principal is None or not caller.has_role(org, Role.REQUESTER):
             raise refuse(
                 self.store,
                 caller,
@@ -208,3 +214,18 @@ class DraftService:
         """The newest draft written for a request (the caller has been shown the request)."""
         drafts = self.drafts.drafts_for_request(request_id)
         return drafts[0] if drafts else None
+
+    def open_for_request(self, caller: Caller, request_id: str) -> Draft | None:
+        """The caller's own draft of changes to a request, still being written."""
+        for draft in self.drafts.drafts_for_request(request_id):
+            mine = caller.principal is not None and draft.principal_id == caller.principal.id
+            if mine and draft.closed_at is None:
+                return draft
+        return None
+
+    def dpia_for_request(self, request_id: str) -> DpiaDocument | None:
+        """The DPIA document most recently attached to a draft of the request."""
+        for draft in self.drafts.drafts_for_request(request_id):
+            if draft.dpia is not None:
+                return draft.dpia
+        return None

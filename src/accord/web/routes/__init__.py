@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from accord.web.routes import start
+from accord.web.routes import ask, find_data, my_requests, start
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (start.router,)
+ROUTERS: tuple[APIRouter, ...] = (start.router, find_data.router, ask.router, my_requests.router)
