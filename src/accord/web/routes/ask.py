@@ -534,7 +534,7 @@ async def dpia_upload(request: Request, signed_in: SignedInDep, draft_id: str) -
     try:
         form = await _upload_form(request, signed_in)
     except _TooLarge:
-        return _question(
+        return _step_page(
             request,
             signed_in,
             draft,
@@ -547,7 +547,7 @@ async def dpia_upload(request: Request, signed_in: SignedInDep, draft_id: str) -
         if not isinstance(upload, UploadFile) or not upload.filename:
             if draft.dpia is not None and form.get("keep"):
                 return RedirectResponse(_after(draft, "dpia-document", change), status_code=303)
-            return _question(
+            return _step_page(
                 request,
                 signed_in,
                 draft,
@@ -559,7 +559,7 @@ async def dpia_upload(request: Request, signed_in: SignedInDep, draft_id: str) -
         try:
             draft = service.attach_dpia(signed_in.caller, draft.id, upload.filename, data)
         except ValidationError as refused:
-            return _question(
+            return _step_page(
                 request,
                 signed_in,
                 draft,
