@@ -396,7 +396,7 @@ def submit(request: Request, signed_in: SignedInDep, draft_id: str, form: Checke
                 record = accord.requests.edit(caller, draft.request_id, built.document)
         accord.requests.submit(caller, record.id)
     except (ValidationError, ConflictError) as refused:
-        errors = [{"field": "", "text": refused.message}]
+        errors = [{"field": "", "text": _plain(refused)}]
         panel = assessment_panel(accord, caller, draft)
         errors += [
             {"field": "", "text": f"{f['reason']} {f['fix']}", "href": f["href"] or ""}
@@ -405,6 +405,16 @@ def submit(request: Request, signed_in: SignedInDep, draft_id: str, form: Checke
         return _check_page(request, signed_in, draft, errors=errors)
     service.close(caller, draft)
     return RedirectResponse(f"/my-requests/{record.id}?submitted=1", status_code=303)
+
+
+def _plain(refused: ValidationError | ConflictError) -> str:
+    """The service's refusal in the words of the pages, where it speaks of the CLI."""
+    if isinstance(refused, ConflictError) and "sent back for changes" in refused.message:
+        return (
+            "You have not changed anything since the reviewer asked for changes. "
+            "Change your answers to do what they asked, then submit again."
+        )
+    return refused.message
 
 
 # -- fields, one page per dataset ----------------------------------------------------------
