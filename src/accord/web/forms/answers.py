@@ -195,6 +195,8 @@ def build(answers: Answers, organisation: str, requester: str) -> Built:
         problems = []
         for error in exc.errors():
             top = str(error["loc"][0]) if error["loc"] else ""
+            if not top:  # a check across fields: the first field its message names
+                top = next((f for f in _STEP_OF_FIELD if f in str(error["msg"])), "")
             step = _STEP_OF_FIELD.get(top, "check")
             where = TITLES.get(step, "your answers")
             problems.append(Problem(step, f"{where}: {error['msg'].removeprefix('Value error, ')}"))
