@@ -199,7 +199,7 @@ def test_the_assessment_shows_what_is_missing_then_the_findings(browser: Browser
     assert "5: non-anonymised operational" in page
     assert "Data owner, data protection officer and legal adviser of Department for Work" in page
     assert "LEGAL_LAWFUL_BASIS_MISSING" in page
-    assert "no UK GDPR Article 6 lawful basis is given" in page
+    assert "No UK GDPR Article 6 lawful basis is given." in page
     # Blocking findings come first, and each fix links to the page that answers it.
     assert page.index("Must be fixed") < page.index("A reviewer will look at this")
     assert f'href="{base}/law">Change this answer' in page

@@ -83,6 +83,15 @@ def _base(draft: Draft) -> str:
     return f"/ask/{draft.id}"
 
 
+def _sentence(text: str) -> str:
+    """A finding's reason or fix as a sentence: a capital first, a full stop last."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 # -- the live assessment --------------------------------------------------------------
 
 
@@ -127,11 +136,16 @@ def assessment_panel(accord: Accord, caller: Caller, draft: Draft) -> dict[str, 
                     Severity.ADVICE: "Advice",
                 }[finding.severity],
                 "subject": finding.subject,
-                "reason": finding.reason,
-                "fix": finding.fix,
+                "reason": _sentence(finding.reason),
+                "fix": _sentence(finding.fix),
                 "href": href,
                 "overridable": finding.overridable,
-                "override_by": finding.override_label(),
+                "override_by": words(
+                    [
+                        f"the {ROLE_NAMES[m.role]} of {_org_name(accord, m.organisation_id)}"
+                        for m in finding.override_by
+                    ]
+                ),
             }
         )
     roles = [ROLE_NAMES[r] for r in assessment.approver_roles]
@@ -278,7 +292,7 @@ def _question(
             "forms": options(FORMS),
             "channels": options(CHANNELS),
             "frequencies": options(FREQUENCIES),
-            "bases": [("", "Not decided yet", ""), *options(LAWFUL_BASES)],
+            "bases": options(LAWFUL_BASES),
             "art9": [
                 ("", "None: no special category data"),
                 *[(v, t) for v, t, _ in options(ART9)],
