@@ -56,6 +56,15 @@ ANSWERS: dict[str, dict[str, object]] = {
         "test_exchange": "yes",
     },
 }
+CONSIDERATIONS = {
+    "benefit_or_detriment": "Carers are offered a vaccine; nobody loses a benefit",
+    "cost_against_benefit": "One mailing against fewer carers falling ill",
+    "fair_processing_information": "DWP's privacy notice names public health",
+    "compatible_with_fair_processing": "yes",
+    "operational_difference": "The vaccination team reaches carers it cannot find today",
+    "option-1": "Published counts by area",
+    "rejected-1": "Counts cannot invite a person",
+}
 FIELDS = {
     "fields": ["nino", "postcode"],
     "why-1": "To match carers to the council's records",
@@ -120,7 +129,8 @@ def complete(browser: Browser) -> str:
     assert answer(browser, f"{base}/dpia", ANSWERS["dpia"]) == f"{base}/dpia-document"
     assert upload(browser, base, "dpia.pdf", PDF).status_code == 303
     assert answer(browser, f"{base}/retention", ANSWERS["retention"]) == f"{base}/dates"
-    assert answer(browser, f"{base}/dates", ANSWERS["dates"]) == f"{base}/exceptions"
+    assert answer(browser, f"{base}/dates", ANSWERS["dates"]) == f"{base}/considerations"
+    assert answer(browser, f"{base}/considerations", CONSIDERATIONS) == f"{base}/exceptions"
     ask_for_exceptions(browser, base)
     return base
 
@@ -156,6 +166,10 @@ def test_a_request_is_built_page_by_page_and_submitted(
     assert record.document.requester == "leeds.officer"
     assert record.document.datasets[0].cohort == "benefit = 'carers_allowance'"
     assert record.document.dpia.reference == "LCC-DPIA-42"
+    weighed = record.document.considerations
+    assert weighed is not None
+    assert weighed.compatible_with_fair_processing is True
+    assert weighed.alternatives_considered[0].why_rejected == "Counts cannot invite a person"
     assert str(record.document.retention.period) == "P13M"  # type: ignore[union-attr]
     confirmation = browser.get(submitted.headers["location"])
     assert "Request submitted" in confirmation.text
@@ -208,6 +222,11 @@ def test_the_assessment_shows_what_is_missing_then_the_findings(browser: Browser
     after = browser.get(f"{base}/law").text
     assert "LEGAL_LAWFUL_BASIS_MISSING" not in after
     assert "LEGAL_GATEWAY_REQUIRED" in after
+
+    # A warning's fix links to its page too, and answering there clears it.
+    assert f'href="{base}/considerations">Change this answer' in after
+    answer(browser, f"{base}/considerations", CONSIDERATIONS)
+    assert "CONSIDERATIONS_UNANSWERED" not in browser.get(f"{base}/law").text
 
 
 def test_a_page_with_errors_says_so_at_the_field_and_saves_nothing(browser: Browser) -> None:

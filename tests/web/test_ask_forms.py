@@ -41,6 +41,11 @@ COMPLETE: dict[str, Any] = {
     "end_date": "2027-06-30",
     "test_exchange": False,
     "override_requests": {"SECURITY_ASSURANCE": "certificate renewed next week", "X": " "},
+    "considerations": {
+        "benefit_or_detriment": "Carers are offered a vaccine",
+        "compatible_with_fair_processing": "no",
+        "alternatives_considered": [{"option": "Counts", "why_rejected": "cannot invite"}],
+    },
 }
 
 
@@ -63,6 +68,9 @@ def test_complete_answers_build_the_request() -> None:
     assert document.retention.describe() == "13 months after the decision"
     assert document.test_exchange is False
     assert [a.finding for a in document.override_requests] == ["SECURITY_ASSURANCE"]
+    assert document.considerations is not None
+    assert document.considerations.compatible_with_fair_processing is False
+    assert document.considerations.alternatives_considered[0].option == "Counts"
 
 
 def test_answers_the_request_cannot_take_are_named_by_page() -> None:

@@ -59,6 +59,7 @@ _STEP_OF_FIELD = {
     "end_date": "dates",
     "test_exchange": "dates",
     "override_requests": "exceptions",
+    "considerations": "considerations",
 }
 
 
@@ -157,6 +158,7 @@ def document_of(answers: Answers, organisation: str, requester: str) -> dict[str
         start_date=answers.get("start_date"),
         end_date=answers.get("end_date"),
         test_exchange=bool(answers.get("test_exchange", True)),
+        considerations=_considerations(answers) or document.get("considerations"),
         override_requests=[
             {"finding": ref, "reason": reason}
             for ref, reason in sorted((answers.get("override_requests") or {}).items())
@@ -164,6 +166,29 @@ def document_of(answers: Answers, organisation: str, requester: str) -> dict[str
         ],
     )
     return document
+
+
+CONSIDERATION_TEXTS = (
+    "benefit_or_detriment",
+    "cost_against_benefit",
+    "fair_processing_information",
+    "operational_difference",
+)
+
+
+def _considerations(answers: Answers) -> dict[str, Any] | None:
+    """Seed 001's questions as the request's ``considerations``, if any is answered."""
+    given = answers.get("considerations") or {}
+    compatible = given.get("compatible_with_fair_processing", "")
+    shape: dict[str, Any] = {k: given.get(k, "") for k in CONSIDERATION_TEXTS}
+    shape["compatible_with_fair_processing"] = {"yes": True, "no": False}.get(compatible)
+    shape["alternatives_considered"] = [
+        a for a in given.get("alternatives_considered") or [] if a.get("option")
+    ]
+    answered = any(shape[k] for k in CONSIDERATION_TEXTS) or shape["alternatives_considered"]
+    if not answered and shape["compatible_with_fair_processing"] is None:
+        return None
+    return shape
 
 
 def _retention(answers: Answers) -> dict[str, str] | None:
@@ -232,7 +257,9 @@ def answers_from_request(document: SharingRequest) -> Answers:
         "end_date",
         "test_exchange",
         "override_requests",
+        "considerations",
     }
+    given = document.considerations
     return {
         "title": document.title,
         "purpose": document.purpose,
@@ -282,8 +309,22 @@ def answers_from_request(document: SharingRequest) -> Answers:
         "end_date": document.end_date.isoformat(),
         "test_exchange": document.test_exchange,
         "override_requests": {o.finding: o.reason for o in document.override_requests},
+        "considerations": {
+            **{k: getattr(given, k) for k in CONSIDERATION_TEXTS},
+            "compatible_with_fair_processing": _yes_no(given.compatible_with_fair_processing),
+            "alternatives_considered": [
+                {"option": a.option, "why_rejected": a.why_rejected}
+                for a in given.alternatives_considered
+            ],
+        }
+        if given
+        else {},
         "carried": {k: v for k, v in data.items() if k not in asked},
     }
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
 
 
 Rows = list[tuple[str, str, str]]
@@ -411,6 +452,44 @@ def check_sections(answers: Answers, base: str) -> list[tuple[str, Rows]]:
                     "Test exchange first",
                     "Yes" if answers.get("test_exchange", True) else "No",
                     href("dates"),
+                ),
+            ],
+        )
+    )
+    weighed = answers.get("considerations") or {}
+    alternatives = weighed.get("alternatives_considered") or []
+    sections.append(
+        (
+            "Benefit, cost and alternatives",
+            [
+                (label, weighed.get(key) or "Not answered", href("considerations"))
+                for key, label in (
+                    ("benefit_or_detriment", "Benefit or detriment to the people"),
+                    ("cost_against_benefit", "Cost against benefit"),
+                    ("fair_processing_information", "What people were told"),
+                )
+            ]
+            + [
+                (
+                    "Compatible with what people were told",
+                    {"yes": "Yes", "no": "No"}.get(
+                        weighed.get("compatible_with_fair_processing", ""), "Not answered"
+                    ),
+                    href("considerations"),
+                ),
+                (
+                    "Difference to the service",
+                    weighed.get("operational_difference") or "Not answered",
+                    href("considerations"),
+                ),
+                (
+                    "Alternatives considered",
+                    "; ".join(
+                        f"{a['option']} (rejected: {a.get('why_rejected', '')})"
+                        for a in alternatives
+                    )
+                    or "None given",
+                    href("considerations"),
                 ),
             ],
         )

@@ -34,6 +34,7 @@ __all__ = [
     "date_parts",
     "read_category",
     "read_cohort",
+    "read_considerations",
     "read_dataset_choice",
     "read_dates",
     "read_dpia",
@@ -324,6 +325,41 @@ def read_dates(answers: Answers, form: Form) -> tuple[Answers, Errors]:
         "end_date": end,
         "test_exchange": test != "no",
     }, errors
+
+
+MAX_ALTERNATIVES = 3
+
+
+def read_considerations(answers: Answers, form: Form) -> tuple[Answers, Errors]:
+    """Seed 001's questions (paragraphs 19 and 51): benefit, cost, fair processing, the
+    difference made, and up to three alternatives with why each was rejected."""
+    errors: Errors = []
+    given = {
+        "benefit_or_detriment": _text(form, "benefit_or_detriment", errors, "the benefit"),
+        "cost_against_benefit": _text(form, "cost_against_benefit", errors, "the cost"),
+        "fair_processing_information": _text(
+            form, "fair_processing_information", errors, "what people were told"
+        ),
+        "compatible_with_fair_processing": _choice(
+            form, "compatible_with_fair_processing", {"yes": 1, "no": 0}, errors
+        ),
+        "operational_difference": _text(
+            form, "operational_difference", errors, "the difference it makes"
+        ),
+    }
+    alternatives = []
+    for n in range(1, MAX_ALTERNATIVES + 1):
+        option = _text(form, f"option-{n}", errors, "the alternative", limit=1000)
+        why = _text(form, f"rejected-{n}", errors, "why it was rejected", limit=1000)
+        if option and not why:
+            errors.append(
+                {"field": f"rejected-{n}", "text": f"Enter why alternative {n} was rejected"}
+            )
+        elif why and not option:
+            errors.append({"field": f"option-{n}", "text": f"Enter alternative {n}"})
+        elif option:
+            alternatives.append({"option": option, "why_rejected": why})
+    return {**answers, "considerations": {**given, "alternatives_considered": alternatives}}, errors
 
 
 _REF = re.compile(r"[A-Z0-9_]+(:.*)?")

@@ -26,6 +26,7 @@ STEPS: tuple[Step, ...] = (
     Step("dpia-document", "DPIA document"),
     Step("retention", "Retention, security and onward sharing"),
     Step("dates", "Dates and test exchange"),
+    Step("considerations", "Benefit, cost and alternatives"),
     Step("exceptions", "Findings you ask to be accepted"),
 )
 SLUGS = frozenset(s.slug for s in STEPS)
@@ -44,6 +45,8 @@ _BY_CODE: dict[str, str] = {
     "LEGAL_OUTREACH_BULK_IDENTIFIABLE": "form",
     "LEGAL_ELIGIBILITY_BATCH_ONLY": "form",
     "LEGAL_CONSENT_AT_VOLUME": "law",
+    "CONSIDERATIONS_UNANSWERED": "considerations",
+    "LEGAL_FAIR_PROCESSING_INCOMPATIBLE": "considerations",
 }
 _BY_PREFIX: tuple[tuple[str, str], ...] = (
     ("MIN_", "fields"),

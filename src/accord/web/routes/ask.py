@@ -204,6 +204,7 @@ _READERS: dict[str, Reader] = {
     "dpia": q.read_dpia,
     "retention": q.read_retention,
     "dates": q.read_dates,
+    "considerations": q.read_considerations,
 }
 
 
