@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -13,6 +14,7 @@ from accord.core.governance.workflow import RequestState
 from accord.services.app import Accord
 from accord.services.drafts import MAX_DPIA_BYTES
 from accord.store import AuditFilter
+from accord.web.forms import STEPS
 from tests.web.ask_world import carers  # noqa: F401 - the catalogue fixture
 from tests.web.conftest import Browser
 
@@ -347,3 +349,57 @@ def test_someone_elses_draft_answers_as_a_missing_one(
     # Someone who asks for no organisation cannot start a draft at all.
     refused = second_browser.submit("/ask/new", {}, form_page="/find-data")
     assert refused.status_code == 403
+
+
+class _Structure(HTMLParser):
+    """Ids, h1s, labels and inputs of a page, for the checks below."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.h1 = 0
+        self.labelled: set[str] = set()
+        self.inputs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(str(a["id"]))
+        if tag == "h1":
+            self.h1 += 1
+        if tag == "label" and a.get("for"):
+            self.labelled.add(str(a["for"]))
+        if tag in {"input", "select", "textarea"} and a.get("type") not in {"hidden", "submit"}:
+            self.inputs.append(str(a.get("id")))
+
+
+def test_every_page_has_one_heading_unique_ids_and_a_label_for_each_input(
+    browser: Browser, web_accord: Accord
+) -> None:
+    browser.sign_in("leeds.officer")
+    base = complete(browser)
+    for step in [*(s.slug for s in STEPS if s.slug != "fields"), "fields/dwp/carers", "check"]:
+        _check_structure(step, browser.get(f"{base}/{step}").text)
+    submitted = browser.submit(f"{base}/submit", {}, form_page=f"{base}/check")
+    request_id = submitted.headers["location"].split("/")[2].split("?")[0]
+    for path in (
+        "/find-data",
+        "/find-data?q=carers",
+        "/find-data/dwp/carers",
+        "/ask",
+        "/my-requests",
+        f"/my-requests/{request_id}",
+        f"/my-requests/{request_id}?submitted=1",
+        f"/my-requests/{request_id}/withdraw",
+    ):
+        _check_structure(path, browser.get(path).text)
+
+
+def _check_structure(path: str, html: str) -> None:
+    parsed = _Structure()
+    parsed.feed(html)
+    assert parsed.h1 == 1, f"{path}: {parsed.h1} h1 elements"
+    duplicates = {i for i in parsed.ids if parsed.ids.count(i) > 1}
+    assert not duplicates, f"{path}: duplicate ids {duplicates}"
+    unlabelled = [i for i in parsed.inputs if i not in parsed.labelled]
+    assert not unlabelled, f"{path}: inputs without a label {unlabelled}"
