@@ -403,3 +403,34 @@ def _check_structure(path: str, html: str) -> None:
     assert not duplicates, f"{path}: duplicate ids {duplicates}"
     unlabelled = [i for i in parsed.inputs if i not in parsed.labelled]
     assert not unlabelled, f"{path}: inputs without a label {unlabelled}"
+
+
+def test_the_dpia_document_reaches_the_requests_parties_only(
+    browser: Browser, second_browser: Browser, web_accord: Accord
+) -> None:
+    browser.sign_in("leeds.officer")
+    base = complete(browser)
+    submitted = browser.submit(f"{base}/submit", {}, form_page=f"{base}/check")
+    request_id = submitted.headers["location"].split("/")[2].split("?")[0]
+    status = browser.get(f"/my-requests/{request_id}").text
+    assert f'href="/my-requests/{request_id}/dpia.pdf"' in status
+    assert hashlib.sha256(PDF).hexdigest() in status
+
+    second_browser.sign_in("dwp.dpo")
+    document = second_browser.get(f"/my-requests/{request_id}/dpia.pdf")
+    assert document.status_code == 200
+    assert document.headers["content-type"] == "application/pdf"
+    assert document.content == PDF
+    assert document.headers["x-content-sha256"] == hashlib.sha256(PDF).hexdigest()
+
+    with Browser(browser.app, base_url="http://127.0.0.1") as outsider:
+        outsider.sign_in("hmrc.owner")
+        refused = outsider.get(f"/my-requests/{request_id}/dpia.pdf")
+        missing = outsider.get("/my-requests/req-00000000/dpia.pdf")
+        assert refused.status_code == missing.status_code == 404
+        assert refused.text == missing.text
+
+    # A document altered on disk is not served as the one that was uploaded.
+    stored = web_accord.home / "dpia" / f"{hashlib.sha256(PDF).hexdigest()}.pdf"
+    stored.write_bytes(PDF + b"% altered")
+    assert second_browser.get(f"/my-requests/{request_id}/dpia.pdf").status_code == 500

@@ -11,13 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from accord.core.governance.permissions import outstanding_seats, required_seats
 from accord.core.governance.records import RequestRecord
 from accord.core.governance.report import TIER_NAMES
 from accord.core.governance.workflow import RequestState
 from accord.core.identity import Role
+from accord.errors import NotFoundError, StoreError
+from accord.fsutil import sha256_file
 from accord.services.app import Accord
 from accord.web.deps import CheckedForm, SignedInDep, accord_of
 from accord.web.forms import answers_from_request
@@ -233,3 +235,26 @@ def change(
         organisation=record.document.requesting_organisation,
     )
     return RedirectResponse(f"/ask/{draft.id}/check", status_code=303)
+
+
+@router.get("/my-requests/{request_id}/dpia.pdf")
+def dpia_document(request: Request, signed_in: SignedInDep, request_id: str) -> Response:
+    """The request's DPIA document, for its parties (the requester and the reviewers of
+    each data owner), after checking the file still has the hash recorded for it."""
+    accord = accord_of(request)
+    record = accord.requests.get(signed_in.caller, request_id)
+    service = drafts_of(accord)
+    document = service.dpia_for_request(record.id)
+    if document is None:
+        raise NotFoundError(f"request {record.id} has no DPIA document")
+    path = service.dpia_path(document)
+    if not path.exists() or sha256_file(path) != document.sha256:
+        raise StoreError(
+            f"the DPIA document of {record.id} is missing or no longer has its recorded hash"
+        )
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=f"{record.id}-dpia.pdf",
+        headers={"X-Content-SHA256": document.sha256},
+    )
