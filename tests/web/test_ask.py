@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from accord.core.governance.workflow import RequestState
+from accord.core.identity import Membership, PrincipalKind, Role
 from accord.services.app import Accord
 from accord.services.drafts import MAX_DPIA_BYTES
 from accord.store import AuditFilter
@@ -434,3 +435,39 @@ def test_the_dpia_document_reaches_the_requests_parties_only(
     stored = web_accord.home / "dpia" / f"{hashlib.sha256(PDF).hexdigest()}.pdf"
     stored.write_bytes(PDF + b"% altered")
     assert second_browser.get(f"/my-requests/{request_id}/dpia.pdf").status_code == 500
+
+
+def test_someone_who_asks_for_two_organisations_chooses_which(
+    browser: Browser, web_accord: Accord
+) -> None:
+    op = web_accord.operator("test")
+    web_accord.identity.create_principal(
+        op,
+        "two.hats",
+        "Tess Twohats",
+        PrincipalKind.PERSON,
+        (Membership("leeds", Role.REQUESTER), Membership("hmrc", Role.REQUESTER)),
+    )
+    browser.sign_in("two.hats")
+    sent = browser.submit("/ask/new", {"dataset": "dwp/carers"}, form_page="/find-data/dwp/carers")
+    assert sent.headers["location"] == "/ask?dataset=dwp/carers"
+    choose = browser.get(sent.headers["location"]).text
+    assert "Which organisation is asking?" in choose
+    assert 'name="dataset" value="dwp/carers"' in choose
+
+    unchosen = browser.submit(
+        "/ask/new", {"dataset": "dwp/carers", "choosing": "1"}, form_page="/ask"
+    )
+    assert unchosen.status_code == 422
+    assert '<a href="#organisation">Choose which organisation is asking</a>' in unchosen.text
+
+    chosen = browser.submit(
+        "/ask/new",
+        {"dataset": "dwp/carers", "choosing": "1", "organisation": "hmrc"},
+        form_page="/ask",
+    )
+    assert chosen.status_code == 303
+    draft_id = chosen.headers["location"].split("/")[2]
+    page = browser.get(chosen.headers["location"]).text
+    assert "for HM Revenue and Customs" in page
+    assert draft_id.startswith("drf-")

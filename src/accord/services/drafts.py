@@ -62,11 +62,16 @@ class DraftService:
     # -- who --------------------------------------------------------------------------
 
     @staticmethod
-    def requesting_organisation(caller: Caller) -> str | None:
-        """The organisation the caller asks for: the first where they are a requester."""
+    def requesting_organisations(caller: Caller) -> list[str]:
+        """The organisations the caller may ask on behalf of: where they are a requester."""
         if caller.principal is None:
-            return None
-        orgs = sorted(caller.principal.organisations_with(Role.REQUESTER))
+            return []
+        return sorted(caller.principal.organisations_with(Role.REQUESTER))
+
+    @classmethod
+    def requesting_organisation(cls, caller: Caller) -> str | None:
+        """The organisation the caller asks for, when no other is named: the first."""
+        orgs = cls.requesting_organisations(caller)
         return orgs[0] if orgs else None
 
     def _event(self, caller: Caller, action: str, draft: Draft, **details: Any) -> AuditEvent:

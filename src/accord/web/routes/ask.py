@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -166,27 +167,49 @@ def assessment_panel(accord: Accord, caller: Caller, draft: Draft) -> dict[str, 
 
 
 @router.get("/ask", response_class=HTMLResponse)
-def ask_start(request: Request, signed_in: SignedInDep) -> Response:
+def ask_start(request: Request, signed_in: SignedInDep, dataset: str = "") -> Response:
+    return _start_page(request, signed_in, dataset[:200])
+
+
+def _start_page(
+    request: Request, signed_in: Any, dataset: str, errors: q.Errors | None = None
+) -> Response:
     accord = accord_of(request)
     service = drafts_of(accord)
+    orgs = service.requesting_organisations(signed_in.caller)
     return page(
         request,
         "ask/start.html",
+        status_code=422 if errors else 200,
         title="Ask for data",
+        errors=errors or [],
         drafts=service.list_open(signed_in.caller),
-        may_ask=service.requesting_organisation(signed_in.caller) is not None,
+        may_ask=bool(orgs),
+        organisations=[(o, _org_name(accord, o), "") for o in orgs],
+        dataset=dataset,
     )
 
 
 @router.post("/ask/new")
 def ask_new(request: Request, signed_in: SignedInDep, form: CheckedForm) -> Response:
+    """Start a draft, for the one organisation the person asks for or the one they chose;
+    from a dataset's page, with that dataset chosen."""
     accord = accord_of(request)
     dataset = str(form.get("dataset") or "").strip()
+    chosen = str(form.get("organisation") or "").strip()
+    orgs = drafts_of(accord).requesting_organisations(signed_in.caller)
+    if len(orgs) > 1 and chosen not in orgs:
+        if "choosing" not in form:
+            return RedirectResponse(f"/ask?dataset={quote(dataset)}", status_code=303)
+        error = {"field": "organisation", "text": "Choose which organisation is asking"}
+        return _start_page(request, signed_in, dataset, [error])
     answers: dict[str, Any] = {}
     if dataset:
         accord.catalogue.show(signed_in.caller, dataset)
         answers["datasets"] = [{"dataset": dataset, "fields": [], "cohort": ""}]
-    draft = drafts_of(accord).start(signed_in.caller, answers)
+    draft = drafts_of(accord).start(
+        signed_in.caller, answers, organisation=chosen if len(orgs) > 1 else None
+    )
     return RedirectResponse(f"/ask/{draft.id}/purpose", status_code=303)
 
 
