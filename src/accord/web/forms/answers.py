@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
+from accord.core.governance.gateways import GATEWAYS
 from accord.core.governance.request import SharingRequest
 from accord.core.lifecycle.retention import Retention
 from accord.web.forms.labels import (
@@ -323,6 +324,13 @@ def answers_from_request(document: SharingRequest) -> Answers:
     }
 
 
+def _gateway(gateway_id: str) -> str:
+    for known in GATEWAYS:
+        if known.id == gateway_id:
+            return f"{known.title} ({known.provision})"
+    return gateway_id or "None"
+
+
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
@@ -396,7 +404,7 @@ def check_sections(answers: Answers, base: str) -> list[tuple[str, Rows]]:
                     answers.get("schedule1_condition") or "None",
                     href("law"),
                 ),
-                ("Legal gateway", answers.get("gateway") or "None", href("law")),
+                ("Legal gateway", _gateway(answers.get("gateway", "")), href("law")),
             ],
         )
     )
