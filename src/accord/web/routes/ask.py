@@ -48,7 +48,7 @@ from accord.web.forms.labels import (
 )
 from accord.web.forms.steps import SLUGS, TITLES
 from accord.web.render import ROLE_NAMES, page
-from accord.web.sessions import SessionService
+from accord.web.sessions import SessionService, SignedIn
 
 __all__ = ["assessment_panel", "drafts_of", "router"]
 
@@ -172,7 +172,7 @@ def ask_start(request: Request, signed_in: SignedInDep, dataset: str = "") -> Re
 
 
 def _start_page(
-    request: Request, signed_in: Any, dataset: str, errors: q.Errors | None = None
+    request: Request, signed_in: SignedIn, dataset: str, errors: q.Errors | None = None
 ) -> Response:
     accord = accord_of(request)
     service = drafts_of(accord)
@@ -282,7 +282,7 @@ def _period_values(period: str) -> dict[str, str]:
 
 def _question(
     request: Request,
-    signed_in: Any,
+    signed_in: SignedIn,
     draft: Draft,
     step: str,
     *,
@@ -390,7 +390,7 @@ def check_answers(request: Request, signed_in: SignedInDep, draft_id: str) -> Re
 
 
 def _check_page(
-    request: Request, signed_in: Any, draft: Draft, *, errors: q.Errors | None = None
+    request: Request, signed_in: SignedIn, draft: Draft, *, errors: q.Errors | None = None
 ) -> Response:
     accord = accord_of(request)
     panel = assessment_panel(accord, signed_in.caller, draft)
@@ -476,7 +476,7 @@ def fields_page(
 
 def _fields(
     request: Request,
-    signed_in: Any,
+    signed_in: SignedIn,
     draft: Draft,
     dataset_id: str,
     *,
@@ -550,7 +550,7 @@ def fields_save(
 # -- the DPIA document ----------------------------------------------------------------------
 
 
-async def _upload_form(request: Request, signed_in: Any) -> FormData:
+async def _upload_form(request: Request, signed_in: SignedIn) -> FormData:
     """The upload's form, after its size is known to be within the limit and its CSRF
     token is the session's (CheckedForm takes no files)."""
     length = request.headers.get("content-length", "")
@@ -638,7 +638,7 @@ def question(
 
 def _step_page(
     request: Request,
-    signed_in: Any,
+    signed_in: SignedIn,
     draft: Draft,
     step: str,
     *,

@@ -25,6 +25,7 @@ from accord.web.deps import CheckedForm, SignedInDep, accord_of
 from accord.web.forms import answers_from_request
 from accord.web.render import ROLE_NAMES, page
 from accord.web.routes.ask import drafts_of
+from accord.web.sessions import SignedIn
 
 __all__ = ["STATE_TAGS", "router"]
 
@@ -76,7 +77,7 @@ def _org_names(accord: Accord) -> dict[str, str]:
     return {o.id: o.name for o in accord.store.list_organisations()}
 
 
-def _mine(signed_in: Any, record: RequestRecord) -> bool:
+def _mine(signed_in: SignedIn, record: RequestRecord) -> bool:
     orgs = {m.organisation_id for m in signed_in.principal.memberships}
     return record.document.requesting_organisation in orgs
 
