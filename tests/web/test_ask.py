@@ -305,9 +305,27 @@ def test_submit_is_refused_with_links_while_a_blocking_finding_is_unanswered(
     answer(browser, f"{base}/exceptions", {f"reason-{number[1]}": ""})
     refused = browser.submit(f"{base}/submit", {}, form_page=f"{base}/check")
     assert refused.status_code == 422
+    assert "Some findings must be fixed, or you must ask for them to be accepted" in refused.text
     assert "LEGAL_GATEWAY_REQUIRED" in refused.text
     assert f'href="{base}/law">Fix it' in refused.text
     assert not [r for r in web_accord.store.list_requests() if r.state is RequestState.SUBMITTED]
+
+
+def test_an_ask_for_a_finding_fixed_since_does_not_stop_submission(
+    browser: Browser, web_accord: Accord
+) -> None:
+    browser.sign_in("leeds.officer")
+    base = complete(browser)
+    answer(browser, f"{base}/law", {"gateway": "dea-2017-part5"})
+    ask_for_exceptions(browser, base)
+    assert "LEGAL_LAWFUL_BASIS_MISSING" in browser.get(f"{base}/check").text
+    answer(browser, f"{base}/law", {"lawful_basis": "6(1)(e)", "gateway": "dea-2017-part5"})
+    submitted = browser.submit(f"{base}/submit", {}, form_page=f"{base}/check")
+    assert submitted.status_code == 303, submitted.text
+    request_id = submitted.headers["location"].split("/")[2].split("?")[0]
+    asked = {a.finding for a in web_accord.store.get_request(request_id).document.override_requests}
+    assert "LEGAL_LAWFUL_BASIS_MISSING" not in asked
+    assert "LEGAL_GATEWAY_PURPOSE" in asked
 
 
 def test_every_form_needs_the_session_token(browser: Browser, web_accord: Accord) -> None:

@@ -30,7 +30,7 @@ from accord.services.drafts import MAX_DPIA_BYTES, DraftService
 from accord.services.guard import authorise
 from accord.store.draft_store import Draft
 from accord.web.deps import CheckedForm, FormRefused, SignedInDep, accord_of
-from accord.web.forms import STEPS, build, check_sections, next_step, step_for_finding
+from accord.web.forms import STEPS, Built, build, check_sections, next_step, step_for_finding
 from accord.web.forms import questions as q
 from accord.web.forms.labels import (
     ART9,
@@ -424,6 +424,8 @@ def submit(request: Request, signed_in: SignedInDep, draft_id: str, form: Checke
             {"field": "", "text": p.text, "href": f"{_base(draft)}/{p.step}"} for p in built.missing
         ]
         return _check_page(request, signed_in, draft, errors=errors)
+    draft, built = _prune_asks(accord, caller, draft, built)
+    assert built.document is not None
     try:
         if draft.request_id is None:
             record = accord.requests.create(caller, built.document)
@@ -445,12 +447,33 @@ def submit(request: Request, signed_in: SignedInDep, draft_id: str, form: Checke
     return RedirectResponse(f"/my-requests/{record.id}?submitted=1", status_code=303)
 
 
+def _prune_asks(accord: Accord, caller: Caller, draft: Draft, built: Built) -> tuple[Draft, Built]:
+    """Drop asks to accept findings that no longer block (the answer was fixed since):
+    the request service refuses a request that asks about what is not blocking."""
+    assert built.document is not None
+    asks = draft.answers.get("override_requests") or {}
+    blocking = accord.requests.assess(built.document).blocking
+    current = {f.ref for f in blocking} | {f.code for f in blocking}
+    kept = {ref: reason for ref, reason in asks.items() if ref in current}
+    if kept == asks:
+        return draft, built
+    draft = drafts_of(accord).save(
+        caller, draft.id, {**draft.answers, "override_requests": kept}, "exceptions"
+    )
+    return draft, build(draft.answers, draft.organisation_id, draft.principal_id)
+
+
 def _plain(refused: ValidationError | ConflictError) -> str:
     """The service's refusal in the words of the pages, where it speaks of the CLI."""
     if isinstance(refused, ConflictError) and "sent back for changes" in refused.message:
         return (
             "You have not changed anything since the reviewer asked for changes. "
             "Change your answers to do what they asked, then submit again."
+        )
+    if isinstance(refused, ValidationError) and "override_requests" in refused.message:
+        return (
+            "Some findings must be fixed, or you must ask for them to be accepted, "
+            "before you can submit the request"
         )
     return refused.message
 
