@@ -197,6 +197,20 @@ class AuditAction(StrEnum):
         "A local account's TOTP secret enrolled or replaced (the old codes stop working).",
     )
 
+    # -- request drafts in the web service's question pages (ask) --------------
+    DRAFT_START = "draft.start", "A request draft started in the web service's question pages."
+    DRAFT_SAVE = "draft.save", "A request draft's answers saved, or the request it became linked."
+    DRAFT_DPIA = (
+        "draft.dpia",
+        "A DPIA document (PDF) attached to a request draft, with its SHA-256; a deny is a "
+        "file refused (not a PDF, or too large).",
+    )
+    DRAFT_CLOSE = "draft.close", "A request draft closed because the request was submitted."
+    DRAFT_SHOW = (
+        "draft.show",
+        "A request draft refused to someone other than its writer (answered as missing).",
+    )
+
 
 CREATING = frozenset(
     {

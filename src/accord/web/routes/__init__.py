@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from accord.web.routes import signin, start
+from accord.web.routes import (
+    ask,
+    find_data,
+    my_requests,
+    signin,
+    start,
+)
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (start.router, signin.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    start.router,
+    signin.router,
+    find_data.router,
+    ask.router,
+    my_requests.router,
+)
