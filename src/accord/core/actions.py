@@ -186,6 +186,9 @@ class AuditAction(StrEnum):
     AUDIT_VERIFY = "audit.verify", "The hash chain and checkpoints verified over the API."
     AUDIT_CHECKPOINT = "audit.checkpoint", "The head of the log signed with the audit key."
 
+    # -- the web service's agreement pages ----------------------------------------
+    AGREEMENT_LIST = "agreement.list", "The agreements of a person's organisations listed."
+
 
 CREATING = frozenset(
     {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from accord.web.routes import start
+from accord.web.routes import review, start
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (start.router,)
+ROUTERS: tuple[APIRouter, ...] = (start.router, review.router)
