@@ -110,3 +110,10 @@ def resubmit(accord: Accord, request_id: str, **changes: Any) -> None:
     officer = accord.acting_as("leeds.officer", "test")
     accord.requests.edit(officer, request_id, with_asks(accord, document(**changes)))
     accord.requests.submit(officer, request_id)
+
+
+def sign_in(browser: Any, who: str) -> None:
+    """Sign ``who`` in, in place of whoever was signed in (a fresh session, as after
+    signing out)."""
+    browser.cookies.clear()
+    browser.sign_in(who)

@@ -405,7 +405,7 @@ def _form_page(
         status_code=status_code,
         title=title,
         action=action,
-        button=button,
+        button_text=button,
         errors=errors or [],
         field_errors={e["field"]: e for e in errors or [] if e.get("field")},
         values=values or {},
