@@ -129,6 +129,7 @@ def test_after_changes_are_asked_for_the_page_shows_what_changed(
         r"Dataset dwp/carers_allowance, cohort</th>\s*<td[^>]*><strong>Added</strong>", changes
     )
     assert "weekly_amount &gt; 50" in changes
+    assert "Only records where weekly amount is more than 50." in page.text
     assert "Asked for changes (revision 1)" in page.text
     assert "Drop the postcode; add a cohort" in page.text
 

@@ -64,3 +64,21 @@ def test_two_revisions_of_a_request() -> None:
     assert len(changes) == 2
     assert model_changes(None, after) == []
     assert model_changes(after, after) == []
+
+
+def test_a_cohort_reads_as_words() -> None:
+    from accord.core.governance.presentation import cohort_in_words
+
+    assert cohort_in_words("") == "every record in the dataset (no cohort)"
+    assert cohort_in_words("weekly_amount > 50 and in_area(postcode)") == (
+        "only records where weekly amount is more than 50, and postcode is in the areas "
+        "the recipient serves"
+    )
+    assert cohort_in_words("benefit in ('IS', 'JSA')") == (
+        "only records where benefit is one of \u201cIS\u201d, \u201cJSA\u201d"
+    )
+    assert cohort_in_words("age(date_of_birth) between 16 and 64") == (
+        "only records where the age in whole years from date of birth is between 16 and 64"
+    )
+    assert cohort_in_words("claim_start >= '2020-01-06'").endswith("at least 6 January 2020")
+    assert "does not parse" in cohort_in_words("weekly_amount >")

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from accord.core.governance.agreement import AgreementPolicy
 from accord.core.governance.decision import DecisionRecord
 from accord.core.governance.gateways import gateway as find_gateway
+from accord.core.governance.presentation import cohort_in_words
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.report import TIER_NAMES
 from accord.core.governance.workflow import AgreementState
@@ -223,6 +224,7 @@ def _document(
         and current
         and record.state in (AgreementState.ACTIVE, AgreementState.SUSPENDED),
         "current": current,
+        "cohorts": {d.dataset: cohort_in_words(d.cohort) for d in record.policy.datasets},
     }
 
 

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accord.core.governance.gateways import gateway as find_gateway
-from accord.core.governance.presentation import request_view
+from accord.core.governance.presentation import cohort_in_words, request_view
 from accord.core.governance.records import RequestRecord
 from accord.core.governance.report import TIER_NAMES
 from accord.core.governance.workflow import RequestState
@@ -324,6 +324,7 @@ def _view(accord: Accord, signed_in: SignedIn, request_id: str) -> dict[str, Any
                 "id": d.dataset,
                 "owner": org_name(accord, d.dataset.split("/", 1)[0]),
                 "cohort": d.cohort,
+                "in_words": cohort_in_words(d.cohort),
                 "fields": [
                     [f.name, f.transform.label(), f.justification or "No justification given"]
                     for f in d.fields
@@ -347,6 +348,9 @@ def _view(accord: Accord, signed_in: SignedIn, request_id: str) -> dict[str, Any
         "blocking": blocking,
         "severity_names": SEVERITY_NAMES,
         "tier_names": TIER_NAMES,
+        "approver_names": ", ".join(
+            ROLE_NAMES[Role(r)] for r in (view["assessment"] or {}).get("approver_roles", [])
+        ),
         "approving": ", ".join(
             org_name(accord, o)
             for o in (view["assessment"] or {}).get("approving_organisations", [])
