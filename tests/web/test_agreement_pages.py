@@ -181,3 +181,11 @@ def test_a_new_version_shows_what_changed_from_the_last(
     first = browser.get(f"/our-agreements/{agreement_id}?version=1")
     assert "This is an earlier version" in first.text
     assert 'href="/our-agreements/' + agreement_id + '/suspend"' not in first.text
+
+
+def test_a_version_that_is_not_a_number_is_not_found(browser: Browser, agreement_id: str) -> None:
+    sign_in(browser, "dwp.owner")
+    for query in ("?version=abc", "?version=7", "?version=-1"):
+        answer = browser.get(f"/our-agreements/{agreement_id}{query}")
+        assert answer.status_code == 404, query
+        assert "Page not found" in answer.text

@@ -45,6 +45,7 @@ def test_an_entry_not_on_the_register_is_not_found(browser: Browser) -> None:
 def test_the_register_is_paged(browser: Browser, web_accord: Accord, tmp_path: Path) -> None:
     publish(web_accord, tmp_path)
     active_agreement(web_accord)
+    assert browser.get("/public-register?page_number=x").status_code == 200
     beyond = browser.get("/public-register?page_number=99")
     assert beyond.status_code == 200
     assert "1 agreement" in beyond.text

@@ -82,6 +82,15 @@ DONE = {
 }
 
 
+def version_number(text: str | None) -> int | None:
+    """``?version=`` as a number; anything else is no such page (not a JSON error)."""
+    if text is None or text == "":
+        return None
+    if not text.isdigit() or len(text) > 6:
+        raise NotFoundError(f"no version {text[:20]!r}")
+    return int(text)
+
+
 def _words(value: object) -> str:
     return str(getattr(value, "value", value)).replace("_", " ")
 
@@ -259,11 +268,11 @@ def agreement(
     request: Request,
     agreement_id: str,
     signed_in: SignedInDep,
-    version: int | None = None,
+    version: str | None = None,
     done: str = "",
 ) -> Response:
     accord = accord_of(request)
-    context = _document(accord, signed_in, agreement_id, version)
+    context = _document(accord, signed_in, agreement_id, version_number(version))
     return page(
         request,
         "agreements/agreement.html",
@@ -275,11 +284,13 @@ def agreement(
 
 @router.get("/our-agreements/{agreement_id}/odrl")
 def agreement_odrl(
-    request: Request, agreement_id: str, signed_in: SignedInDep, version: int | None = None
+    request: Request, agreement_id: str, signed_in: SignedInDep, version: str | None = None
 ) -> Response:
     """The agreement as ODRL 2.2 JSON-LD, the same document the API serves, to download."""
     accord = accord_of(request)
-    record: AgreementRecord = accord.agreements.show(signed_in.caller, agreement_id, version)
+    record: AgreementRecord = accord.agreements.show(
+        signed_in.caller, agreement_id, version_number(version)
+    )
     body = accord.agreements.export_odrl(record.id, record.version)
     return Response(
         json.dumps(body, indent=2, sort_keys=True),

@@ -63,11 +63,12 @@ def _row(accord: Accord, entry: RegisterEntry) -> dict[str, object]:
 
 
 @router.get("/public-register", response_class=HTMLResponse, dependencies=[Web])
-def public_register(request: Request, page_number: int = 1) -> Response:
+def public_register(request: Request, page_number: str = "1") -> Response:
     accord = accord_of(request)
     entries = accord.agreements.register()
     pages = max(1, -(-len(entries) // PER_PAGE))
-    number = min(max(1, page_number), pages)
+    asked = int(page_number) if page_number.isdigit() and len(page_number) < 7 else 1
+    number = min(max(1, asked), pages)
     shown = entries[(number - 1) * PER_PAGE : number * PER_PAGE]
     return page(
         request,
