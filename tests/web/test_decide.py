@@ -147,6 +147,8 @@ def test_approvals_with_a_condition_make_the_agreement_and_the_condition_joins_i
         assert done.status_code == 303, done.text
     condition = "Letters are sent within 30 days and the list destroyed after"
     sign_in(browser, "dwp.owner")
+    form = browser.get(f"/review/{request_id}/approve").text
+    assert "You approve as data owner of Department for Work and Pensions." in form
     first = browser.submit(
         f"/review/{request_id}/approve", {"role": "data_owner", "conditions": condition}
     )

@@ -74,6 +74,12 @@ ACTIONS = {
         "more is released under it, and it cannot be reinstated.",
     ),
 }
+SCHEME_NAMES = {
+    "iso_27001": "ISO/IEC 27001",
+    "assured_security_plan": "an assured security plan",
+    "cyber_essentials_plus": "Cyber Essentials Plus",
+    "dspt": "the Data Security and Protection Toolkit",
+}
 PAST = {"suspend": "suspended", "reinstate": "reinstated", "revoke": "revoked"}
 DONE = {
     "suspend": "The agreement is suspended",
@@ -126,9 +132,7 @@ def policy_rows(accord: Accord, policy: AgreementPolicy) -> dict[str, list[tuple
             ),
             (
                 "Legal power",
-                f"{gw.title} ({gw.provision})"
-                if gw
-                else (policy.gateway or "None needed at this tier"),
+                f"{gw.title} ({gw.provision})" if gw else (policy.gateway or "None given"),
             ),
             ("Tier", f"{policy.tier} ({TIER_NAMES.get(policy.tier, '')})"),
         ],
@@ -142,8 +146,8 @@ def policy_rows(accord: Accord, policy: AgreementPolicy) -> dict[str, list[tuple
             ),
             ("Test exchange before live data", yes[policy.test_exchange_required]),
             (
-                "Security assurance the recipient must hold",
-                ", ".join(_words(s) for s in policy.assurance_schemes),
+                "Security assurance the recipient must hold (any one)",
+                ", ".join(SCHEME_NAMES.get(s.value, _words(s)) for s in policy.assurance_schemes),
             ),
         ],
         "Output controls": [

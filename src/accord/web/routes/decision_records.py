@@ -91,8 +91,8 @@ def record_sections(accord: Accord, entry: DecisionEntry, check: SignatureCheck)
                 ("Tier", str(record.tier)),
                 ("DPIA", record.dpia_reference or "None given"),
             ),
-            tuple(record.data_items),
         ),
+        Section("Data items (dataset.field:how it leaves)", (), tuple(record.data_items)),
         Section(
             "What the data owners weighed",
             tuple((c.question, c.answer) for c in record.considerations),

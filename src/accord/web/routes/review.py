@@ -402,7 +402,8 @@ def _form_page(
         for org in assessment["approving_organisations"]:
             for role in assessment["approver_roles"]:
                 if signed_in.principal.has_role(org, Role(role)):
-                    roles.append((role, _seat(accord, org, role).capitalize()))
+                    seat = _seat(accord, org, role)
+                    roles.append((role, seat[:1].upper() + seat[1:]))
     return page(
         request,
         "review/action.html",
