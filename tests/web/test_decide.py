@@ -304,3 +304,30 @@ def test_the_pages_need_someone_signed_in(browser: Browser, request_id: str) -> 
         answer = browser.get(path, follow_redirects=False)
         assert answer.status_code == 303
         assert answer.headers["location"].startswith("/sign-in?next=")
+
+
+def test_a_two_owner_request_waits_on_each_owner_for_its_own_seat(
+    browser: Browser, web_accord: Accord, tmp_path: Path
+) -> None:
+    publish(web_accord, tmp_path)
+    both = submitted(
+        web_accord,
+        datasets=[
+            {
+                "dataset": "dwp/carers_allowance",
+                "fields": [{"name": "nino", "justification": "To match"}],
+            },
+            {
+                "dataset": "hmrc/paye_income",
+                "fields": [{"name": "annual_pay", "justification": "Earnings limit"}],
+            },
+        ],
+    )
+    sign_in(browser, "hmrc.owner")
+    queue = browser.get("/waiting-on-me").text
+    assert f'href="/review/{both}"' in queue
+    assert "data owner of HM Revenue and Customs" in queue
+    assert "data owner of Department for Work and Pensions" not in queue
+    page = browser.get(f"/review/{both}").text
+    assert "Fields from hmrc/paye_income (HM Revenue and Customs)" in page
+    assert page.count("HM Revenue and Customs</td>") >= 1  # its seats in the approvals table
