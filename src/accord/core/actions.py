@@ -210,6 +210,8 @@ class AuditAction(StrEnum):
         "draft.show",
         "A request draft refused to someone other than its writer (answered as missing).",
     )
+    # -- the web service's agreement pages ----------------------------------------
+    AGREEMENT_LIST = "agreement.list", "The agreements of a person's organisations listed."
 
 
 CREATING = frozenset(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from accord.core.audit import AuditEvent
+from accord.core.audit import AuditEvent, AuditRecord
 from accord.core.governance.decision import DecisionRecord
 from accord.core.governance.gateways import gateway as find_gateway
 from accord.core.governance.odrl import policy_to_odrl
@@ -26,17 +26,22 @@ from accord.core.governance.workflow import (
     RequestState,
     find_transition,
 )
-from accord.core.permissions import Caller, Verdict
+from accord.core.permissions import Caller, Verdict, can_read_catalogue
 from accord.errors import ValidationError
 from accord.keys import KeyStore
 from accord.services.decisions import verify_agreement
 from accord.services.guard import authorise
-from accord.store import Store
+from accord.store import AuditFilter, Store
 from accord.store.lifecycle_store import LifecycleStore
 
 __all__ = ["AgreementService", "RegisterEntry", "SharedDomain"]
 
 PLATFORM_TIMER = "platform:timer"
+
+LIFECYCLE_ACTIONS = frozenset(
+    {"agreement.activate", *(f"agreement.{action.value}" for action in AgreementAction)}
+)
+"""The audit actions that change an agreement version: its history is made of these."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,49 @@ class AgreementService:
             organisation=record.policy.recipient,
         )
         return record
+
+    def list_for(self, caller: Caller) -> list[AgreementRecord]:
+        """The latest version of each agreement the caller's organisations are party to
+        (of every agreement, for platform auditors), newest first."""
+        authorise(
+            self.store,
+            caller,
+            can_read_catalogue(caller),
+            action="agreement.list",
+            obj="agreements",
+        )
+        self.expire_due()
+        latest: dict[str, AgreementRecord] = {}
+        for agreement in self.store.list_agreements():
+            if agreement.id not in latest or agreement.version > latest[agreement.id].version:
+                latest[agreement.id] = agreement
+        visible = [
+            a
+            for a in latest.values()
+            if can_view_agreement(caller, (*a.policy.data_owners, a.policy.recipient)).allowed
+        ]
+        return sorted(visible, key=lambda a: (a.created_at, a.id), reverse=True)
+
+    def versions(self, caller: Caller, agreement_id: str) -> list[AgreementRecord]:
+        """Every version of an agreement, oldest first, for those who may see it."""
+        self.show(caller, agreement_id)
+        return self.store.agreement_versions(agreement_id)
+
+    def history(self, caller: Caller, agreement_id: str) -> list[AuditRecord]:
+        """What happened to each version, oldest first: made, suspended, reinstated,
+        revoked, expired or superseded, with who did it, when and why (from the audit
+        log, where each change was written in the same transaction as the change)."""
+        events = []
+        for version in self.versions(caller, agreement_id):
+            events += self.store.audit_events(
+                AuditFilter(
+                    object=f"agreement:{agreement_id}:v{version.version}",
+                    decision="allow",
+                    newest_first=False,
+                    limit=1000,
+                )
+            )
+        return sorted((e for e in events if e.action in LIFECYCLE_ACTIONS), key=lambda e: e.seq)
 
     def verify(self, agreement: AgreementRecord) -> bool:
         """The decision record names this exact policy and every data owner's signature

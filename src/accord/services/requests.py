@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from accord.core.audit import AuditEvent, Decision
@@ -47,6 +48,7 @@ from accord.core.governance.permissions import (
     override_seats,
     required_seats,
     reviewer_seat,
+    seats_waiting_on,
 )
 from accord.core.governance.records import (
     AgreementRecord,
@@ -90,6 +92,7 @@ from accord.store.governance_store import missing_request
 __all__ = [
     "ApprovalOutcome",
     "RequestService",
+    "Waiting",
 ]
 
 REVIEWED = (RequestState.SUBMITTED, RequestState.IN_REVIEW)
@@ -108,6 +111,17 @@ class ApprovalOutcome:
     """The data-owning organisation this approval was given for."""
     outstanding: tuple[Seat, ...] = ()
     """Each (organisation, role) still needed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A request waiting on one reviewer: the seats they could fill, and since when."""
+
+    request: RequestRecord
+    seats: tuple[Seat, ...]
+    """Each (owner, role) the tier still needs that this reviewer holds."""
+    since: datetime
+    """When the revision under review was submitted."""
 
 
 class RequestService:
@@ -235,6 +249,34 @@ class RequestService:
         return [
             r for r in self.store.list_requests(state=state) if can_view_request(caller, r).allowed
         ]
+
+    def waiting_on(self, caller: Caller) -> list[Waiting]:
+        """A reviewer's queue, oldest first: requests submitted or in review with a seat
+        (a role the tier needs in an owner) that the caller holds, that nobody has filled,
+        in a revision the caller has not yet approved. Separation of duties applies:
+        nothing waits on a member of the requesting organisation."""
+        authorise(
+            self.store, caller, can_read_catalogue(caller), action="request.list", obj="requests"
+        )
+        approve = RequestAction.APPROVE.value
+        waiting = []
+        for state in REVIEWED:
+            for request in self.store.list_requests(state=state):
+                roles = action_roles(REQUEST_TRANSITIONS, approve)
+                revision = self.store.get_revision(request.id, request.revision)
+                if revision is None or not can_review(caller, request, approve, roles).allowed:
+                    continue
+                approvals = [
+                    r
+                    for r in self.store.list_reviews(request.id, request.revision)
+                    if r.action == approve and r.assessment_sha256 == revision.assessment.sha256
+                ]
+                seats = seats_waiting_on(
+                    caller, request, revision.assessment.approver_roles, approvals
+                )
+                if seats:
+                    waiting.append(Waiting(request, seats, revision.submitted_at))
+        return sorted(waiting, key=lambda w: (w.since, w.request.id))
 
     def history(
         self, caller: Caller, request_id: str

@@ -35,6 +35,7 @@ __all__ = [
     "overrides_needed",
     "required_seats",
     "reviewer_seat",
+    "seats_waiting_on",
 ]
 
 
@@ -107,6 +108,23 @@ def outstanding_seats(required: Iterable[Seat], approvals: Iterable[Review]) -> 
     """The seats no approval of this revision has filled yet."""
     filled = {(a.organisation_id, a.role) for a in approvals}
     return tuple((org, role) for org, role in required if (org, role.value) not in filled)
+
+
+def seats_waiting_on(
+    caller: Caller, request: RequestRecord, required: Iterable[Role], approvals: Iterable[Review]
+) -> tuple[Seat, ...]:
+    """The open seats of a revision this caller could fill: those the tier still needs
+    in an owner where they hold the role; none once they have approved the revision,
+    since one person gives one approval."""
+    if caller.principal is None:
+        return ()
+    given = list(approvals)
+    if any(a.principal_id == caller.principal.id for a in given):
+        return ()
+    seats = required_seats(request.document.owner_organisations(), required)
+    return tuple(
+        (org, role) for org, role in outstanding_seats(seats, given) if caller.has_role(org, role)
+    )
 
 
 def reviewer_seat(caller: Caller, request: RequestRecord, roles: Iterable[Role]) -> tuple[str, str]:

@@ -12,6 +12,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from accord.core.expressions.describe import describe
+from accord.core.expressions.nodes import (
+    Age,
+    And,
+    Between,
+    BooleanLiteral,
+    Column,
+    CompareOp,
+    Comparison,
+    DateLiteral,
+    DateShift,
+    DecimalLiteral,
+    Expr,
+    InArea,
+    InList,
+    IntegerLiteral,
+    IsNull,
+    Like,
+    Lower,
+    Not,
+    NullLiteral,
+    Or,
+    StartsWith,
+    StringLiteral,
+    Today,
+    Upper,
+)
+from accord.core.expressions.parser import parse, parse_date
 from accord.core.governance.decision import SignatureCheck, considerations_entries
 from accord.core.governance.records import (
     DecisionEntry,
@@ -21,8 +49,10 @@ from accord.core.governance.records import (
     RevisionRecord,
 )
 from accord.core.governance.request import SharingRequest
+from accord.errors import ValidationError
 
 __all__ = [
+    "cohort_in_words",
     "decision_text",
     "decision_view",
     "document_diff",
@@ -61,6 +91,88 @@ def document_diff(before: SharingRequest | None, after: SharingRequest) -> tuple
         elif old[path] != new[path]:
             lines.append(f"~ {path}: {old[path]!r} -> {new[path]!r}")
     return tuple(lines)
+
+
+_COMPARE = {
+    CompareOp.EQ: "is",
+    CompareOp.NE: "is not",
+    CompareOp.LT: "is less than",
+    CompareOp.LE: "is at most",
+    CompareOp.GT: "is more than",
+    CompareOp.GE: "is at least",
+}
+
+
+def _words(node: Expr) -> str:
+    """One node of a filter in plain English; anything unusual in its canonical text."""
+    match node:
+        case And(left, right):
+            return f"{_words(left)}, and {_words(right)}"
+        case Or(left, right):
+            return f"either {_words(left)} or {_words(right)}"
+        case Not(operand):
+            return f"it is not the case that {_words(operand)}"
+        case Comparison(op, left, right):
+            return f"{_words(left)} {_COMPARE[op]} {_words(right)}"
+        case InList(operand, items, negated):
+            listed = ", ".join(_words(i) for i in items)
+            return f"{_words(operand)} is {'not ' if negated else ''}one of {listed}"
+        case Between(operand, low, high, negated):
+            return (
+                f"{_words(operand)} is {'not ' if negated else ''}between {_words(low)} "
+                f"and {_words(high)}"
+            )
+        case IsNull(operand, negated):
+            return f"{_words(operand)} is {'given' if negated else 'not given'}"
+        case Like(operand, pattern, negated):
+            verb = "does not match" if negated else "matches"
+            return f"{_words(operand)} {verb} the pattern {_words(pattern)}"
+        case StartsWith(operand, prefix):
+            return f"{_words(operand)} starts with {_words(prefix)}"
+        case InArea(operand, areas):
+            where = (
+                f"the local authority districts {', '.join(areas)}"
+                if areas
+                else "the areas the recipient serves"
+            )
+            return f"{_words(operand)} is in {where}"
+        case Age(operand):
+            return f"the age in whole years from {_words(operand)}"
+        case DateShift(operand, subtract, amount, unit):
+            units = unit.value + ("" if amount == 1 else "s")
+            return f"{amount} {units} {'before' if subtract else 'after'} {_words(operand)}"
+        case Today():
+            return "the day the data is read"
+        case Column(name):
+            return name.replace("_", " ")
+        case Lower(operand) | Upper(operand):
+            return f"{_words(operand)} (in any case)"
+        case StringLiteral(value):
+            if (when := parse_date(value)) is not None:
+                return f"{when.day} {when:%B %Y}"
+            return f"\u201c{value}\u201d"
+        case DateLiteral(value):
+            return f"{value.day} {value:%B %Y}"
+        case BooleanLiteral(value):
+            return "true" if value else "false"
+        case NullLiteral():
+            return "nothing"
+        case IntegerLiteral(value) | DecimalLiteral(value):
+            return str(value)
+    return describe(node)
+
+
+def cohort_in_words(cohort: str) -> str:
+    """Whose records a dataset's cohort keeps, as a reviewer reads it:
+    ``weekly_amount > 50 and in_area(postcode)`` is "only records where weekly amount is
+    more than 50, and postcode is in the areas the recipient serves"."""
+    if not cohort.strip():
+        return "every record in the dataset (no cohort)"
+    try:
+        tree = parse(cohort)
+    except ValidationError:
+        return f"only records matching the filter {cohort} (which does not parse)"
+    return f"only records where {_words(tree)}"
 
 
 def _previous(
@@ -136,7 +248,10 @@ def request_view(
             for d in doc.datasets
             for f in d.fields
         ],
-        "cohorts": [{"dataset": d.dataset, "cohort": d.cohort} for d in doc.datasets],
+        "cohorts": [
+            {"dataset": d.dataset, "cohort": d.cohort, "in_words": cohort_in_words(d.cohort)}
+            for d in doc.datasets
+        ],
         "considerations": [
             {"question": c.question, "answer": c.answer} for c in considerations_entries(doc)
         ],

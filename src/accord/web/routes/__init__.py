@@ -5,9 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from accord.web.routes import (
+    agreements,
     ask,
+    decision_records,
     find_data,
     my_requests,
+    public_register,
+    review,
     signin,
     start,
 )
@@ -20,4 +24,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     find_data.router,
     ask.router,
     my_requests.router,
+    review.router,
+    decision_records.router,
+    agreements.router,
+    public_register.router,
 )
