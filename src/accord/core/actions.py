@@ -186,6 +186,21 @@ class AuditAction(StrEnum):
     AUDIT_VERIFY = "audit.verify", "The hash chain and checkpoints verified over the API."
     AUDIT_CHECKPOINT = "audit.checkpoint", "The head of the log signed with the audit key."
 
+    # -- owners, output checkers and DPOs in the web service ----------------------
+    OPTOUT_COUNT = (
+        "optout.count",
+        "An opt-out register's counts read by type (never its entries); recorded when refused.",
+    )
+    AIRLOCK_LIST = (
+        "airlock.list",
+        "An organisation's output requests listed for checking; recorded when refused.",
+    )
+    AIRLOCK_SHOW = (
+        "airlock.show",
+        "One output request, its files and checks, shown; recorded when refused.",
+    )
+    DASHBOARD_SHOW = "dashboard.show", "An organisation's governance dashboard shown."
+
 
 CREATING = frozenset(
     {
