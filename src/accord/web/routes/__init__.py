@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from accord.web.routes import start
+from accord.web.routes import my_data, start
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (start.router,)
+ROUTERS: tuple[APIRouter, ...] = (start.router, my_data.router)
