@@ -15,6 +15,7 @@ from accord.disclosure.airlock import FileStatus, OutputRequest
 from accord.services.app import Accord
 from accord.services.disclosure import SubmittedOutput
 from accord.store import AuditFilter
+from accord.web.routes import output_checking
 from tests.web.conftest import Browser
 from tests.web.owners_world import outputs
 
@@ -236,3 +237,16 @@ def test_every_form_needs_its_token(
     ):
         assert browser.post(path, data={"csrf_token": "forged", **data}).status_code == 403
     assert web_accord.store.get_output_request(submitted.id).reviews == ()
+
+
+def test_a_file_over_the_byte_limit_is_not_read_onto_the_page(
+    browser: Browser, submitted: OutputRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output_checking, "MAX_FILE_BYTES", 20)
+    browser.sign_in("leeds.checker1")
+    page = browser.get(f"/output-checking/{submitted.id}/files/{FILE}")
+    assert page.status_code == 200
+    assert "more than the 20 shown on a page" in page.text
+    assert "Hyde Park" not in page.text
+    assert re.search(r"Threshold</th>.*?numeric\">1</td>", page.text, re.S)
+    assert "Save review" in page.text

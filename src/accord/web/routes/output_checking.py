@@ -27,7 +27,7 @@ from accord.core.disclosure_permissions import (
 )
 from accord.core.permissions import Caller
 from accord.disclosure.airlock import Decision, FileStatus, OutputRequest
-from accord.errors import NotFoundError
+from accord.errors import NotFoundError, ValidationError
 from accord.services.app import Accord
 from accord.web.deps import CheckedForm, SignedInDep, accord_of
 from accord.web.render import page
@@ -213,15 +213,13 @@ def _file_page(
         raise NotFoundError(f"output request {request_id!r} has no file {name!r}") from None
     checks = output.checks
     threshold = checks.get("rules", {}).get("threshold", 10)
-    size = Path(output.path).stat().st_size
-    table = (
-        _table(
-            accord.airlock.read_file(signed_in.caller, request_id, name, max_bytes=MAX_FILE_BYTES),
-            _cell_flags(checks, threshold),
+    try:
+        content = accord.airlock.read_file(
+            signed_in.caller, request_id, name, max_bytes=MAX_FILE_BYTES
         )
-        if size <= MAX_FILE_BYTES
-        else None
-    )
+        table, too_large = _table(content, _cell_flags(checks, threshold)), ""
+    except ValidationError as exc:
+        table, too_large = None, exc.message
     names = _names(accord)
     verdict = _reviewable(accord, signed_in.caller, found, name)
     return page(
@@ -232,7 +230,7 @@ def _file_page(
         output=found,
         file=output,
         table=table,
-        size=size,
+        too_large=too_large,
         max_rows=MAX_ROWS,
         status_words=STATUS_WORDS.get(checks.get("status", "review"), ""),
         rules=[
