@@ -199,7 +199,10 @@ class AuditAction(StrEnum):
         "airlock.show",
         "One output request, its files and checks, shown; recorded when refused.",
     )
-    DASHBOARD_SHOW = "dashboard.show", "An organisation's governance dashboard shown."
+    DASHBOARD_SHOW = (
+        "dashboard.show",
+        "An organisation's governance dashboard shown; recorded when refused.",
+    )
 
 
 CREATING = frozenset(
