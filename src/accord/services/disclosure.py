@@ -1099,7 +1099,7 @@ class AirlockService:
 
     def list_requests(self, caller: Caller, organisation_id: str) -> list[OutputRequest]:
         """An organisation's output requests, newest first, for those who check them."""
-        self._may_read(caller, organisation_id, "airlock.list", "airlock")
+        self._may_read(caller, organisation_id, "airlock.list", f"organisation:{organisation_id}")
         found = self.store.list_output_requests(organisation_id)
         return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
 
