@@ -18,7 +18,7 @@ from accord.services.dashboard import percentile
 from accord.store import AuditFilter
 from accord.store.lifecycle_store import LifecycleStore
 from tests.web.conftest import Browser
-from tests.web.owners_world import publish, request_body
+from tests.web.owners_world import agree, publish, request_body
 
 
 @pytest.fixture
@@ -127,8 +127,8 @@ def test_the_dashboard_shows_figures_computed_from_the_world(
     html = page.text
     assert "Department for Work and Pensions" in html
     assert _cell(html, "decided") == "2"
-    assert _cell(html, "median") == "3.5"
-    assert _cell(html, "p90") == "4.7"
+    assert _cell(html, "median") == "3.5 days"
+    assert _cell(html, "p90") == "4.7 days"
     assert _cell(html, "queue-submitted") == "1"
     assert _cell(html, "queue-in_review") == "1"
     assert _cell(html, "queue-changes_requested") == "1"
@@ -196,3 +196,25 @@ def test_someone_without_a_dpos_role_sees_no_figures(browser: Browser, governed:
     with Browser(browser.app, base_url="http://127.0.0.1") as admin:
         admin.sign_in("dwp.admin")
         assert _cell(admin.get("/dashboard").text, "decided") == "2"
+
+
+def test_short_times_to_decision_read_in_hours(
+    browser: Browser, web_accord: Accord, tmp_path: Path, shift: Callable[[float], None]
+) -> None:
+    publish(web_accord, tmp_path)
+    browser.sign_in("dwp.dpo")
+    assert _cell(browser.get("/dashboard").text, "median") == "None decided"
+    agree(web_accord)
+    assert _cell(browser.get("/dashboard").text, "median") == "Less than an hour"
+    officer = web_accord.acting_as("leeds.officer", "test")
+    owner = web_accord.acting_as("dwp.owner", "test")
+    shift(0)
+    later = _ask(web_accord, "Later")
+    web_accord.requests.submit(officer, later)
+    shift(0.5)
+    web_accord.requests.start_review(owner, later)
+    web_accord.requests.reject(owner, later, "not needed")
+    browser.sign_in("dwp.dpo")  # half a day idle ended the earlier session
+    html = browser.get("/dashboard").text
+    assert _cell(html, "median") == "6 hours"  # halfway between nothing and 12 hours
+    assert _cell(html, "p90") == "11 hours"

@@ -172,13 +172,11 @@ class DashboardService:
             for r in requests
             if r.decided_at is not None and r.submitted_at is not None and r.decided_at >= since
         ]
-        median = statistics.median(days) if days else None
-        p90 = percentile(days, 0.9)
         return DecisionTimes(
             period_days,
             len(days),
-            round(median, 1) if median is not None else None,
-            round(p90, 1) if p90 is not None else None,
+            statistics.median(days) if days else None,
+            percentile(days, 0.9),
         )
 
     def _queue(
