@@ -181,8 +181,13 @@ def test_an_access_by_leeds_is_in_dwps_log_and_not_hmrcs(
     assert 'href="/my-data/dwp/access-log"' in browser.get("/my-data").text
     dwp_log = browser.get("/my-data/dwp/access-log")
     assert dwp_log.status_code == 200
-    assert "Lou Officer" in dwp_log.text
-    assert "Leeds City Council" in dwp_log.text
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", dwp_log.text, re.S)
+    officer = [r for r in rows if "Lou Officer" in r]
+    assert officer
+    assert all("Leeds City Council" in r for r in officer)
+    approval = next(r for r in rows if "An approval by one required role" in r)
+    assert "Dana Owner" in approval
+    assert "Department for Work and Pensions" in approval, "the approver's own organisation"
     assert f"request:{agreement.request_id}" in dwp_log.text
 
     second_browser.sign_in("hmrc.dpo")

@@ -169,30 +169,43 @@ def access_log(
         signed_in.caller, AuditFilter(about=org, limit=ACCESS_PAGE + 1, before=before)
     )
     shown, more = found[:ACCESS_PAGE], len(found) > ACCESS_PAGE
-    names = {p.id: p.name for p in accord.store.list_principals()}
     orgs = {o.id: o.name for o in accord.store.list_organisations()}
+    people = {
+        p.id: (
+            p.name,
+            ", ".join(
+                sorted({orgs.get(m.organisation_id, m.organisation_id) for m in p.memberships})
+            ),
+        )
+        for p in accord.store.list_principals()
+    }
     return page(
         request,
         "my_data/access_log.html",
         title=f"Every use of {_org_name(accord, org)}'s data",
         org=org,
         org_name=_org_name(accord, org),
-        events=[_event_row(e, names, orgs) for e in shown],
+        events=[_event_row(e, people) for e in shown],
         older=f"/my-data/{org}/access-log?before={shown[-1].seq}" if more else "",
         paged=before is not None,
         page_size=ACCESS_PAGE,
     )
 
 
-def _event_row(event: AuditRecord, names: dict[str, str], orgs: dict[str, str]) -> dict[str, Any]:
+def _event_row(event: AuditRecord, people: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """One event as the access log shows it: who by name and their organisation (not
+    the event's, which for a request is the requester's whoever acted)."""
     kind, _, ident = event.actor.partition(":")
-    who = names.get(ident, ident) if kind == "principal" else f"{ident} ({kind})"
+    if kind == "principal":
+        who, organisation = people.get(ident, (ident, ""))
+    else:
+        who, organisation = f"Platform operator ({ident})", ""
     words = _ACTION_WORDS.get(event.action) or event.action.replace("_", " ").replace(".", ": ")
     return {
         "seq": event.seq,
         "when": datetime.fromisoformat(event.ts.replace("Z", "+00:00")),
         "who": who,
-        "organisation": orgs.get(event.organisation, event.organisation),
+        "organisation": organisation,
         "action": words,
         "object": event.object,
         "allowed": event.decision == "allow",
