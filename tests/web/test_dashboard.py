@@ -218,3 +218,19 @@ def test_short_times_to_decision_read_in_hours(
     html = browser.get("/dashboard").text
     assert _cell(html, "median") == "6 hours"  # halfway between nothing and 12 hours
     assert _cell(html, "p90") == "11 hours"
+
+
+def test_a_platform_auditor_chooses_any_organisation(
+    browser: Browser, web_accord: Accord, governed: Accord
+) -> None:
+    web_accord.identity.create_principal(
+        web_accord.operator("test"),
+        "platform.auditor",
+        "Pat Auditor",
+        PrincipalKind.PERSON,
+        (Membership(web_accord.platform_org, Role.AUDITOR),),
+    )
+    browser.sign_in("platform.auditor")
+    page = browser.get("/dashboard").text
+    assert '<option value="dwp">Department for Work and Pensions</option>' in page
+    assert _cell(browser.get("/dashboard?organisation=dwp").text, "decided") == "2"

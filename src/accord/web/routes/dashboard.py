@@ -49,11 +49,13 @@ def dashboard(
 ) -> Response:
     accord = accord_of(request)
     caller = signed_in.caller
-    mine = sorted(
-        org
-        for org in {m.organisation_id for m in signed_in.principal.memberships}
-        if can_read_dashboard(caller, org).allowed
+    platform_wide = caller.has_role(caller.platform_org, Role.AUDITOR, Role.ADMIN)
+    known = (
+        {o.id for o in accord.store.list_organisations()}
+        if platform_wide
+        else {m.organisation_id for m in signed_in.principal.memberships}
     )
+    mine = sorted(org for org in known if can_read_dashboard(caller, org).allowed)
     if not mine:
         return page(
             request,
@@ -62,7 +64,10 @@ def dashboard(
             board=None,
             organisations=[],
         )
-    chosen = organisation or mine[0]
+    chosen = organisation or next(
+        (m.organisation_id for m in signed_in.principal.memberships if m.organisation_id in mine),
+        mine[0],
+    )
     if chosen not in mine:
         # Another organisation's dashboard answers as a page that does not exist.
         raise NotFoundError(f"no dashboard for {chosen!r} among your organisations")
