@@ -213,6 +213,24 @@ class AuditAction(StrEnum):
     # -- the web service's agreement pages ----------------------------------------
     AGREEMENT_LIST = "agreement.list", "The agreements of a person's organisations listed."
 
+    # -- owners, output checkers and DPOs in the web service ----------------------
+    OPTOUT_COUNT = (
+        "optout.count",
+        "An opt-out register's counts read by type (never its entries); recorded when refused.",
+    )
+    AIRLOCK_LIST = (
+        "airlock.list",
+        "An organisation's output requests listed for checking; recorded when refused.",
+    )
+    AIRLOCK_SHOW = (
+        "airlock.show",
+        "One output request, its files and checks, shown; recorded when refused.",
+    )
+    DASHBOARD_SHOW = (
+        "dashboard.show",
+        "An organisation's governance dashboard shown; recorded when refused.",
+    )
+
 
 CREATING = frozenset(
     {

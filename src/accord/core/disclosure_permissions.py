@@ -18,6 +18,7 @@ __all__ = [
     "can_define_batch_check",
     "can_designate_checker",
     "can_download_output",
+    "can_read_outputs",
     "can_review_output",
     "can_submit_outputs",
     "can_tabulate",
@@ -103,3 +104,20 @@ def can_download_output(
     if caller.has_role(organisation_id, Role.ANALYST):
         return _allow(f"analyst in {organisation_id!r}, and the file is approved")
     return _deny(f"only the author or analysts in {organisation_id!r} may download its outputs")
+
+
+def can_read_outputs(caller: Caller, organisation_id: str, *, is_checker: bool) -> Verdict:
+    """See an organisation's output requests: its analysts, its output checkers, its
+    DPOs and auditors (who answer for what leaves), and the platform's auditors."""
+    if caller.operator:
+        return _allow("local operator")
+    if caller.has_role(caller.platform_org, Role.AUDITOR, Role.ADMIN):
+        return _allow("auditor or admin of the platform organisation")
+    if is_checker:
+        return _allow(f"output checker for {organisation_id!r}")
+    if caller.has_role(organisation_id, Role.ANALYST, Role.DPO, Role.AUDITOR):
+        return _allow(f"analyst, DPO or auditor in {organisation_id!r}")
+    return _deny(
+        f"only the analysts, output checkers, DPOs and auditors of {organisation_id!r} "
+        "see its output requests"
+    )

@@ -250,10 +250,12 @@ class CatalogueService:
         category: Category | None = None,
         semantic_type: SemanticType | None = None,
         description: str | None = None,
+        reason: str = "",
     ) -> Dataset:
         """The owner confirms Accord's suggestion for a field, or overrides it.
 
         As for :meth:`ingest`, who may is decided before the dataset is looked up.
+        ``reason``, why an override differs from the suggestion, goes to the audit log.
         """
         organisation = _organisation_of(dataset_id)
         verdict = can_publish(caller, organisation)
@@ -293,6 +295,7 @@ class CatalogueService:
             category=updated.category.value,
             semantic_type=updated.semantic_type.value,
             was={"category": spec.category.value, "semantic_type": spec.semantic_type.value},
+            **({"because": reason} if reason else {}),
         )
         return self.store.update_field(dataset_id, updated, audit=event)
 

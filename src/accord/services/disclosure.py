@@ -32,6 +32,7 @@ from accord.core.disclosure_permissions import (
     can_define_batch_check,
     can_designate_checker,
     can_download_output,
+    can_read_outputs,
     can_review_output,
     can_submit_outputs,
     can_tabulate,
@@ -91,6 +92,7 @@ from accord.errors import (
     ConflictError,
     NotFoundError,
     ValidationError,
+    not_found,
 )
 from accord.fsutil import write_atomic
 from accord.pseudonymise.domain_keys import DomainKey, DomainKeyStore, validate_domain_name
@@ -1087,6 +1089,55 @@ class AirlockService:
                 f"{principal_id!r} is an output checker for {organisation_id!r} already"
             )
         self.store.add_output_checker(principal_id, organisation_id, audit=event)
+
+    def _may_read(self, caller: Caller, organisation_id: str, action: str, obj: str) -> None:
+        reader = caller.principal.id if caller.principal else ""
+        verdict = can_read_outputs(
+            caller,
+            organisation_id,
+            is_checker=bool(reader) and self.store.is_output_checker(reader, organisation_id),
+        )
+        if not verdict.allowed:
+            raise refuse(self.store, caller, action, obj, organisation_id, verdict.reason)
+
+    def list_requests(self, caller: Caller, organisation_id: str) -> list[OutputRequest]:
+        """An organisation's output requests, newest first, for those who check them."""
+        self._may_read(caller, organisation_id, "airlock.list", f"organisation:{organisation_id}")
+        found = self.store.list_output_requests(organisation_id)
+        return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    def show(self, caller: Caller, request_id: str) -> OutputRequest:
+        """One output request with its files' checks and reviews; another organisation's
+        answers exactly as a missing one."""
+        obj = f"airlock:{request_id}"
+        if self.store.object_parties(obj) is None:
+            raise not_found("output request", request_id)
+        request = self.store.get_output_request(request_id)
+        self._may_read(caller, request.organisation_id, "airlock.show", obj)
+        return request
+
+    def read_file(
+        self, caller: Caller, request_id: str, file_name: str, *, max_bytes: int
+    ) -> bytes:
+        """A submitted file's content for its checkers to see, verified against its checksum.
+
+        Reading is not releasing: nothing leaves the airlock by this (see :meth:`download`).
+        A file over ``max_bytes`` is refused before it is read.
+        """
+        request = self.show(caller, request_id)
+        try:
+            f = request.file(file_name)
+        except KeyError:
+            raise not_found("output file", file_name) from None
+        size = Path(f.path).stat().st_size
+        if size > max_bytes:
+            raise ValidationError(
+                f"{file_name} is {size:,} bytes, more than the {max_bytes:,} shown on a page"
+            )
+        content = Path(f.path).read_bytes()
+        if hashlib.sha256(content).hexdigest() != f.sha256:
+            raise ConflictError(f"{file_name} no longer matches its checksum")
+        return content
 
     def submit(
         self, caller: Caller, organisation_id: str, title: str, outputs: Sequence[SubmittedOutput]

@@ -25,6 +25,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ __all__ = [
     "Declared",
     "ExtractResult",
     "GovernedRelease",
+    "OptOutCount",
     "PlaneService",
     "QueryResult",
     "view_name",
@@ -101,6 +103,15 @@ _VALID = {
     ),
 }
 SUPPLIED_TABLE = "accord_supplied"
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutCount:
+    """One identifier type of an opt-out register: how many entries, and the latest."""
+
+    identifier_type: str
+    count: int
+    last_added: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +191,31 @@ class PlaneService:
         return self.store.add_opt_outs(
             organisation, identifier_type, sorted(values), self.store.clock(), audit=event
         )
+
+    def opt_out_counts(self, caller: Caller, organisation: str) -> list[OptOutCount]:
+        """How many people are on ``organisation``'s register, by identifier type, and
+        when it last grew: for the data owners and DPOs who keep it, never the entries."""
+        verdict = (
+            Verdict(True, "local operator")
+            if caller.operator
+            else Verdict(
+                caller.has_role(organisation, Role.DATA_OWNER, Role.DPO),
+                f"a data owner or DPO of {organisation!r} keeps its opt-out register",
+            )
+        )
+        if not verdict.allowed:
+            raise refuse(
+                self.store,
+                caller,
+                "optout.count",
+                f"optouts:{organisation}:",
+                organisation,
+                verdict.reason,
+            )
+        return [
+            OptOutCount(kind, count, last)
+            for kind, count, last in self.store.opt_out_summary(organisation)
+        ]
 
     # -- the release path ----------------------------------------------------------
 

@@ -35,6 +35,8 @@ class AuditFilter:
     until: str | None = None
     limit: int = 100
     newest_first: bool = True
+    before: int | None = None
+    """Only events earlier in the chain than this ``seq``: the next page, newest first."""
 
 
 def _payload_sql(columns: tuple[str, ...], legacy: bool = False) -> dict[str, str]:
@@ -155,6 +157,8 @@ class AuditStore(StoreBase):
             query = query.where(AuditEventRow.ts >= where.since)
         if where.until is not None:
             query = query.where(AuditEventRow.ts <= where.until)
+        if where.before is not None:
+            query = query.where(AuditEventRow.seq < where.before)
         order = AuditEventRow.seq.desc() if where.newest_first else AuditEventRow.seq.asc()
         query = query.order_by(order).limit(where.limit)
         with self._read() as conn:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from accord.core.audit import AuditEvent
 from accord.core.plan.release import Delivery
@@ -15,7 +15,7 @@ from accord.store.plane_models import LiveDeliveryRow, OptOutRow
 
 __all__ = ["PLANE_READ_METHODS", "PlaneStore"]
 
-PLANE_READ_METHODS = frozenset({"list_opt_outs", "list_deliveries"})
+PLANE_READ_METHODS = frozenset({"list_opt_outs", "list_deliveries", "opt_out_summary"})
 
 
 class PlaneStore(StoreBase):
@@ -84,6 +84,18 @@ class PlaneStore(StoreBase):
         )
         with self._read() as conn:
             return list(conn.execute(query.order_by(OptOutRow.identifier)).scalars())
+
+    def opt_out_summary(self, organisation_id: str) -> list[tuple[str, int, datetime]]:
+        """How many entries of each identifier type, and when one was last added: counts,
+        never the identifiers, for the register's keepers to watch it."""
+        query = (
+            select(OptOutRow.identifier_type, func.count(), func.max(OptOutRow.created_at))
+            .where(OptOutRow.organisation_id == organisation_id)
+            .group_by(OptOutRow.identifier_type)
+            .order_by(OptOutRow.identifier_type)
+        )
+        with self._read() as conn:
+            return [(kind, int(count), last) for kind, count, last in conn.execute(query)]
 
     def record_delivery(
         self, agreement_id: str, agreement_version: int, delivery: Delivery, *, audit: AuditEvent

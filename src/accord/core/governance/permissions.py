@@ -24,6 +24,7 @@ __all__ = [
     "can_act_for_requester",
     "can_create_request",
     "can_override",
+    "can_read_dashboard",
     "can_read_metrics",
     "can_review",
     "can_steward_agreement",
@@ -277,3 +278,15 @@ def can_read_metrics(caller: Caller) -> Verdict:
     ):
         return Verdict(True, "a data owner or DPO watches the queue")
     return Verdict(False, "governance metrics are for data owners, DPOs and platform auditors")
+
+
+def can_read_dashboard(caller: Caller, organisation_id: str) -> Verdict:
+    """An organisation's governance dashboard: its DPOs, admins and auditors, who answer
+    for how fast it decides and what it has let lapse; and the platform's."""
+    if caller.operator or caller.has_role(caller.platform_org, Role.AUDITOR, Role.ADMIN):
+        return Verdict(True, "platform auditor or admin")
+    if caller.has_role(organisation_id, Role.DPO, Role.ADMIN, Role.AUDITOR):
+        return Verdict(True, f"DPO, admin or auditor of {organisation_id!r}")
+    return Verdict(
+        False, f"only the DPOs, admins and auditors of {organisation_id!r} see its dashboard"
+    )

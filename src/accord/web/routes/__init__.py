@@ -7,9 +7,12 @@ from fastapi import APIRouter
 from accord.web.routes import (
     agreements,
     ask,
+    dashboard,
     decision_records,
     find_data,
+    my_data,
     my_requests,
+    output_checking,
     public_register,
     review,
     signin,
@@ -28,4 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     decision_records.router,
     agreements.router,
     public_register.router,
+    my_data.router,
+    output_checking.router,
+    dashboard.router,
 )
