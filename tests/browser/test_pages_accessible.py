@@ -1,10 +1,10 @@
 """Every page of the web service, in real Chromium: axe-core finds no WCAG A or AA
-violation, one h1, a title, nothing from another host.
+violation, one h1, a title, nothing from another host (see ``conftest.check``).
 
 To add a page, add a line to ``PAGES``: a name for its screenshot, its path, and who is
-signed in (a person of ``accord.demo.web_world.DEMO_PEOPLE``, or None). The crawl below
-also follows every link in the service navigation of each kind of person, so a page
-that appears in the navigation is checked even before it has its own line.
+signed in (an id from ``accord.demo.web_world.DEMO_PEOPLE``, or None for nobody). The
+crawl below also follows every link in the service navigation of each person in the
+demo world, so a page in the navigation is checked even before it has its own line.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
+from accord.demo.web_world import DEMO_PEOPLE
 from tests.browser.conftest import check, sign_in
 
 PAGES: list[tuple[str, str, str | None]] = [
     ("start", "/", None),
     ("sign-in", "/sign-in", None),
+    ("sign-in-to-go-on", "/sign-in?next=%2Fmy-requests", None),
     ("accessibility", "/accessibility", None),
     ("not-found", "/no-such-page", None),
     ("start-signed-in", "/", "dwp.data"),
@@ -25,7 +27,8 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("not-found-signed-in", "/no-such-page", "leeds.officer"),
 ]
 
-EXPECTED_STATUS = {"/no-such-page": 404}
+STATUS = {"/no-such-page": 404}
+"""A page's status when it is not 200."""
 
 
 @pytest.mark.parametrize(("name", "path", "who"), PAGES, ids=[p[0] for p in PAGES])
@@ -34,5 +37,56 @@ def test_the_page_is_accessible(page: Any, name: str, path: str, who: str | None
         sign_in(page, who)
     response = page.goto(path)
     assert response is not None
-    assert response.status == EXPECTED_STATUS.get(path, 200), f"{path}: HTTP {response.status}"
+    assert response.status == STATUS.get(path, 200), f"{path}: HTTP {response.status}"
     check(page, name)
+
+
+def test_the_sign_in_error_is_accessible(page: Any) -> None:
+    page.goto("/sign-in")
+    page.get_by_role("button", name="Continue as this person").click()
+    summary = page.locator(".govuk-error-summary")
+    summary.wait_for()
+    # GOV.UK Frontend moves focus to the error summary, so a screen reader reads it first.
+    assert page.evaluate("() => document.activeElement.classList.contains('govuk-error-summary')")
+    check(page, "sign-in-error")
+
+
+def test_the_signed_out_page_is_accessible(page: Any) -> None:
+    sign_in(page, "dwp.legal")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="You have signed out").wait_for()
+    check(page, "signed-out")
+
+
+def test_every_page_in_each_persons_navigation_is_accessible(chromium: Any, server: str) -> None:
+    """One person of each role in the demo world signs in and opens every link of their
+    navigation (and nobody's: the public one). Pages not yet built answer with the 404 page, which
+    is checked the same way; every failure is reported together."""
+    from tests.browser.conftest import _new_context, _watched
+
+    checked: set[str] = set()
+    failures: list[str] = []
+    one_per_role = {p.role: p.id for p in reversed(DEMO_PEOPLE)}
+    for who in [None, *one_per_role.values()]:
+        context = _new_context(chromium, server)
+        try:
+            page = _watched(context, server)
+            if who is None:
+                page.goto("/")
+            else:
+                sign_in(page, who)
+            links = page.locator(".govuk-service-navigation__list a")
+            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+            for href in hrefs:
+                if href is None or href in checked:
+                    continue
+                checked.add(href)
+                page.goto(href)
+                try:
+                    check(page, "nav" + href.replace("/", "-"))
+                except AssertionError as exc:
+                    failures.append(f"{href} (as {who or 'nobody'}): {exc}")
+        finally:
+            context.close()
+    assert len(checked) >= 7, f"the navigations led to only {sorted(checked)}"
+    assert not failures, "\n\n".join(failures)
