@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.browser.conftest import screenshot, traffic_of
+
+pytestmark = pytest.mark.integration
 
 
 def test_swagger_ui_renders_the_api_from_local_assets(page: Any) -> None:

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from accord.core.governance.workflow import RequestState
 from accord.demo.web_world import DEMO_PEOPLE
 from accord.services.app import Accord
+
+pytestmark = pytest.mark.integration
 
 
 def test_the_world_holds_seed_000s_people_data_and_a_decided_example(demo_world: Accord) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.browser.conftest import check
+
+pytestmark = pytest.mark.integration
 
 _FOCUSED = """() => {
   const el = document.activeElement;

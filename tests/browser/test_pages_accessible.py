@@ -16,6 +16,8 @@ import pytest
 from accord.demo.web_world import DEMO_PEOPLE
 from tests.browser.conftest import check, sign_in
 
+pytestmark = pytest.mark.integration
+
 PAGES: list[tuple[str, str, str | None]] = [
     ("start", "/", None),
     ("sign-in", "/sign-in", None),

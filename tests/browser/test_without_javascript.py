@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.browser.conftest import check
+
+pytestmark = pytest.mark.integration
 
 
 def test_sign_in_and_out_without_javascript(page_without_js: Any) -> None:
