@@ -51,6 +51,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+STRUCTURE_RULES = ["heading-order", "landmark-one-main", "landmark-unique", "page-has-heading-one"]
+"""axe's best-practice rules for what the GOV.UK Design System also asks: headings in
+order, one main landmark, landmarks told apart, a first-level heading."""
 
 
 def chromium_path() -> str | None:
@@ -119,15 +122,17 @@ def traffic_of(page: Any) -> Traffic:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's WCAG A and AA violations on the page as it is now."""
+    """axe-core's WCAG A and AA violations on the page as it is now, and those of the
+    structure rules."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})).violations",
-        WCAG_TAGS,
-    )
-    violations: list[dict[str, Any]] = result
+    violations: list[dict[str, Any]] = []
+    for kind, values in (("tag", WCAG_TAGS), ("rule", STRUCTURE_RULES)):
+        violations += page.evaluate(
+            "async ([kind, values]) => (await axe.run(document, {runOnly: {type: kind, values},"
+            " resultTypes: ['violations']})).violations",
+            [kind, values],
+        )
     return violations
 
 
