@@ -248,6 +248,46 @@ def page_without_js(chromium: Any, server: str) -> Iterator[Any]:
         context.close()
 
 
+_SIGNED_IN: dict[tuple[str, str], Any] = {}
+"""Each person's browser state (their session cookie) once signed in, by server."""
+
+
+@pytest.fixture
+def open_as(chromium: Any, server: str) -> Iterator[Any]:
+    """``open_as(who)``: a new page in a new context, with ``who`` signed in (or nobody).
+
+    Each person signs in through the sign-in page once per test session; later contexts
+    start from that browser state, so a page's check does not pay for a sign-in.
+    """
+    contexts: list[Any] = []
+    pages: list[Any] = []
+
+    def opened(who: str | None) -> Any:
+        state = None
+        if who is not None and (server, who) not in _SIGNED_IN:
+            first = _new_context(chromium, server)
+            try:
+                sign_in(first.new_page(), who)
+                _SIGNED_IN[server, who] = first.storage_state()
+            finally:
+                first.close()
+        if who is not None:
+            state = _SIGNED_IN[server, who]
+        context = _new_context(chromium, server, storage_state=state)
+        contexts.append(context)
+        tab = _watched(context, server)
+        pages.append(tab)
+        return tab
+
+    try:
+        yield opened
+    finally:
+        for tab in pages:
+            _TRAFFIC.pop(id(tab), None)
+        for context in contexts:
+            context.close()
+
+
 def sign_in(page: Any, who: str, next_path: str = "/") -> None:
     """Sign in as ``who`` through the demonstration sign-in page, as a person would."""
     page.goto("/sign-in" if next_path == "/" else f"/sign-in?next={quote(next_path, safe='')}")
