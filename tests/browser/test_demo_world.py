@@ -21,5 +21,6 @@ def test_the_world_holds_seed_000s_people_data_and_a_decided_example(demo_world:
     assert {("nhse", "requester"), ("leeds", "requester")} <= roles
     datasets = {d.id for d in demo_world.store.list_datasets()}
     assert {"dwp/carers_allowance", "dwp/other_caring_benefits"} <= datasets
-    states = sorted(r.state for r in demo_world.store.list_requests())
-    assert states == sorted([RequestState.APPROVED, RequestState.SUBMITTED])
+    # The examples, in the order they were made (the journey test may add more later).
+    states = [r.state for r in demo_world.store.list_requests()][:2]
+    assert states == [RequestState.APPROVED, RequestState.SUBMITTED]
