@@ -57,8 +57,11 @@ order, one main landmark, landmarks told apart, a first-level heading."""
 
 
 def chromium_path() -> str | None:
-    """``$ACCORD_CHROMIUM``, or Debian's ``chromium`` on the PATH."""
-    return os.environ.get("ACCORD_CHROMIUM") or shutil.which("chromium")
+    """``$ACCORD_CHROMIUM`` when it is an executable, or Debian's ``chromium`` on the PATH."""
+    chosen = os.environ.get("ACCORD_CHROMIUM")
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
+    return shutil.which("chromium")
 
 
 def _unavailable(reason: str) -> None:
