@@ -8,7 +8,7 @@ VENV := .venv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen --no-sync
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test check lint typecheck serve bench clean postgres java chromium assets
+.PHONY: demo serve-demo test test-browser check lint typecheck serve bench clean postgres java chromium assets screenshots
 WEB_ASSETS := src/accord/web/static/vendor/.stamp
 
 $(UV):
@@ -30,6 +30,18 @@ demo: $(VENV)/.synced $(WEB_ASSETS)
 	$(RUN) accord demo
 	$(RUN) accord demo carers --scale 0.002
 	$(RUN) accord demo trust
+
+## serve-demo: seed 000's world in a browser at http://127.0.0.1:8000: choose a person to sign in as (Ctrl-C stops it)
+serve-demo: $(VENV)/.synced $(WEB_ASSETS)
+	$(RUN) accord demo carers --serve
+
+## test-browser: the browser tests alone (real Chromium, axe-core on every page); screenshots in test-artefacts/
+test-browser: $(VENV)/.synced $(WEB_ASSETS) chromium
+	ACCORD_REQUIRE_BROWSER=1 $(RUN) pytest -q tests/browser
+
+## screenshots: regenerate docs/screenshots/*.png from the demo world in real Chromium
+screenshots: $(VENV)/.synced $(WEB_ASSETS) chromium
+	$(RUN) python scripts/screenshots
 
 ## test: the whole suite, store tests on SQLite and on a real PostgreSQL
 test: $(VENV)/.synced $(WEB_ASSETS) postgres java chromium

@@ -133,12 +133,28 @@ def demo(
     keep: Annotated[
         bool, typer.Option(help="Keep the temporary home and print where it is.")
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="carers: build the world (datasets published, the people ready, nothing "
+            "decided) in a kept home and serve the web service over it, signing in by "
+            "choosing a person, until Ctrl-C.",
+        ),
+    ] = False,
+    host: Annotated[str, typer.Option(help="--serve: the interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="--serve: the port.")] = 8000,
 ) -> None:
     """Run a demo in a fresh temporary home: by default the foundation (organisations, a
     dataset, the catalogue, governance and the audit verification); `carers` runs seed 000
     end to end with timings and linkage quality; `worklessness` runs seed 001; `trust` runs
-    seed 002, departments reading each other's data in place over Delta Sharing."""
-    if scenario == "carers":
+    seed 002, departments reading each other's data in place over Delta Sharing;
+    `carers --serve` opens seed 000's world in a browser instead."""
+    if serve and scenario != "carers":
+        fail("--serve opens the carers demo's world (seed 000): run `accord demo carers --serve`")
+    if serve:
+        _serve_demo(scale=0.002 if scale is None else scale, seed=seed, host=host, port=port)
+    elif scenario == "carers":
         from accord.demo.carers import run_carers_demo
 
         report = run_carers_demo(
@@ -164,6 +180,45 @@ def demo(
         run_foundation_demo(keep=keep)
     else:
         fail(f"unknown demo {scenario!r}: choose one of {', '.join(DEMOS)}")
+
+
+def _serve_demo(*, scale: float, seed: int, host: str, port: int) -> None:
+    """Seed 000's world in a kept home, served with the demonstration sign-in on."""
+    import tempfile
+    from pathlib import Path
+
+    import uvicorn
+    from rich.markup import escape
+
+    from accord.api.app import create_app
+    from accord.demo.web_world import DEMO_PEOPLE, build_demo_world, describe
+
+    home = Path(tempfile.mkdtemp(prefix="accord-web-demo-"))
+    console.print(f"Building the carers world (seed 000) in [bold]{home}[/] …", highlight=False)
+    accord = build_demo_world(home, scale=scale, seed=seed)
+    try:
+        names = {o.id: o.name for o in accord.store.list_organisations()}
+        console.print("Choose one of these people on the sign-in page:")
+        for person in DEMO_PEOPLE:
+            console.print(f"  {describe(person, names)}", highlight=False)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            console.print(
+                f"[red]Warning:[/] anyone who can reach {host}:{port} can act as any of these "
+                "people. This is a demonstration on synthetic data: never serve it on a network."
+            )
+        url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        console.print(
+            f"Open [bold]{escape(url)}[/] in a browser. Press Ctrl-C to stop.",
+            highlight=False,
+        )
+        uvicorn.run(create_app(accord), host=host, port=port, log_level="warning")
+    finally:
+        accord.close()
+        console.print(
+            f"The world is kept at {home}: inspect it with "
+            f"ACCORD_HOME={home / 'home'} accord audit show",
+            highlight=False,
+        )
 
 
 app.command("synth")(synth_command)

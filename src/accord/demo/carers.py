@@ -39,7 +39,7 @@ from accord.demo.steps import Step, steps_table, timed
 from accord.services.app import Accord
 from accord.settings import load_settings
 
-__all__ = ["CarersReport", "Step", "run_carers_demo"]
+__all__ = ["CarersReport", "Step", "carers_request", "run_carers_demo"]
 
 REQUESTS = Path(__file__).parent / "requests"
 FIELDS = ("nino", "forename", "surname", "date_of_birth", "postcode", "address_line_1")
@@ -94,7 +94,9 @@ def _setup(app: Accord) -> None:
         )
 
 
-def _request() -> SharingRequest:
+def carers_request(datasets: tuple[str, ...] = DATASETS) -> SharingRequest:
+    """NHS England's request (``requests/carers-vaccination.yaml``) for ``datasets`` of
+    DWP's, starting yesterday and ending in six months."""
     document = yaml.safe_load((REQUESTS / "carers-vaccination.yaml").read_text(encoding="utf-8"))
     today = date.today()
     justification = {f["name"]: f["justification"] for f in document["datasets"][0]["fields"]}
@@ -106,7 +108,7 @@ def _request() -> SharingRequest:
                 "dataset": f"dwp/{name}",
                 "fields": [{"name": f, "justification": justification[f]} for f in FIELDS],
             }
-            for name in DATASETS
+            for name in datasets
         ],
     )
     return SharingRequest.parse(document)
@@ -146,7 +148,7 @@ def _approved_agreement(
 ) -> AgreementRecord:
     """NHS England asks; DWP's data owner, DPO and legal approve; the agreement is active."""
     analyst = app.acting_as("nhse.analyst", "demo")
-    request = app.requests.create(analyst, _request())
+    request = app.requests.create(analyst, carers_request())
     request, assessment = app.requests.submit(analyst, request.id)
     app.requests.start_review(app.acting_as("dwp.data", "demo"), request.id)
     for who in ("dwp.data", "dwp.dpo", "dwp.legal"):
