@@ -74,12 +74,6 @@ def test_a_form_on_another_site_cannot_sign_the_browser_in(
         context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sign-out page deletes the session cookie even when the POST carried none "
-    "(a cross-site form: SameSite=Lax keeps the cookie back), which signs the victim out "
-    "in their browser; the sign-out should leave the cookie alone unless it ended a session",
-)
 def test_a_form_on_another_site_cannot_sign_the_browser_out(
     chromium: Any, server: str, other_site: str
 ) -> None:

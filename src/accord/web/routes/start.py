@@ -133,7 +133,10 @@ def sign_out(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respo
         paragraphs=["Close the browser window if you are on a shared computer."],
         link=("/sign-in", "Sign in again"),
     )
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    if SESSION_COOKIE in request.cookies:
+        # Only a request that carried the cookie may clear it: a cross-site form (which
+        # SameSite=Lax sends without it) must not sign the browser out.
+        response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
