@@ -28,6 +28,7 @@ __all__ = [
     "LIVE_DELIVERY",
     "USE_ROLES",
     "PlaneChannel",
+    "allowed_by",
     "can_use",
     "hides_agreement",
 ]
@@ -66,6 +67,11 @@ _ALLOWED_BY = {
     PlaneChannel.AGGREGATE: (Channel.AGGREGATE_STATISTICS,),
     PlaneChannel.BATCH_VALIDATION: (Channel.BATCH_VALIDATION,),
 }
+
+
+def allowed_by(channel: PlaneChannel) -> tuple[Channel, ...]:
+    """The agreement channels under which ``channel`` may release anything."""
+    return _ALLOWED_BY[channel]
 
 
 def hides_agreement(

@@ -24,12 +24,14 @@ from accord.core.governance.records import AgreementRecord
 from accord.core.governance.report import TIER_NAMES
 from accord.core.governance.workflow import AgreementState
 from accord.core.identity import Role
+from accord.core.plan.authorise import USE_ROLES
 from accord.errors import AccordError, NotFoundError
 from accord.services.app import Accord
 from accord.services.decisions import verify_agreement
 from accord.web.deps import CheckedForm, SignedInDep, accord_of
 from accord.web.diff import model_changes
 from accord.web.render import page
+from accord.web.routes.extract import extract_allowed
 from accord.web.routes.review import day, org_name, person_name
 from accord.web.sessions import SignedIn
 
@@ -237,6 +239,10 @@ def _document(
         and current
         and record.state in (AgreementState.ACTIVE, AgreementState.SUSPENDED),
         "current": current,
+        "can_extract": current
+        and record.state is AgreementState.ACTIVE
+        and extract_allowed(record.policy.channels)
+        and record.policy.recipient in principal.organisations_with(*USE_ROLES),
         "cohorts": {d.dataset: cohort_in_words(d.cohort) for d in record.policy.datasets},
     }
 
