@@ -1,7 +1,8 @@
 """Seed 000 in a browser, as its people would do it: NHS England's officer finds DWP's
 carers data, writes the request page by page, reads the automatic assessment's findings,
 answers them, uploads the DPIA and submits; DWP's data owner, DPO and legal adviser each
-sign in and approve; the officer reads the agreement. axe-core checks every page on the
+sign in and approve; the officer reads the agreement and, after the test exchange,
+downloads the governed extract. axe-core checks every page on the
 way (``conftest.check``).
 
 The test needs the find-data, ask, decide and agreement pages: on a build of the web
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from accord.services.app import Accord
 from accord.web.routes import ROUTERS
 from tests.browser.conftest import check
 
@@ -107,7 +109,21 @@ def step(page: Any) -> str:
     return str(page.url.rsplit("/", 1)[-1].split("?")[0])
 
 
-def test_seed_000_from_finding_the_data_to_the_agreement(open_as: Any, tmp_path: Path) -> None:
+def _test_exchange(accord: Accord, agreement_id: str, tmp_path: Path) -> None:
+    """DWP's system sends the test package and NHS England's receives it and returns the
+    receipt: machine to machine under the organisations' own keys, not a page."""
+    operator = accord.operator("test")
+    for org in ("dwp", "nhse"):
+        accord.org_keys.rotate(operator, org)
+    owner = accord.acting_as("dwp.data", "test")
+    analyst = accord.acting_as("nhse.analyst", "test")
+    sent = accord.transfer.send(owner, agreement_id, "nhse", tmp_path / "out", test=True)
+    accord.transfer.receive(analyst, sent.path, tmp_path / "in")
+
+
+def test_seed_000_from_finding_the_data_to_the_extract(
+    open_as: Any, demo_world: Accord, tmp_path: Path
+) -> None:
     missing = [route for route in NEEDS if route not in ROUTES]
     if missing:
         pytest.skip(f"this build of the web service has no page at {missing[0]}")
@@ -210,3 +226,17 @@ def test_seed_000_from_finding_the_data_to_the_agreement(open_as: Any, tmp_path:
     check(officer, "journey-12-agreement")
     assert "Active" in officer.locator("main").inner_text()
     assert "Unpaid carers for COVID-19 vaccination" in officer.locator("h1").inner_text()
+
+    # The test exchange the agreement requires, then the officer's governed extract.
+    agreement = re.search(r"agr-[0-9a-f]+", officer.url)
+    assert agreement, officer.url
+    _test_exchange(demo_world, agreement[0], tmp_path)
+    officer.get_by_role("link", name="Download an extract").click()
+    check(officer, "journey-13-extract")
+    officer.get_by_label("CSV (opens in a spreadsheet)").check()
+    with officer.expect_download() as download:
+        officer.get_by_role("button", name="Download extract").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 10, "the extract holds the cohort's rows"
+    # Only the fields asked for and agreed leave, nothing else of the dataset.
+    assert {name.strip('"') for name in lines[0].split(",")} <= set(FIELDS), lines[0]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -51,9 +50,7 @@ def test_the_officer_extracts_after_the_test_exchange(
     early = browser.submit(path, {"dataset": "dwp/carers_allowance", "format": "csv"})
     assert early.status_code == 403
     assert "There is a problem" in early.text
-    assert "test exchange" in early.text, re.findall(
-        r"govuk-error-summary__list.*?</ul>", early.text, re.S
-    )
+    assert "test exchange" in early.text
     _test_exchange(web_accord, agreement_id, tmp_path)
     answer = browser.submit(path, {"dataset": "dwp/carers_allowance", "format": "csv"})
     assert answer.status_code == 200, answer.text[:2000]
