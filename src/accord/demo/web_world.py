@@ -122,6 +122,10 @@ def build_demo_world(
             PrincipalKind.PERSON,
             (Membership(person.organisation, person.role),),
         )
+    # Each organisation's own signing and encryption keys, for the test exchange and the
+    # packages that seed 000's agreement requires before live data.
+    for org_id, *_ in _ORGANISATIONS:
+        app.org_keys.rotate(operator, org_id)
     synthetic = home / "synthetic"
     generate("carers", scale=scale, seed=seed, out=synthetic)
     for org, name, description in _DATASETS:
