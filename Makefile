@@ -45,7 +45,7 @@ screenshots: $(VENV)/.synced $(WEB_ASSETS) chromium
 
 ## test: the whole suite, store tests on SQLite and on a real PostgreSQL
 test: $(VENV)/.synced $(WEB_ASSETS) postgres java chromium
-	$(RUN) pytest -q --durations=20
+	$(RUN) pytest -q -n 2 --dist loadfile --durations=20
 
 ## chromium: Debian's Chromium, which the browser tests drive with Playwright (as root)
 chromium:

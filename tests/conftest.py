@@ -32,6 +32,14 @@ settings.register_profile("accord", deadline=None)
 settings.load_profile("accord")
 
 
+def pytest_configure() -> None:
+    """The CLI's consoles take their width from COLUMNS when they are made; pytest-xdist's
+    workers inherit the controller's terminal width there, and the CLI tests set their
+    own per invocation. Cleared before any test module imports the CLI."""
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
+
 def _require_postgres() -> bool:
     return bool(os.environ.get("CI")) or os.environ.get("ACCORD_REQUIRE_POSTGRES") == "1"
 
