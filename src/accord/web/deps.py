@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from accord.errors import PermissionDenied
 from accord.services.app import Accord
-from accord.web.security import SESSION_COOKIE
+from accord.web.security import SESSION_COOKIE, form_token_ok
 from accord.web.sessions import SessionService, SignedIn
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "SignInRequired",
     "SignedInDep",
     "checked_form",
+    "require_form_token",
+    "require_session_token",
     "safe_next",
     "sessions_of",
 ]
@@ -103,13 +105,27 @@ async def checked_form(request: Request, signed_in: SignedInDep) -> FormData:
     if length is not None and length.isdigit() and int(length) > MAX_FORM_BYTES:
         raise FormRefused(f"the form is larger than {MAX_FORM_BYTES} bytes")
     form = await request.form(max_files=0, max_fields=500)
+    require_session_token(signed_in, form)
+    return form
+
+
+STALE_FORM = "the form's security token is missing or out of date"
+AGAIN = "go back, reload the page and try again"
+
+
+def require_session_token(signed_in: SignedIn, form: FormData) -> None:
+    """Refuse a signed-in person's form unless its CSRF token is their session's."""
     token = form.get("csrf_token")
     if not SessionService.csrf_ok(signed_in, token if isinstance(token, str) else None):
-        raise FormRefused(
-            "the form's security token is missing or out of date: go back, reload the page "
-            "and try again"
-        )
-    return form
+        raise FormRefused(f"{STALE_FORM}: {AGAIN}")
+
+
+def require_form_token(request: Request, token: str, method: str) -> None:
+    """Refuse a form shown before sign-in unless it carries this browser's form token;
+    the failed sign-in is recorded under ``method``."""
+    if not form_token_ok(request, token):
+        sessions_of(request).refuse_sign_in("", method, STALE_FORM)
+        raise FormRefused(f"{STALE_FORM}: {AGAIN}")
 
 
 CheckedForm = Annotated[FormData, Depends(checked_form)]

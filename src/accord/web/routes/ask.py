@@ -29,7 +29,7 @@ from accord.services.app import Accord
 from accord.services.drafts import MAX_DPIA_BYTES, DraftService
 from accord.services.guard import authorise
 from accord.store.draft_store import Draft
-from accord.web.deps import CheckedForm, FormRefused, SignedInDep, accord_of
+from accord.web.deps import CheckedForm, FormRefused, SignedInDep, accord_of, require_session_token
 from accord.web.forms import STEPS, Built, build, check_sections, next_step, step_for_finding
 from accord.web.forms import questions as q
 from accord.web.forms.labels import (
@@ -48,7 +48,7 @@ from accord.web.forms.labels import (
 )
 from accord.web.forms.steps import SLUGS, TITLES
 from accord.web.render import ROLE_NAMES, page
-from accord.web.sessions import SessionService, SignedIn
+from accord.web.sessions import SignedIn
 
 __all__ = ["assessment_panel", "drafts_of", "router"]
 
@@ -582,18 +582,16 @@ async def _upload_form(request: Request, signed_in: SignedIn) -> FormData:
     if int(length) > MAX_DPIA_BYTES + UPLOAD_SLACK:
         raise _TooLarge()
     form = await request.form(max_files=1, max_fields=20)
-    token = form.get("csrf_token")
-    if not SessionService.csrf_ok(signed_in, token if isinstance(token, str) else None):
+    try:
+        require_session_token(signed_in, form)
+    except FormRefused:
         await form.close()
-        raise FormRefused(
-            "the form's security token is missing or out of date: go back, reload the page "
-            "and try again"
-        )
+        raise
     return form
 
 
 class _TooLarge(Exception):
-    pass
+    """The upload's declared length is over the limit: answered on the page, unread."""
 
 
 @router.post("/ask/{draft_id}/dpia-document")

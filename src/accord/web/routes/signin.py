@@ -22,13 +22,19 @@ from starlette.datastructures import FormData
 from accord.errors import ConfigurationError, NotFoundError, ValidationError
 from accord.services.accounts import LOCAL_METHOD, AccountService, SignInRefused
 from accord.services.app import Accord
-from accord.web.deps import FormRefused, accord_of, current, safe_next, sessions_of
+from accord.web.deps import (
+    accord_of,
+    current,
+    require_form_token,
+    safe_next,
+    sessions_of,
+)
 from accord.web.oidc import OidcError, OidcSignIn
 from accord.web.oidc_people import admit_and_apply
 from accord.web.oidc_providers import Refusal, load_providers
 from accord.web.render import page
 from accord.web.routes.start import sign_in_page, signed_in_response
-from accord.web.security import SESSION_COOKIE, form_token_ok
+from accord.web.security import SESSION_COOKIE
 
 __all__ = ["configure_sign_in", "router"]
 
@@ -67,10 +73,7 @@ def _field(form: FormData, name: str, most: int = MAX_FIELD, default: str = "") 
 
 def _check_form_token(request: Request, form: FormData, method: str) -> None:
     """The form's token is the one this browser was given, or a recorded refusal."""
-    if not form_token_ok(request, _field(form, "csrf_token")):
-        reason = "the form's security token is missing or out of date"
-        sessions_of(request).refuse_sign_in("", method, reason)
-        raise FormRefused(f"{reason}: go back, reload the page and try again")
+    require_form_token(request, _field(form, "csrf_token"), method)
 
 
 class _LocalAccounts:

@@ -9,9 +9,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accord.core.identity import PrincipalKind
 from accord.errors import NotFoundError
-from accord.web.deps import FormRefused, accord_of, current, safe_next, sessions_of
+from accord.web.deps import (
+    STALE_FORM,
+    FormRefused,
+    accord_of,
+    current,
+    require_form_token,
+    safe_next,
+    sessions_of,
+)
 from accord.web.render import page, roles_in_words
-from accord.web.security import SESSION_COOKIE, form_token, form_token_ok, set_cookie
+from accord.web.security import SESSION_COOKIE, form_token, set_cookie
 
 router = APIRouter()
 
@@ -100,10 +108,7 @@ def sign_in_demo(
 ) -> Response:
     if not request.app.state.web_demo_sign_in:
         raise NotFoundError("no such page")
-    if not form_token_ok(request, csrf_token):
-        reason = "the sign-in form's security token is missing or out of date"
-        sessions_of(request).refuse_sign_in("", "demo", reason)
-        raise FormRefused(f"{reason}: go back, reload the page and try again")
+    require_form_token(request, csrf_token, "demo")
     if principal not in {p["id"] for p in _demo_people(request)}:
         return sign_in_page(
             request,
@@ -125,7 +130,7 @@ def sign_out(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respo
         sessions.end(request.cookies.get(SESSION_COOKIE))
         request.state.signed_in = None
     elif signed_in is not None:
-        raise FormRefused("the form's security token is missing or out of date")
+        raise FormRefused(STALE_FORM)
     response = page(
         request,
         "message.html",
