@@ -3,16 +3,14 @@ and the data owners' opt-out registers."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from starlette.background import BackgroundTask
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.downloads import extract_download
 from accord.core.plan.release import Declared
 
 router = APIRouter(tags=["data plane"])
@@ -39,12 +37,6 @@ class OptOutIn(BaseModel):
     identifiers: list[str] = Field(min_length=1)
 
 
-def _cleanup(directory: Path) -> None:
-    for child in directory.iterdir():
-        child.unlink(missing_ok=True)
-    directory.rmdir()
-
-
 @router.post("/agreements/{agreement_id}/extracts/{org_id}/{name}")
 def extract(
     agreement_id: str,
@@ -60,26 +52,13 @@ def extract(
 
     ``territory`` and ``processor`` declare where it goes; the agreement must allow both.
     """
-    directory = Path(tempfile.mkdtemp(prefix="extract-", dir=accord.home))
-    try:
-        result = accord.plane.extract(
-            caller,
-            agreement_id,
-            f"{org_id}/{name}",
-            directory,
-            fmt=format,
-            declared=Declared(territory, processor),
-        )
-    except BaseException:
-        _cleanup(directory)
-        raise
-    media = "application/vnd.apache.parquet" if format == "parquet" else "text/csv"
-    return FileResponse(
-        result.path,
-        media_type=media,
-        filename=result.path.name,
-        headers={"X-Accord-Sha256": result.sha256, "X-Accord-Rows": str(result.rows)},
-        background=BackgroundTask(_cleanup, directory),
+    return extract_download(
+        accord,
+        caller,
+        agreement_id,
+        f"{org_id}/{name}",
+        format,
+        Declared(territory, processor),
     )
 
 

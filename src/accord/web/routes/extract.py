@@ -10,15 +10,12 @@ the service's own words, and is on the record.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, Response
 
+from accord.api.downloads import extract_download
 from accord.core.governance.request import Channel
 from accord.core.plan.authorise import USE_ROLES, PlaneChannel, allowed_by
 from accord.errors import AccordError, NotFoundError
@@ -105,15 +102,11 @@ def extract(
             errors=errors,
             chosen={"dataset": dataset, "format": fmt},
         )
-    accord = accord_of(request)
-    directory = Path(tempfile.mkdtemp(prefix="extract-", dir=accord.home))
     try:
-        result = accord.plane.extract(signed_in.caller, agreement_id, dataset, directory, fmt=fmt)
+        return extract_download(accord_of(request), signed_in.caller, agreement_id, dataset, fmt)
     except NotFoundError:
-        shutil.rmtree(directory, ignore_errors=True)
         raise
     except AccordError as refused:
-        shutil.rmtree(directory, ignore_errors=True)
         return _form(
             request,
             signed_in,
@@ -122,13 +115,3 @@ def extract(
             errors=[{"field": "", "text": f"The extract was refused: {refused.message}"}],
             chosen={"dataset": dataset, "format": fmt},
         )
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
-    media = "application/vnd.apache.parquet" if fmt == "parquet" else "text/csv"
-    return FileResponse(
-        result.path,
-        media_type=media,
-        filename=result.path.name,
-        background=BackgroundTask(shutil.rmtree, directory, ignore_errors=True),
-    )
