@@ -20,7 +20,7 @@ from accord.errors import NotFoundError
 from accord.services.app import Accord
 from accord.web.navigation import navigation_for
 
-__all__ = ["account_orgs", "page", "roles_in_words", "templates"]
+__all__ = ["account_orgs", "org_name", "page", "roles_in_words", "templates"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -63,12 +63,16 @@ def account_orgs(accord: Accord, principal: Principal) -> list[tuple[str, list[s
         by_org.setdefault(membership.organisation_id, []).append(ROLE_NAMES[membership.role])
     named = []
     for org, roles in by_org.items():
-        try:
-            name = accord.store.get_organisation(org).name
-        except NotFoundError:
-            name = org
-        named.append((name, roles))
+        named.append((org_name(accord, org), roles))
     return named
+
+
+def org_name(accord: Accord, org_id: str) -> str:
+    """An organisation's name, or its id when it is not (or no longer) registered."""
+    try:
+        return accord.store.get_organisation(org_id).name
+    except NotFoundError:
+        return org_id
 
 
 def roles_in_words(accord: Accord, principal: Principal) -> str:

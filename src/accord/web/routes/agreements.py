@@ -30,9 +30,9 @@ from accord.services.app import Accord
 from accord.services.decisions import verify_agreement
 from accord.web.deps import CheckedForm, SignedInDep, accord_of
 from accord.web.diff import model_changes
-from accord.web.render import page
+from accord.web.render import org_name, page
 from accord.web.routes.extract import extract_allowed
-from accord.web.routes.review import day, org_name, person_name
+from accord.web.routes.review import day, person_name
 from accord.web.sessions import SignedIn
 
 __all__ = ["AGREEMENT_STATES", "policy_rows", "router"]

@@ -20,8 +20,8 @@ from accord.core.identity import Role
 from accord.services.app import Accord
 from accord.web.deps import SignedInDep, accord_of
 from accord.web.pdf import Section, document_pdf
-from accord.web.render import ROLE_NAMES, page
-from accord.web.routes.review import day, org_name, person_name
+from accord.web.render import ROLE_NAMES, org_name, page
+from accord.web.routes.review import day, person_name
 
 __all__ = ["OUTCOME_NAMES", "record_sections", "router"]
 

@@ -13,11 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from accord.core.catalogue import Dataset
 from accord.core.governance.assessment import PUBLISHED_TAG
-from accord.errors import NotFoundError
 from accord.services.app import Accord
 from accord.services.drafts import DraftService
 from accord.web.deps import SignedInDep, accord_of
-from accord.web.render import page
+from accord.web.render import org_name, page
 
 __all__ = ["MAX_QUERY", "MAX_RESULTS", "router"]
 
@@ -29,13 +28,7 @@ MAX_RESULTS = 50
 
 
 def _names(accord: Accord, datasets: list[Dataset]) -> dict[str, str]:
-    names = {}
-    for org in {d.organisation_id for d in datasets}:
-        try:
-            names[org] = accord.store.get_organisation(org).name
-        except NotFoundError:
-            names[org] = org
-    return names
+    return {org: org_name(accord, org) for org in {d.organisation_id for d in datasets}}
 
 
 @router.get("/find-data", response_class=HTMLResponse)

@@ -26,7 +26,7 @@ from accord.errors import NotFoundError
 from accord.services.app import Accord
 from accord.store import AuditFilter
 from accord.web.deps import CheckedForm, SignedInDep, accord_of
-from accord.web.render import page
+from accord.web.render import org_name, page
 from accord.web.sessions import SignedIn
 
 __all__ = ["ACCESS_PAGE", "CATEGORY_CHOICES", "router"]
@@ -100,13 +100,6 @@ def _mine(signed_in: SignedIn, org: str) -> None:
         raise NotFoundError(f"no page for {org!r} among your organisations' data")
 
 
-def _org_name(accord: Accord, org: str) -> str:
-    try:
-        return accord.store.get_organisation(org).name
-    except NotFoundError:
-        return org
-
-
 def _dataset(accord: Accord, signed_in: SignedIn, org: str, name: str) -> Dataset:
     _mine(signed_in, org)
     dataset, _ = accord.catalogue.show(signed_in.caller, f"{org}/{name}")
@@ -135,7 +128,7 @@ def my_data(request: Request, signed_in: SignedInDep) -> Response:
         organisations.append(
             {
                 "id": org,
-                "name": _org_name(accord, org),
+                "name": org_name(accord, org),
                 "datasets": datasets[:MAX_DATASETS],
                 "more": max(0, len(datasets) - MAX_DATASETS),
                 "opt_outs": accord.plane.opt_out_counts(caller, org) if keeps_register else None,
@@ -182,9 +175,9 @@ def access_log(
     return page(
         request,
         "my_data/access_log.html",
-        title=f"Every use of {_org_name(accord, org)}'s data",
+        title=f"Every use of {org_name(accord, org)}'s data",
         org=org,
-        org_name=_org_name(accord, org),
+        org_name=org_name(accord, org),
         events=[_event_row(e, people) for e in shown],
         older=f"/my-data/{org}/access-log?before={shown[-1].seq}" if more else "",
         paged=before is not None,
@@ -224,7 +217,7 @@ def dataset_page(
         request,
         "my_data/dataset.html",
         title=dataset.id,
-        org_name=_org_name(accord, org),
+        org_name=org_name(accord, org),
         dataset=dataset,
         may_classify=can_publish(signed_in.caller, org).allowed,
         unconfirmed=sum(not f.confirmed for f in dataset.fields),
@@ -260,7 +253,7 @@ def _field_page(
         status_code=422 if errors else 200,
         title=f"How should {field} be classified?",
         dataset=dataset,
-        org_name=_org_name(accord, dataset.organisation_id),
+        org_name=org_name(accord, dataset.organisation_id),
         spec=spec,
         chosen=chosen,
         categories=CATEGORY_CHOICES,

@@ -17,9 +17,9 @@ from accord.errors import NotFoundError
 from accord.services.agreements import RegisterEntry
 from accord.services.app import Accord
 from accord.web.deps import accord_of, current
-from accord.web.render import page
+from accord.web.render import org_name, page
 from accord.web.routes.agreements import AGREEMENT_STATES
-from accord.web.routes.review import day, org_name
+from accord.web.routes.review import day
 
 __all__ = ["router"]
 

@@ -29,10 +29,10 @@ from accord.errors import AccordError, NotFoundError
 from accord.services.app import Accord
 from accord.web.deps import CheckedForm, SignedInDep, accord_of
 from accord.web.diff import Change, model_changes
-from accord.web.render import ROLE_NAMES, page
+from accord.web.render import ROLE_NAMES, org_name, page
 from accord.web.sessions import SignedIn
 
-__all__ = ["day", "org_name", "person_name", "router"]
+__all__ = ["day", "person_name", "router"]
 
 router = APIRouter()
 
@@ -66,13 +66,6 @@ DONE = {
     "rejected": "The request has been rejected and the decision record signed",
     "overridden": "Your override has been recorded",
 }
-
-
-def org_name(accord: Accord, org_id: str) -> str:
-    try:
-        return accord.store.get_organisation(org_id).name
-    except NotFoundError:
-        return org_id
 
 
 def person_name(accord: Accord, principal_id: str) -> str:
