@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -125,8 +126,17 @@ class AgreementPolicy(_Frozen):
     assurance_schemes: tuple[AssuranceScheme, ...] = PER_RECORD_SCHEMES
     """The security assurance the recipient must hold (any one of them, valid today)."""
 
+    LATER_TERMS: ClassVar[frozenset[str]] = frozenset()
+    """Terms added after agreements were first signed. Each is left out of the canonical
+    JSON while it holds its default, so an agreement signed before the term existed keeps
+    the hash its decision record signed; a new term with a default must be listed here."""
+
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        body = self.model_dump(mode="json")
+        for name in self.LATER_TERMS:
+            if getattr(self, name) == type(self).model_fields[name].default:
+                body.pop(name, None)
+        return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     def sha256(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
