@@ -39,12 +39,15 @@ from accord.synth.scenarios.base import (
 )
 from accord.synth.streams import IntArray, feistel_permute
 
-__all__ = ["NATIONAL_THRESHOLD", "ProviderScenario"]
+__all__ = ["NATIONAL_THRESHOLD", "PROVIDERS", "ProviderScenario"]
 
 DWP = "Department for Work and Pensions"
 REFERRALS_AT_SCALE_1 = 150_000
 PROGRAMME_DAYS = 456
 NATIONAL_THRESHOLD = 3_000
+PROVIDERS = ("northfield", "eastgate")
+"""The two prime providers of the synthetic contract package areas, by id: each referral
+goes to one of them, and each provider may see only its own participants."""
 """Annex A: "approximately £3000", set by the national minimum wage."""
 _NP, _OTHER, _P, _S = (
     Category.NON_PERSONAL, SemanticType.OTHER, Category.PERSONAL, Category.SPECIAL_CATEGORY,
@@ -109,6 +112,7 @@ REFERRALS = DatasetSpec(
     fields=(
         field_("referral_id", _V, _P, SemanticType.CODE, "Unique PRaP referral identifier"),
         field_("programme", _V, _P, SemanticType.CODE, "WHP or WHP-JETS"),
+        field_("provider", _V, _NP, SemanticType.CODE, "Prime provider referred to"),
         field_("referral_date", _D, _P, SemanticType.DATE, "Referral date"),
         *person_fields(*_PERSON),
         field_("claimant_reference_number", _V, Category.DIRECT_IDENTIFIER, SemanticType.CODE,
@@ -141,6 +145,7 @@ EVENTS = DatasetSpec(
         field_("event_date", _D, _P, SemanticType.DATE, "When the change happened"),
         field_("notified_date", _D, _P, SemanticType.DATE, "When the provider was told"),
         field_("referral_id", _V, _P, SemanticType.CODE, "Referral the change concerns"),
+        field_("provider", _V, _NP, SemanticType.CODE, "Prime provider of the referral"),
         *person_fields("nino"),
         field_("event_type", _V, _P, SemanticType.CODE, "Kind of change"),
         field_("earnings_to_date", DataType.DOUBLE, _P, SemanticType.AMOUNT,
@@ -226,6 +231,10 @@ class ProviderScenario:
                         "event_date": dates(day),
                         "notified_date": dates(notified),
                         "referral_id": pa.array([e[2] for e in part], pa.string()),
+                        "provider": pa.array(
+                            [PROVIDERS[int(e[2][1:]) % 2] for e in part],
+                            pa.string(),
+                        ),
                         "nino": pa.array([e[4] for e in part], pa.string()),
                         "event_type": pa.array([e[3] for e in part], pa.string()),
                         "earnings_to_date": pa.array([e[5] for e in part], pa.float64()),
@@ -253,6 +262,7 @@ class ProviderScenario:
         columns: dict[str, pa.Array] = {
             "referral_id": pa.array(ref_ids, pa.string()),
             "programme": pa.array(np.where(jets, "WHP-JETS", "WHP"), pa.string()),
+            "provider": pa.array([PROVIDERS[int(n) % 2] for n in number], pa.string()),
             "referral_date": dates(day),
         }
         columns |= person_columns(people, _PERSON)

@@ -1,0 +1,186 @@
+"""Seed 003's world: a benefits department, two prime providers and a sub-contractor.
+
+DWP publishes the Work and Health Programme referrals (the Annex A data items) and the
+changes of circumstances that follow them, each row naming the prime provider the
+participant was referred to. Northfield Employment Services asks for its own
+participants' referrals and changes (``seed003/whp-referrals.yaml``), handled by its
+sub-contractor Ridgeway Skills; DWP's data owner, DPO and legal approve, and the
+agreement becomes active. Eastgate Works, the other prime provider, has referrals in the
+same datasets that Northfield must never see.
+
+The same world serves ``accord demo provider`` and the tests of the lifecycle after
+sharing (access reviews, change feeds, notifications, outcomes, exit reports, erasure,
+retention), so each of them starts from the agreement the seed describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from accord.core.governance.records import AgreementRecord
+from accord.core.governance.request import SharingRequest
+from accord.core.identity import (
+    Assurance,
+    AssuranceScheme,
+    Membership,
+    OrgKind,
+    PrincipalKind,
+    Role,
+)
+from accord.core.permissions import Caller
+from accord.services.app import Accord
+
+__all__ = [
+    "ORGANISATIONS",
+    "PEOPLE",
+    "ProviderWorld",
+    "build_provider_world",
+    "referrals_request",
+]
+
+REQUESTS = Path(__file__).parent / "seed003"
+DEPARTMENT, PROVIDER, OTHER_PROVIDER, SUBCONTRACTOR = "dwp", "northfield", "eastgate", "ridgeway"
+DATASETS = ("referrals", "circumstance_events")
+
+ORGANISATIONS: tuple[tuple[str, str, OrgKind, AssuranceScheme], ...] = (
+    (DEPARTMENT, "Department for Work and Pensions", OrgKind.GOVERNMENT_DEPARTMENT,
+     AssuranceScheme.ISO_27001),
+    (PROVIDER, "Northfield Employment Services", OrgKind.CONTRACTED_PROVIDER,
+     AssuranceScheme.ASSURED_SECURITY_PLAN),
+    (OTHER_PROVIDER, "Eastgate Works", OrgKind.CONTRACTED_PROVIDER,
+     AssuranceScheme.ASSURED_SECURITY_PLAN),
+    (SUBCONTRACTOR, "Ridgeway Skills CIC", OrgKind.CONTRACTED_PROVIDER,
+     AssuranceScheme.CYBER_ESSENTIALS_PLUS),
+)  # fmt: skip
+"""Each organisation with the assurance it holds: the primes hold DWP-assured security
+plans (seed 003, paragraph 2); the sub-contractor only Cyber Essentials Plus."""
+
+PEOPLE: dict[str, tuple[tuple[str, Role], ...]] = {
+    "dwp.data": ((DEPARTMENT, Role.DATA_OWNER),),
+    "dwp.dpo": ((DEPARTMENT, Role.DPO),),
+    "dwp.legal": ((DEPARTMENT, Role.LEGAL),),
+    "dwp.admin": ((DEPARTMENT, Role.ADMIN),),
+    "dwp.payments": ((DEPARTMENT, Role.ANALYST),),
+    "northfield.caseworker": ((PROVIDER, Role.REQUESTER),),
+    "northfield.adviser": ((PROVIDER, Role.ANALYST),),
+    "northfield.admin": ((PROVIDER, Role.ADMIN),),
+    "northfield.dpo": ((PROVIDER, Role.DPO),),
+    "eastgate.caseworker": ((OTHER_PROVIDER, Role.REQUESTER),),
+    "ridgeway.caseworker": ((SUBCONTRACTOR, Role.REQUESTER),),
+    "ridgeway.admin": ((SUBCONTRACTOR, Role.ADMIN),),
+}
+"""Who works where, by principal id: DWP's approvers, admin and payment team; each
+provider's caseworkers, admin and DPO."""
+
+
+@dataclass
+class ProviderWorld:
+    """The world after the referral agreement is active (and, if asked, test-exchanged)."""
+
+    app: Accord
+    synthetic: Path
+    agreement: AgreementRecord
+    """DWP -> Northfield: referrals and changes of circumstances, continuous."""
+    counts: dict[str, Any]
+
+    def caller(self, principal_id: str, via: str = "test") -> Caller:
+        return self.app.acting_as(principal_id, via)
+
+    @property
+    def operator(self) -> Caller:
+        return self.app.operator("test")
+
+    def dataset_location(self, name: str) -> str:
+        return self.app.store.get_version(f"{DEPARTMENT}/{name}").location
+
+
+def referrals_request(today: date | None = None, **changes: Any) -> SharingRequest:
+    """Northfield's request, running from yesterday for eighteen months."""
+    document = yaml.safe_load((REQUESTS / "whp-referrals.yaml").read_text(encoding="utf-8"))
+    day = today or date.today()
+    document.update(
+        start_date=str(day - timedelta(days=1)), end_date=str(day + timedelta(days=548))
+    )
+    document.update(changes)
+    return SharingRequest.parse(document)
+
+
+def _organisations(app: Accord, operator: Caller) -> None:
+    expires = date.today() + timedelta(days=365)
+    for org_id, name, kind, scheme in ORGANISATIONS:
+        assurance = Assurance(scheme, f"{org_id}-{scheme.value}", expires)
+        app.identity.create_organisation(operator, org_id, name, kind, (assurance,))
+    for pid, roles in PEOPLE.items():
+        memberships = tuple(Membership(org, role) for org, role in roles)
+        app.identity.create_principal(
+            operator, pid, pid, PrincipalKind.PERSON, memberships, email=f"{pid}@example.gov.uk"
+        )
+
+
+def _publish(app: Accord, operator: Caller, synthetic: Path, counts: dict[str, Any]) -> None:
+    for name in DATASETS:
+        published = app.catalogue.register(
+            operator, DEPARTMENT, name, str(synthetic / f"{name}.parquet"), tags=("whp",)
+        )
+        counts[f"{DEPARTMENT}/{name}"] = published.version.row_count
+
+
+def approve_referrals(app: Accord, request: SharingRequest, via: str = "test") -> AgreementRecord:
+    """Northfield asks; DWP's data owner, DPO and legal approve as the tier needs."""
+    caseworker = app.acting_as("northfield.caseworker", via)
+    created = app.requests.create(caseworker, request)
+    app.requests.submit(caseworker, created.id)
+    app.requests.start_review(app.acting_as("dwp.data", via), created.id)
+    for who in ("dwp.data", "dwp.dpo", "dwp.legal"):
+        outcome = app.requests.approve(app.acting_as(who, via), created.id)
+        if outcome.agreement is not None:
+            return outcome.agreement
+    raise RuntimeError("the referral request was approved by all three and is still not active")
+
+
+def exchange_test_packages(
+    world: ProviderWorld, outbox: Path, inbox: Path, via: str = "test"
+) -> None:
+    """Organisation keys, then a receipted test package of each dataset: the agreement
+    requires one before any live release."""
+    app = world.app
+    for org in (DEPARTMENT, PROVIDER):
+        app.org_keys.rotate(app.operator(via), org)
+    owner, caseworker = app.acting_as("dwp.data", via), app.acting_as("northfield.caseworker", via)
+    for name in DATASETS:
+        sent = app.transfer.send(
+            owner, world.agreement.id, PROVIDER, outbox, dataset_id=f"{DEPARTMENT}/{name}",
+            test=True,
+        )  # fmt: skip
+        app.transfer.receive(caseworker, sent.path, inbox)
+
+
+def build_provider_world(
+    app: Accord,
+    synthetic: Path,
+    *,
+    scale: float = 0.001,
+    seed: int = 2021,
+    exchange: bool = True,
+    **request_changes: Any,
+) -> ProviderWorld:
+    """Organisations, people, DWP's two datasets from the synthetic population at
+    ``scale``, the approved referral agreement and (with ``exchange``) its test exchange."""
+    from accord.synth import generate
+
+    operator = app.operator("test")
+    counts: dict[str, Any] = {}
+    _organisations(app, operator)
+    manifest = generate("provider", scale=scale, seed=seed, out=synthetic)
+    counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
+    _publish(app, operator, synthetic, counts)
+    agreement = approve_referrals(app, referrals_request(**request_changes))
+    world = ProviderWorld(app, synthetic, agreement, counts)
+    if exchange:
+        exchange_test_packages(world, synthetic.parent / "outbox", synthetic.parent / "inbox")
+    return world
