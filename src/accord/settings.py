@@ -115,6 +115,65 @@ SETTINGS: tuple[Setting, ...] = (
         "providers for the web service's sign-in, each bound to one organisation (see "
         "docs/web/signin.md). Empty means none: local accounts only.",
     ),
+    # -- notifications: read when notices are delivered (accord.services.notify) --------
+    Setting(
+        "ACCORD_SMTP_HOST",
+        "",
+        "The SMTP server notices are emailed through. Needed once any organisation has an "
+        "email subscription; delivery fails with this name in the message until it is set.",
+    ),
+    Setting("ACCORD_SMTP_PORT", "587", "The SMTP server's port (587 for submission)."),
+    Setting(
+        "ACCORD_SMTP_FROM",
+        "",
+        "The From address of notice emails, like accord-notices@example.gov.uk. Needed "
+        "with ACCORD_SMTP_HOST.",
+    ),
+    Setting(
+        "ACCORD_SMTP_STARTTLS",
+        "1",
+        "1 to upgrade the SMTP connection with STARTTLS (certificate checked) before "
+        "sending; 0 only for a relay on loopback.",
+    ),
+    Setting(
+        "ACCORD_SMTP_USERNAME",
+        "",
+        "User name for SMTP authentication (with ACCORD_SMTP_PASSWORD); empty sends "
+        "without signing in. Needs ACCORD_SMTP_STARTTLS=1.",
+    ),
+    Setting("ACCORD_SMTP_PASSWORD", "", "Password for SMTP authentication."),
+    Setting(
+        "ACCORD_SMTP_TIMEOUT_SECONDS",
+        "10",
+        "Seconds to wait for the SMTP server before an attempt counts as failed.",
+    ),
+    Setting(
+        "ACCORD_WEBHOOK_TIMEOUT_SECONDS",
+        "5",
+        "Seconds to wait for a webhook to answer before an attempt counts as failed.",
+    ),
+    Setting(
+        "ACCORD_WEBHOOK_ALLOW_LOOPBACK_HTTP",
+        "0",
+        "1 to accept webhooks over plain http to a loopback host (127.0.0.1, ::1, "
+        "localhost): for tests and demonstrations only. Otherwise webhooks must be https.",
+    ),
+    Setting(
+        "ACCORD_NOTICE_MAX_ATTEMPTS",
+        "6",
+        "Attempts at delivering a notice before it is marked failed.",
+    ),
+    Setting(
+        "ACCORD_NOTICE_RETRY_SECONDS",
+        "60",
+        "The first wait before a failed delivery is tried again; each later wait doubles.",
+    ),
+    Setting(
+        "ACCORD_NOTICES_PER_RUN",
+        "200",
+        "The most notices one run of `accord notices deliver` attempts; the rest wait for "
+        "the next run.",
+    ),
 )
 
 

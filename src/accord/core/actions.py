@@ -231,6 +231,36 @@ class AuditAction(StrEnum):
         "An organisation's governance dashboard shown; recorded when refused.",
     )
 
+    # -- notifications: subscriptions and delivery from the outbox ---------------------
+    NOTICES_SHOW = (
+        "notices.show",
+        "An organisation's notification subscriptions or recent notices read by its admin; "
+        "a deny is another organisation's, answered as not found.",
+    )
+    NOTICES_SUBSCRIBE = (
+        "notices.subscribe",
+        "An email address or signed webhook subscribed to an organisation's notices (the "
+        "subscription's id and channel, never the address).",
+    )
+    NOTICES_UNSUBSCRIBE = (
+        "notices.unsubscribe",
+        "A subscription removed; a deny is another organisation's, answered as not found.",
+    )
+    NOTICES_DELIVER = (
+        "notices.deliver",
+        "A delivery run authorised, and each notice it settled: delivered, delivered to "
+        "nobody, to be tried again, or failed after its last attempt.",
+    )
+    NOTICES_SEND = (
+        "notices.send",
+        "One notice sent to one subscription (by id), or the kind of failure (timeout, "
+        "smtp refused, http 500); never the address or the text.",
+    )
+    NOTICES_REMIND = (
+        "notices.remind",
+        "The reminders job queued today's notices for overdue destruction certificates.",
+    )
+
 
 CREATING = frozenset(
     {

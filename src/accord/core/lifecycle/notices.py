@@ -45,6 +45,8 @@ class NoticeState(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     """Every attempt failed: kept for an admin to see and send again."""
+    NOBODY = "delivered_to_nobody"
+    """The organisation had no subscription for its kind: nobody was told (shown to its admin)."""
 
 
 @dataclass(frozen=True, slots=True)
