@@ -243,12 +243,12 @@ class OutboxStore(StoreBase):
 
     def deliveries(self, notice_id: str) -> list[Delivery]:
         query = (
-            select(NoticeDeliveryRow)
+            select(NoticeDeliveryRow.__table__)
             .where(NoticeDeliveryRow.notice_id == notice_id)
             .order_by(NoticeDeliveryRow.subscription_id)
         )
         with self._read() as conn:
-            rows = conn.execute(query).scalars().all()
+            rows = conn.execute(query).all()
         return [
             Delivery(
                 r.notice_id,
@@ -295,12 +295,12 @@ class OutboxStore(StoreBase):
     def subscriptions(self, organisation: str) -> list[Subscription]:
         """An organisation's subscriptions, with their secrets: for the deliverer only."""
         query = (
-            select(NoticeSubscriptionRow)
+            select(NoticeSubscriptionRow.__table__)
             .where(NoticeSubscriptionRow.organisation == organisation)
             .order_by(NoticeSubscriptionRow.created_at, NoticeSubscriptionRow.id)
         )
         with self._read() as conn:
-            return [_subscription(r) for r in conn.execute(query).scalars()]
+            return [_subscription(r) for r in conn.execute(query)]
 
     def count_subscriptions(self, organisation: str) -> int:
         query = select(func.count()).where(NoticeSubscriptionRow.organisation == organisation)
@@ -308,16 +308,18 @@ class OutboxStore(StoreBase):
             return int(conn.execute(query).scalar_one())
 
     def get_subscription(self, subscription_id: str) -> Subscription | None:
-        query = select(NoticeSubscriptionRow).where(NoticeSubscriptionRow.id == subscription_id)
+        query = select(NoticeSubscriptionRow.__table__).where(
+            NoticeSubscriptionRow.id == subscription_id
+        )
         with self._read() as conn:
-            row = conn.execute(query).scalars().first()
+            row = conn.execute(query).first()
         return None if row is None else _subscription(row)
 
 
 _SETTLED = (NoticeState.DELIVERED, NoticeState.NOBODY)
 
 
-def _subscription(r: NoticeSubscriptionRow) -> Subscription:
+def _subscription(r: Row[Any]) -> Subscription:
     return Subscription(
         id=r.id,
         organisation=r.organisation,
