@@ -71,8 +71,10 @@ def test_each_organisations_notices_reach_only_its_own_subscribers(
     # DWP's email: to DWP's address only, carrying the notice id.
     assert [rcpt for rcpt, _ in smtp_server.messages] == [["dpo@dwp.example.gov.uk"]]
     (mail,) = smtp_server.to("dpo@dwp.example.gov.uk")
-    assert mail["Subject"] == "Erasure due" and mail[NOTICE_ID_HEADER] == to_dwp.id
-    assert "ER-1 is due" in mail.get_payload() and "erasure:ER-1" in mail.get_payload()
+    assert mail["Subject"] == "Erasure due"
+    assert mail[NOTICE_ID_HEADER] == to_dwp.id
+    assert "ER-1 is due" in mail.get_payload()
+    assert "erasure:ER-1" in mail.get_payload()
     # Northfield's webhook: its own notice only, signed with its secret; its email
     # subscription wants recalls only, so it had nothing.
     (call,) = receiver.requests
@@ -85,12 +87,15 @@ def test_each_organisations_notices_reach_only_its_own_subscribers(
     assert _state(world, to_dwp) is NoticeState.DELIVERED
     # A second run finds nothing due and sends nothing.
     again = Deliverer(world.store, delivery_settings(smtp_server)).deliver(world.operator("test"))
-    assert again.attempted == 0 and len(smtp_server.messages) == 1 and len(receiver.requests) == 1
+    assert again.attempted == 0
+    assert len(smtp_server.messages) == 1
+    assert len(receiver.requests) == 1
     # The audit log names subscriptions and notices, never an address or the text.
     sends = world.store.audit_events(AuditFilter(action="notices.send", limit=50))
     assert len(sends) == 2
     for event in world.store.audit_events(AuditFilter(limit=500)):
-        assert "@" not in event.details and "ER-1 is due" not in event.details
+        assert "@" not in event.details
+        assert "ER-1 is due" not in event.details
 
 
 def test_a_failing_webhook_is_retried_with_doubling_waits_and_others_are_not_resent(
@@ -109,7 +114,8 @@ def test_a_failing_webhook_is_retried_with_doubling_waits_and_others_are_not_res
     first = deliverer.deliver(operator)
     assert (first.retrying, first.sent, first.send_errors) == (1, 1, 1)
     (status,) = OutboxStore(world.store).statuses("northfield")
-    assert status.state is NoticeState.QUEUED and status.attempts == 1
+    assert status.state is NoticeState.QUEUED
+    assert status.attempts == 1
     assert "answered 500" in status.last_error
     wait = status.next_attempt_at - world.store.clock()
     assert timedelta(seconds=55) < wait <= timedelta(seconds=60)
@@ -227,7 +233,8 @@ def test_an_oversized_notice_is_failed_without_sending(world: Accord, smtp_serve
     notice = new_notice("dwp", NoticeKind.RECALL, "Recall", "x" * (MAX_BODY_BYTES + 1))
     _queue(world, notice)
     report = Deliverer(world.store, delivery_settings(smtp_server)).deliver(world.operator("test"))
-    assert report.failed == 1 and smtp_server.messages == []
+    assert report.failed == 1
+    assert smtp_server.messages == []
     assert _state(world, notice) is NoticeState.FAILED
 
 

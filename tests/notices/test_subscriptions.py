@@ -30,7 +30,8 @@ def test_an_admin_subscribes_an_address_and_a_webhook_whose_secret_is_shown_once
     hook = outbox.subscribe_webhook(admin, "dwp", "https://hooks.dwp.example.gov.uk/accord")
     assert email.address == "dpo-team@dwp.example.gov.uk"
     assert email.kinds == frozenset({NoticeKind.ERASURE_DEADLINE})
-    assert hook.secret.startswith("whsec_") and len(hook.secret) > 40
+    assert hook.secret.startswith("whsec_")
+    assert len(hook.secret) > 40
     listed = outbox.subscriptions(admin, "dwp")
     assert [(s.id, s.channel) for s in listed] == [
         (email.id, Channel.EMAIL),
@@ -41,7 +42,9 @@ def test_an_admin_subscribes_an_address_and_a_webhook_whose_secret_is_shown_once
     assert [e.decision for e in events] == ["allow", "allow"]
     for event in events:
         text = repr(event)
-        assert "dpo-team@" not in text and "hooks.dwp" not in text and "whsec_" not in text
+        assert "dpo-team@" not in text
+        assert "hooks.dwp" not in text
+        assert "whsec_" not in text
 
 
 @pytest.mark.parametrize(
@@ -62,7 +65,7 @@ def test_an_admin_subscribes_an_address_and_a_webhook_whose_secret_is_shown_once
     ],
 )
 def test_a_webhook_url_is_refused_naming_the_field(world: Accord, url: str, words: str) -> None:
-    with pytest.raises(ValidationError, match="^url: ") as caught:
+    with pytest.raises(ValidationError, match=r"^url: ") as caught:
         _outbox(world).subscribe_webhook(world.acting_as("dwp.admin"), "dwp", url)
     assert words in caught.value.message
 
@@ -90,13 +93,13 @@ def test_http_is_allowed_only_to_loopback_and_only_when_the_setting_says_so(worl
 def test_an_email_address_is_refused_naming_the_field(
     world: Accord, address: str, words: str
 ) -> None:
-    with pytest.raises(ValidationError, match="^address: ") as caught:
+    with pytest.raises(ValidationError, match=r"^address: ") as caught:
         _outbox(world).subscribe_email(world.acting_as("dwp.admin"), "dwp", address)
     assert words in caught.value.message
 
 
 def test_an_unknown_kind_is_refused_naming_the_field(world: Accord) -> None:
-    with pytest.raises(ValidationError, match="^kinds: 'everything' is not a kind"):
+    with pytest.raises(ValidationError, match=r"^kinds: 'everything' is not a kind"):
         _outbox(world).subscribe_email(
             world.acting_as("dwp.admin"), "dwp", "a@example.gov.uk", ["everything"]
         )
