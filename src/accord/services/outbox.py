@@ -35,7 +35,7 @@ from accord.services.guard import authorise, refuse
 from accord.store import Store
 from accord.store.outbox_store import NoticeStatus, OutboxStore
 
-__all__ = ["Outbox", "new_notice"]
+__all__ = ["Outbox", "new_notice", "status_dict", "subscription_dict"]
 
 RECENT = 100
 """Notices an organisation's admin sees on one page."""
@@ -229,3 +229,38 @@ class Outbox:
             channel=found.channel.value,
         )
         self.repository.unsubscribe(subscription_id, audit=allowed)
+
+
+def subscription_dict(subscription: Subscription) -> dict[str, object]:
+    """One subscription as the CLI, the API and the page show it; the secret only when
+    it has one to show (the answer to making a webhook, once)."""
+    shown: dict[str, object] = {
+        "id": subscription.id,
+        "organisation": subscription.organisation,
+        "channel": subscription.channel.value,
+        "address": subscription.address,
+        "kinds": sorted(k.value for k in subscription.kinds) or ["all"],
+        "created_at": subscription.created_at.isoformat(),
+    }
+    if subscription.secret:
+        shown["secret"] = subscription.secret
+    return shown
+
+
+def status_dict(status: NoticeStatus) -> dict[str, object]:
+    """One notice and where its delivery stands."""
+    notice = status.notice
+    return {
+        "id": notice.id,
+        "kind": notice.kind.value,
+        "subject": notice.subject,
+        "reference": notice.reference,
+        "created_at": notice.created_at.isoformat() if notice.created_at else None,
+        "state": status.state.value,
+        "attempts": status.attempts,
+        "next_attempt_at": status.next_attempt_at.isoformat()
+        if status.state is NoticeState.QUEUED
+        else None,
+        "delivered_at": status.delivered_at.isoformat() if status.delivered_at else None,
+        "last_error": status.last_error,
+    }
