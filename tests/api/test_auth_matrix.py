@@ -249,6 +249,24 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         },
         "roleless",
     ),
+    ("GET", "/organisations/{org_id}/notice-subscriptions"): (
+        "/organisations/dwp/notice-subscriptions",
+        {},
+        "bob",
+    ),
+    ("POST", "/organisations/{org_id}/notice-subscriptions"): (
+        "/organisations/dwp/notice-subscriptions",
+        {"json": {"channel": "email", "address": "x@example.gov.uk"}},
+        "bob",
+    ),
+    ("DELETE", "/organisations/{org_id}/notice-subscriptions/{subscription_id}"): (
+        "/organisations/dwp/notice-subscriptions/sub-0000000000000000",
+        {},
+        "bob",
+    ),
+    ("GET", "/organisations/{org_id}/notices"): ("/organisations/dwp/notices", {}, "bob"),
+    ("POST", "/notices/deliver"): ("/notices/deliver", {}, "bob"),
+    ("POST", "/notices/remind"): ("/notices/remind", {}, "bob"),
 }
 # Callers refused above who are no party to the object at all (another organisation's
 # principal, token, request or agreement; ``roleless`` belongs to no organisation):
@@ -263,6 +281,10 @@ NOT_A_PARTY = {
     ("GET", "/requests/{request_id}"),
     ("GET", "/requests/{request_id}/assessment"),
     ("GET", "/requests/{request_id}/view"),
+    ("GET", "/organisations/{org_id}/notice-subscriptions"),
+    ("POST", "/organisations/{org_id}/notice-subscriptions"),
+    ("DELETE", "/organisations/{org_id}/notice-subscriptions/{subscription_id}"),
+    ("GET", "/organisations/{org_id}/notices"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.
