@@ -13,6 +13,7 @@ from accord.web.routes import (
     find_data,
     my_data,
     my_requests,
+    notifications,
     output_checking,
     public_register,
     review,
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     my_data.router,
     output_checking.router,
     dashboard.router,
+    notifications.router,
 )
