@@ -140,3 +140,42 @@ def test_a_member_who_is_not_an_admin_has_no_organisation_here(browser: Browser)
     browser.sign_in("dwp.data")
     assert 'href="/notifications"' not in browser.get("/").text
     assert "not an administrator of any organisation" in browser.get("/notifications").text
+
+
+def test_the_pages_read_in_order_and_need_someone_signed_in(
+    web_world: Accord, browser: Browser
+) -> None:
+    from itertools import pairwise
+
+    from tests.web.test_owner_pages_markup import outline
+
+    assert browser.get("/notifications", follow_redirects=False).status_code == 303
+    outbox = Outbox(web_world.store)
+    outbox.subscribe_email(web_world.acting_as("dwp.admin"), "dwp", "a@example.gov.uk")
+    outbox.queue(
+        [new_notice("dwp", NoticeKind.RECALL, "Recall pkg-1", "x")],
+        audit=AuditEvent(actor="test", action="notices.remind"),
+    )
+    browser.sign_in("dwp.admin")
+    made = browser.submit(
+        "/notifications/dwp/webhook",
+        {"url": "https://hooks.dwp.example.gov.uk/accord"},
+        form_page="/notifications",
+    )
+    bad = browser.submit(
+        "/notifications/dwp/email", {"address": "nope"}, form_page="/notifications"
+    )
+    for html in (
+        browser.get("/notifications").text,
+        browser.get(made.headers["location"]).text,
+        bad.text,
+    ):
+        found = outline(html)
+        main = found.headings[found.headings.index(1) :]
+        assert found.headings.count(1) == 1, found.headings
+        assert all(b - a <= 1 for a, b in pairwise(main)), found.headings
+        assert found.tables == found.captions
+        assert not found.unscoped
+        assert set(found.inputs) <= found.labelled, found.inputs
+        assert len(found.inputs) == len(set(found.inputs)), "ids are unique"
+        assert not found.inline, found.inline
