@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from accord.core.identity import Membership, OrgKind, PrincipalKind, Role
 from accord.core.lifecycle.delivery import NOTICE_ID_HEADER, SIGNATURE_HEADER, verify
 from accord.services.app import Accord
-from accord.services.notify import DeliverySettings
+from accord.services.notify import Deliverer, DeliverySettings
 from tests.provider.conftest import provider_world  # noqa: F401
 
 PEOPLE = {
@@ -143,4 +143,19 @@ def delivery_settings(mailbox: Mailbox | None = None, **changes: Any) -> Deliver
     return DeliverySettings(**values)
 
 
-__all__ = ["NOTICE_ID_HEADER", "Mailbox", "Receiver", "delivery_settings", "free_port"]
+def flush(
+    world: Accord,
+    settings: DeliverySettings,
+    mailbox: Mailbox | None = None,
+    receiver: Receiver | None = None,
+) -> None:
+    """Deliver what setting up queued (each new subscription's notice to its organisation)
+    and forget it, so a test sees only the notices it queues itself."""
+    Deliverer(world.store, settings).deliver(world.operator("test"))
+    if mailbox is not None:
+        mailbox.messages.clear()
+    if receiver is not None:
+        receiver.requests.clear()
+
+
+__all__ = ["NOTICE_ID_HEADER", "Mailbox", "Receiver", "delivery_settings", "flush", "free_port"]

@@ -18,21 +18,25 @@ from accord.services.app import Accord
 from accord.services.notify import Deliverer, DeliverySettings
 from accord.services.outbox import Outbox, new_notice
 from accord.store import AuditFilter
-from accord.store.outbox_store import OutboxStore
-from tests.notices.conftest import NOTICE_ID_HEADER, Mailbox, Receiver, delivery_settings
+from accord.store.outbox_store import NoticeStatus, OutboxStore
+from tests.notices.conftest import NOTICE_ID_HEADER, Mailbox, Receiver, delivery_settings, flush
 
 
 def _queue(world: Accord, *notices: Notice) -> None:
     Outbox(world.store).queue(notices, audit=AuditEvent(actor="test", action="notices.remind"))
 
 
-def _state(world: Accord, notice: Notice) -> NoticeState:
+def _status(world: Accord, notice: Notice) -> NoticeStatus:
     (status,) = [
         s
         for s in OutboxStore(world.store).statuses(notice.organisation)
         if s.notice.id == notice.id
     ]
-    return status.state
+    return status
+
+
+def _state(world: Accord, notice: Notice) -> NoticeState:
+    return _status(world, notice).state
 
 
 def _later(world: Accord, seconds: float) -> None:
@@ -50,6 +54,7 @@ def test_each_organisations_notices_reach_only_its_own_subscribers(
     outbox.subscribe_email(
         world.acting_as("northfield.admin"), "northfield", "ops@northfield.example", ["recall"]
     )
+    flush(world, delivery_settings(smtp_server), smtp_server, receiver)
     to_dwp = new_notice(
         "dwp", NoticeKind.ERASURE_DEADLINE, "Erasure due", "ER-1 is due", "erasure:ER-1"
     )
@@ -91,7 +96,11 @@ def test_each_organisations_notices_reach_only_its_own_subscribers(
     assert len(smtp_server.messages) == 1
     assert len(receiver.requests) == 1
     # The audit log names subscriptions and notices, never an address or the text.
-    sends = world.store.audit_events(AuditFilter(action="notices.send", limit=50))
+    sends = [
+        e
+        for e in world.store.audit_events(AuditFilter(action="notices.send", limit=50))
+        if e.object in {f"notice:{to_dwp.id}", f"notice:{to_northfield.id}"}
+    ]
     assert len(sends) == 2
     for event in world.store.audit_events(AuditFilter(limit=500)):
         assert "@" not in event.details
@@ -105,6 +114,7 @@ def test_a_failing_webhook_is_retried_with_doubling_waits_and_others_are_not_res
     admin = world.acting_as("northfield.admin")
     receiver.secret = outbox.subscribe_webhook(admin, "northfield", receiver.url).secret
     outbox.subscribe_email(admin, "northfield", "ops@northfield.example")
+    flush(world, delivery_settings(smtp_server), smtp_server, receiver)
     receiver.fail_first = 2
     notice = new_notice("northfield", NoticeKind.ACCESS_REVIEW_DUE, "Review due", "agr-1")
     _queue(world, notice)
@@ -113,7 +123,7 @@ def test_a_failing_webhook_is_retried_with_doubling_waits_and_others_are_not_res
 
     first = deliverer.deliver(operator)
     assert (first.retrying, first.sent, first.send_errors) == (1, 1, 1)
-    (status,) = OutboxStore(world.store).statuses("northfield")
+    status = _status(world, notice)
     assert status.state is NoticeState.QUEUED
     assert status.attempts == 1
     assert "answered 500" in status.last_error
@@ -124,7 +134,7 @@ def test_a_failing_webhook_is_retried_with_doubling_waits_and_others_are_not_res
     _later(world, 61)
     second = deliverer.deliver(operator)
     assert (second.retrying, second.sent) == (1, 0)
-    (status,) = OutboxStore(world.store).statuses("northfield")
+    status = _status(world, notice)
     assert status.attempts == 2
     assert (
         timedelta(seconds=115)
@@ -153,6 +163,7 @@ def test_a_notice_out_of_attempts_is_failed_and_kept(world: Accord, receiver: Re
     receiver.secret = outbox.subscribe_webhook(
         world.acting_as("dwp.admin"), "dwp", receiver.url
     ).secret
+    flush(world, delivery_settings(), receiver=receiver)
     receiver.fail_first = 100
     notice = new_notice("dwp", NoticeKind.RECALL, "Recall", "pkg-1")
     _queue(world, notice)
@@ -167,7 +178,7 @@ def test_a_notice_out_of_attempts_is_failed_and_kept(world: Accord, receiver: Re
     assert _state(world, notice) is NoticeState.FAILED
     assert deliverer.deliver(world.operator("test")).attempted == 0
     assert len(receiver.requests) == 3
-    settled = world.store.audit_events(AuditFilter(action="notices.deliver", limit=20))
+    settled = world.store.audit_events(AuditFilter(object=f"notice:{notice.id}", limit=20))
     states = [json.loads(e.details).get("state") for e in settled]
     assert [s for s in states if s] == ["failed", "queued", "queued"], "newest first"
 
@@ -189,15 +200,17 @@ def test_a_receiver_rejecting_a_tampered_signature_leaves_the_notice_queued(
     world: Accord, receiver: Receiver
 ) -> None:
     outbox = Outbox(world.store, allow_loopback_http=True)
-    outbox.subscribe_webhook(world.acting_as("dwp.admin"), "dwp", receiver.url)
+    receiver.secret = outbox.subscribe_webhook(
+        world.acting_as("dwp.admin"), "dwp", receiver.url
+    ).secret
+    flush(world, delivery_settings(), receiver=receiver)
     receiver.secret = "whsec_not_the_one_accord_holds"
     notice = new_notice("dwp", NoticeKind.RECALL, "Recall", "pkg-1")
     _queue(world, notice)
     report = Deliverer(world.store, delivery_settings()).deliver(world.operator("test"))
     assert report.retrying == 1
     assert [r.verified for r in receiver.requests] == [False]
-    (status,) = OutboxStore(world.store).statuses("dwp")
-    assert "answered 401" in status.last_error
+    assert "answered 401" in _status(world, notice).last_error
 
 
 def test_email_due_without_smtp_settings_fails_loudly_with_the_fix(world: Accord) -> None:
@@ -213,7 +226,9 @@ def test_email_due_without_smtp_settings_fails_loudly_with_the_fix(world: Accord
 def test_an_unreachable_smtp_server_is_retried(world: Accord) -> None:
     from tests.notices.conftest import free_port
 
-    Outbox(world.store).subscribe_email(world.acting_as("dwp.admin"), "dwp", "a@example.gov.uk")
+    Outbox(world.store).subscribe_email(
+        world.acting_as("dwp.admin"), "dwp", "a@example.gov.uk", ["recall"]
+    )
     _queue(world, new_notice("dwp", NoticeKind.RECALL, "Recall", "pkg-1"))
     settings = DeliverySettings(
         smtp_host="127.0.0.1",
@@ -223,13 +238,15 @@ def test_an_unreachable_smtp_server_is_retried(world: Accord) -> None:
         smtp_timeout=2,
     )
     report = Deliverer(world.store, settings).deliver(world.operator("test"))
-    assert (report.retrying, report.send_errors) == (1, 1)
+    # The subscription's own notice is not a recall, so it went to nobody.
+    assert (report.retrying, report.send_errors, report.nobody) == (1, 1, 1)
     (send,) = world.store.audit_events(AuditFilter(action="notices.send"))
     assert send.reason == "not delivered by email: connection error"
 
 
 def test_an_oversized_notice_is_failed_without_sending(world: Accord, smtp_server: Mailbox) -> None:
     Outbox(world.store).subscribe_email(world.acting_as("dwp.admin"), "dwp", "a@example.gov.uk")
+    flush(world, delivery_settings(smtp_server), smtp_server)
     notice = new_notice("dwp", NoticeKind.RECALL, "Recall", "x" * (MAX_BODY_BYTES + 1))
     _queue(world, notice)
     report = Deliverer(world.store, delivery_settings(smtp_server)).deliver(world.operator("test"))
@@ -240,6 +257,7 @@ def test_an_oversized_notice_is_failed_without_sending(world: Accord, smtp_serve
 
 def test_a_run_is_bounded(world: Accord, smtp_server: Mailbox) -> None:
     Outbox(world.store).subscribe_email(world.acting_as("dwp.admin"), "dwp", "a@example.gov.uk")
+    flush(world, delivery_settings(smtp_server), smtp_server)
     _queue(world, *(new_notice("dwp", NoticeKind.RECALL, f"R{i}", "b") for i in range(5)))
     deliverer = Deliverer(world.store, delivery_settings(smtp_server, per_run=2))
     assert deliverer.deliver(world.operator("test")).delivered == 2
@@ -251,3 +269,18 @@ def test_a_run_is_bounded(world: Accord, smtp_server: Mailbox) -> None:
 def test_only_the_operator_or_a_platform_admin_delivers(world: Accord) -> None:
     with pytest.raises(PermissionDenied, match="only the local operator or a platform admin"):
         Deliverer(world.store, DeliverySettings()).deliver(world.acting_as("dwp.admin"))
+
+
+def test_a_new_destination_is_announced_to_every_destination_of_its_organisation(
+    world: Accord, smtp_server: Mailbox
+) -> None:
+    outbox = Outbox(world.store)
+    outbox.subscribe_email(world.acting_as("dwp.admin"), "dwp", "dpo@dwp.example.gov.uk")
+    flush(world, delivery_settings(smtp_server), smtp_server)
+    added = outbox.subscribe_email(world.operator("test"), "dwp", "new@elsewhere.example")
+    Deliverer(world.store, delivery_settings(smtp_server)).deliver(world.operator("test"))
+    for address in ("dpo@dwp.example.gov.uk", "new@elsewhere.example"):
+        (mail,) = smtp_server.to(address)
+        assert mail["Subject"] == "A new email destination receives your notices"
+        assert added.id in mail.get_payload()
+        assert "new@elsewhere.example" not in mail.get_payload(), "no address in a notice"

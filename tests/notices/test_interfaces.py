@@ -90,7 +90,13 @@ def test_the_api_subscribes_lists_hides_and_delivers(
         assert report.json()["delivered"] == 1
         assert len(smtp_server.to("dpo@dwp.example.gov.uk")) == 1
         recent = client.get("/organisations/dwp/notices", headers=auth("dwp.admin")).json()
-        assert [n["state"] for n in recent] == ["delivered"]
+        # The two subscriptions' own notices are not recalls: nobody (but the removed
+        # webhook) wanted them.
+        assert sorted((n["kind"], n["state"]) for n in recent) == [
+            ("recall", "delivered"),
+            ("subscription_added", "delivered_to_nobody"),
+            ("subscription_added", "delivered_to_nobody"),
+        ]
         refused = client.post("/notices/deliver", headers=auth("dwp.admin"))
         assert refused.status_code == 403
 
@@ -136,12 +142,12 @@ def test_the_cli_subscribes_and_delivers(
     _queue(world, "northfield")
     delivered = runner.invoke(cli, ["notices", "deliver", "--json"])
     assert delivered.exit_code == 0, delivered.output
-    assert json.loads(delivered.output)["delivered"] == 1
-    assert len(smtp_server.to("ops@northfield.example")) == 1
+    assert json.loads(delivered.output)["delivered"] == 2, "the subscription's own, and the recall"
+    assert len(smtp_server.to("ops@northfield.example")) == 2
     listed = runner.invoke(
         cli, ["notices", "list", "northfield", "--as", "northfield.admin", "--json"]
     )
-    assert [n["state"] for n in json.loads(listed.output)] == ["delivered"]
+    assert [n["state"] for n in json.loads(listed.output)] == ["delivered", "delivered"]
     removed = runner.invoke(
         cli, ["notices", "unsubscribe", "northfield", subscription, "--as", "northfield.admin"]
     )

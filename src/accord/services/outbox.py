@@ -181,7 +181,18 @@ class Outbox:
             created_by=caller.actor,
             secret=secret,
         )
-        return self.repository.subscribe(subscription, audit=allowed)
+        told = new_notice(
+            organisation,
+            NoticeKind.SUBSCRIPTION_ADDED,
+            f"A new {channel.value} destination receives your notices",
+            f"{caller.actor} added {subscription_id} ({channel.value}; "
+            f"{', '.join(sorted(k.value for k in kinds)) or 'every kind'}) to the destinations "
+            f"of {organisation}'s notices from Accord. Every destination, this one included, "
+            "is told. If this was not expected, ask your organisation's administrator to "
+            "remove it on the Notifications page.",
+            reference=f"subscription:{subscription_id}",
+        )
+        return self.repository.subscribe(subscription, told, audit=allowed)
 
     def unsubscribe(self, caller: Caller, organisation: str, subscription_id: str) -> None:
         """Stop sending notices to one destination. Another organisation's subscription

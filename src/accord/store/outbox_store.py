@@ -264,7 +264,11 @@ class OutboxStore(StoreBase):
 
     # -- subscriptions ---------------------------------------------------------------
 
-    def subscribe(self, subscription: Subscription, *, audit: AuditEvent) -> Subscription:
+    def subscribe(
+        self, subscription: Subscription, notice: Notice, *, audit: AuditEvent
+    ) -> Subscription:
+        """Add a destination, and queue ``notice`` (that it was added) in the same change."""
+
         def change(conn: Connection) -> None:
             conn.execute(
                 insert(NoticeSubscriptionRow).values(
@@ -278,6 +282,7 @@ class OutboxStore(StoreBase):
                     created_by=subscription.created_by,
                 )
             )
+            queue_notices(conn, [notice], self.clock())
 
         self._write(audit, change)
         return subscription

@@ -37,6 +37,9 @@ class NoticeKind(StrEnum):
     DESTRUCTION_CERTIFICATE_OVERDUE = "destruction_certificate_overdue"
     RECALL = "recall"
     RETENTION_DELETED = "retention_deleted"
+    SUBSCRIPTION_ADDED = "subscription_added"
+    """A new destination receives the organisation's notices: its other destinations are
+    told too, so a destination added by someone who should not have is noticed."""
 
 
 class NoticeState(StrEnum):

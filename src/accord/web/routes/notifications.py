@@ -53,6 +53,7 @@ KIND_NAMES: dict[str, str] = {
     NoticeKind.DESTRUCTION_CERTIFICATE_OVERDUE.value: "Destruction certificate overdue",
     NoticeKind.RECALL.value: "Recall of wrongly sent data",
     NoticeKind.RETENTION_DELETED.value: "Deleted at the end of retention",
+    NoticeKind.SUBSCRIPTION_ADDED.value: "New destination for these notices",
 }
 
 STATE_TAGS: dict[str, tuple[str, str]] = {
