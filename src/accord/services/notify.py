@@ -252,6 +252,8 @@ class Deliverer:
         self.settings = settings
         self.repository = OutboxStore(store)
         self._send = sender or Transports(settings).send
+        self._smtp = sender is None
+        """Whether email goes over SMTP (and so needs its settings), or to a given sender."""
 
     def deliver(self, caller: Caller, *, limit: int | None = None) -> DeliveryReport:
         """Send every notice that is due now (at most ``limit``, default the setting)."""
@@ -265,7 +267,7 @@ class Deliverer:
         report = DeliveryReport()
         cap = min(limit or self.settings.per_run, self.settings.per_run)
         due = self.repository.due(self.store.clock(), cap)
-        if any(self._wants_email(status.notice) for status in due):
+        if self._smtp and any(self._wants_email(status.notice) for status in due):
             self.settings.require_smtp()
         for status in due:
             report.attempted += 1
