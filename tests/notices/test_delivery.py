@@ -284,3 +284,21 @@ def test_a_new_destination_is_announced_to_every_destination_of_its_organisation
         assert mail["Subject"] == "A new email destination receives your notices"
         assert added.id in mail.get_payload()
         assert "new@elsewhere.example" not in mail.get_payload(), "no address in a notice"
+
+
+def test_a_webhook_that_resolves_to_an_internal_address_is_not_called(
+    world: Accord, receiver: Receiver
+) -> None:
+    """Subscribed while loopback was allowed (a test set-up), delivered after the setting
+    was turned off: the host is resolved at sending, and nothing is posted to it."""
+    outbox = Outbox(world.store, allow_loopback_http=True)
+    receiver.secret = outbox.subscribe_webhook(
+        world.acting_as("dwp.admin"), "dwp", receiver.url.replace("127.0.0.1", "localhost")
+    ).secret
+    report = Deliverer(world.store, delivery_settings(allow_loopback_http=False)).deliver(
+        world.operator("test")
+    )
+    assert report.retrying == 1
+    assert receiver.requests == []
+    (send,) = world.store.audit_events(AuditFilter(action="notices.send"))
+    assert send.reason == "not delivered by webhook: internal address"

@@ -60,7 +60,12 @@ def test_an_admin_subscribes_an_address_and_a_webhook_whose_secret_is_shown_once
         ("https://hooks.example.gov.uk:99999/", "not a URL"),
         ("https://hooks.example.gov.uk/#frag", "fragment"),
         ("https://hooks.example.gov.uk/" + "a" * MAX_URL, f"at most {MAX_URL}"),
-        ("http://127.0.0.1:9/hook", "ACCORD_WEBHOOK_ALLOW_LOOPBACK_HTTP=1"),
+        ("http://127.0.0.1:9/hook", "public internet"),
+        ("https://127.0.0.1/hook", "public internet"),
+        ("https://169.254.169.254/latest/meta-data", "public internet"),
+        ("https://10.1.2.3/hook", "public internet"),
+        ("https://localhost/hook", "public internet"),
+        ("https://[fd00::1]/hook", "public internet"),
         ("", "enter the webhook's URL"),
     ],
 )
@@ -75,8 +80,10 @@ def test_http_is_allowed_only_to_loopback_and_only_when_the_setting_says_so(worl
     admin = world.acting_as("dwp.admin")
     assert outbox.subscribe_webhook(admin, "dwp", "http://127.0.0.1:8080/hook").secret
     assert outbox.subscribe_webhook(admin, "dwp", "http://[::1]:8080/hook").secret
-    with pytest.raises(ValidationError, match="must start with https://"):
+    with pytest.raises(ValidationError, match="public internet"):
         outbox.subscribe_webhook(admin, "dwp", "http://10.0.0.5/hook")
+    with pytest.raises(ValidationError, match="must start with https://"):
+        outbox.subscribe_webhook(admin, "dwp", "http://hooks.example.gov.uk/hook")
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,10 @@ two at once could both send a due notice.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -49,7 +52,12 @@ from accord.core.lifecycle.delivery import (
     sign,
 )
 from accord.core.lifecycle.notices import Notice, NoticeKind, NoticeState
-from accord.core.lifecycle.subscriptions import Channel, Subscription, can_deliver_notices
+from accord.core.lifecycle.subscriptions import (
+    Channel,
+    Subscription,
+    can_deliver_notices,
+    internal_address,
+)
 from accord.core.permissions import Caller
 from accord.errors import ConfigurationError
 from accord.services.guard import authorise
@@ -185,7 +193,30 @@ class Transports:
         except OSError as exc:
             raise SendFailed("connection error", f"could not reach the SMTP server: {exc}") from exc
 
+    def _check_destination(self, url: str) -> None:
+        """Refuse a webhook whose host now resolves to an internal address (a public name
+        pointed at a private one after it was subscribed), unless loopback is allowed."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            found = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except OSError as exc:
+            raise SendFailed(
+                "connection error", f"could not resolve the webhook's host: {exc}"
+            ) from exc
+        for *_, sockaddr in found:
+            address = str(sockaddr[0])
+            if internal_address(address) and not (
+                self.settings.allow_loopback_http and ipaddress.ip_address(address).is_loopback
+            ):
+                raise SendFailed(
+                    "internal address",
+                    "the webhook's host resolves to an internal address; Accord does not "
+                    "post there",
+                )
+
     def webhook(self, notice: Notice, subscription: Subscription) -> None:
+        self._check_destination(subscription.address)
         body = notice_payload(notice)
         headers = {
             "Content-Type": "application/json",

@@ -38,6 +38,7 @@ __all__ = [
     "check_email",
     "check_kinds",
     "check_webhook_url",
+    "internal_address",
 ]
 
 MAX_ADDRESS = 254
@@ -103,6 +104,16 @@ def check_email(address: str) -> str:
     return value
 
 
+def internal_address(address: str) -> bool:
+    """Whether an IP address is not on the public internet: private, link-local (cloud
+    metadata services live there), loopback, reserved, multicast or unspecified."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    return not ip.is_global
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -136,6 +147,12 @@ def check_webhook_url(url: str, *, allow_loopback_http: bool) -> str:
         )
     if parts.fragment:
         raise ValidationError("url: a webhook URL may not have a #fragment")
+    loopback_ok = allow_loopback_http and _loopback(host)
+    if (internal_address(host.strip("[]")) or _loopback(host)) and not loopback_ok:
+        raise ValidationError(
+            "url: a webhook must be on the public internet; Accord does not post to private, "
+            "link-local or loopback addresses"
+        )
     if parts.scheme == "https":
         return value
     if parts.scheme == "http" and _loopback(host):
