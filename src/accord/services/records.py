@@ -37,7 +37,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from accord.core.actions import AuditAction
 from accord.core.audit import AuditEvent, Decision
 from accord.core.identifiers import is_valid_nino, normalise_nino
 from accord.core.lifecycle.certificate import DestructionMethod, SignedCertificate
@@ -205,7 +204,7 @@ class RecordsService:
     ) -> HeldRecord:
         """Hold one record for ``holder``: the bytes written atomically under the
         holder's directory, the row (with the file's SHA-256) and its audit event."""
-        self._check_holder(caller, holder, AuditAction.RECORDS_ADD)
+        self._check_holder(caller, holder, "records.add")
         problems = _record_problems(kind, referral_id, nino, suffix, len(data))
         if problems:
             first = problems[0]
@@ -227,7 +226,7 @@ class RecordsService:
             self.store,
             caller,
             can_hold_records(caller, holder),
-            action=AuditAction.RECORDS_ADD.value,
+            action="records.add",
             obj=f"record:{record.id}",
             organisation=holder,
             kind=record.kind.value,
@@ -254,7 +253,7 @@ class RecordsService:
     ) -> list[ScheduledRecord]:
         """The holder's records with their keep-until and delete dates (its staff only;
         anyone else is answered as if the holder had none to show)."""
-        self._check_holder(caller, holder, AuditAction.RECORDS_LIST, record=True)
+        self._check_holder(caller, holder, "records.list", record=True)
         facts = self.repository.facts(holder=holder)
         configs = {c.kind: c for c in self.repository.configs(holder=holder)}
         return [
@@ -263,11 +262,11 @@ class RecordsService:
         ]
 
     def facts(self, caller: Caller, holder: str) -> list[RetentionFact]:
-        self._check_holder(caller, holder, AuditAction.RECORDS_LIST)
+        self._check_holder(caller, holder, "records.list")
         return self.repository.facts(holder=holder)
 
     def configs(self, caller: Caller, holder: str) -> list[DeleteConfig]:
-        self._check_holder(caller, holder, AuditAction.RECORDS_LIST)
+        self._check_holder(caller, holder, "records.list")
         return self.repository.configs(holder=holder)
 
     # -- events and delete dates --------------------------------------------------------
@@ -317,7 +316,7 @@ class RecordsService:
             self.store,
             caller,
             can_record_event(caller, holder),
-            action=AuditAction.RECORDS_EVENT.value,
+            action="records.event",
             obj=f"retention-event:{event_kind.value}",
             organisation=holder,
             subject=subject,
@@ -357,7 +356,7 @@ class RecordsService:
             self.store,
             caller,
             verdict,
-            action=AuditAction.RECORDS_CONFIGURE.value,
+            action="records.configure",
             obj=f"organisation:{holder}",
             organisation=holder,
             kind=record_kind.value,
@@ -376,7 +375,7 @@ class RecordsService:
             self.store,
             caller,
             can_run_records(caller, holder),
-            action=AuditAction.RECORDS_RUN.value,
+            action="records.run",
             obj="records:job",
             organisation=holder or "",
         )
@@ -420,7 +419,7 @@ class RecordsService:
             return []
         event = self._event(
             caller,
-            AuditAction.RECORDS_PLAN,
+            "records.plan",
             f"records:{run_id}",
             holder or "",
             f"{len(found)} held record(s) due on {today.isoformat()}",
@@ -434,7 +433,7 @@ class RecordsService:
         self._remove(path)
         event = self._event(
             caller,
-            AuditAction.RECORDS_DELETE,
+            "records.delete",
             f"record:{record.id}",
             record.holder,
             f"{record.kind.value}: delete date {record.due_on} reached "
@@ -474,7 +473,7 @@ class RecordsService:
             )
             event = self._event(
                 caller,
-                AuditAction.RECORDS_REPORT,
+                "records.report",
                 f"records:{run_id}",
                 holder,
                 f"{len(mine)} record(s) deleted",
@@ -525,9 +524,7 @@ class RecordsService:
     def _path(self, record: HeldRecord) -> Path:
         return self.root / record.holder / record.file_name
 
-    def _check_holder(
-        self, caller: Caller, holder: str, action: AuditAction, record: bool = False
-    ) -> None:
+    def _check_holder(self, caller: Caller, holder: str, action: str, record: bool = False) -> None:
         """The holder's staff pass; anyone else is refused on the record and answered as
         if the holder held nothing, the same answer an unknown organisation gets."""
         verdict = can_hold_records(caller, holder)
@@ -548,13 +545,13 @@ class RecordsService:
                     )
                 )
             return
-        refuse(self.store, caller, action.value, f"organisation:{holder}", holder, verdict.reason)
+        refuse(self.store, caller, action, f"organisation:{holder}", holder, verdict.reason)
         raise NotFoundError(f"no records held by {holder!r}")
 
     @staticmethod
     def _event(
         caller: Caller,
-        action: AuditAction,
+        action: str,
         obj: str,
         organisation: str,
         reason: str,
@@ -564,7 +561,7 @@ class RecordsService:
             details["via"] = caller.via
         return AuditEvent(
             actor=caller.actor,
-            action=action.value,
+            action=action,
             object=obj,
             organisation=organisation,
             decision=Decision.ALLOW,
