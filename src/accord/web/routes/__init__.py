@@ -15,6 +15,7 @@ from accord.web.routes import (
     my_requests,
     output_checking,
     public_register,
+    records,
     review,
     signin,
     start,
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     my_data.router,
     output_checking.router,
     dashboard.router,
+    records.router,
 )
