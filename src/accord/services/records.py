@@ -545,7 +545,15 @@ class RecordsService:
                     )
                 )
             return
-        refuse(self.store, caller, action, f"organisation:{holder}", holder, verdict.reason)
+        refuse(
+            self.store,
+            caller,
+            action,
+            f"organisation:{holder}",
+            holder,
+            verdict.reason,
+            answered="not found",
+        )
         raise NotFoundError(f"no records held by {holder!r}")
 
     @staticmethod
