@@ -164,6 +164,8 @@ def test_the_holders_dpo_runs_the_job_with_a_certificate_and_a_notice(app: Accor
     assert "2 record(s)" in notices[0].body
     states = {r.id: r.state for r in service.repository.records()}
     assert states[kept.id] is RecordState.HELD
+    with pytest.raises(PermissionDenied):
+        service.certify(app.acting_as("northfield.caseworker", "test"), "northfield")
     again = service.run(dpo, holder="northfield")
     assert again.deleted == ()
     assert again.certificates == ()

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from accord.core.audit import AuditEvent, Decision
 from accord.core.identifiers import is_valid_nino, normalise_nino
 from accord.core.lifecycle.certificate import DestructionMethod, SignedCertificate
+from accord.core.lifecycle.deletion import RetentionAction
 from accord.core.lifecycle.notices import NoticeKind
 from accord.core.lifecycle.permissions import can_certify_destruction
 from accord.core.lifecycle.record_retention import (
@@ -488,6 +489,14 @@ class RecordsService:
     def certify(self, caller: Caller, holder: str) -> list[SignedCertificate]:
         """Sign a destruction certificate for each plan of ``holder``'s whose records are
         all deleted and that has none yet; counts by kind only, no personal data."""
+        authorise(
+            self.store,
+            caller,
+            can_certify_destruction(caller, holder),
+            action=RetentionAction.CERTIFY.value,
+            obj=f"organisation:{holder}",
+            organisation=holder,
+        )
         records = self.repository.records(holder=holder)
         certified = {
             s.certificate.subject_id
