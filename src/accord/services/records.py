@@ -32,7 +32,7 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -210,19 +210,19 @@ class RecordsService:
         if problems:
             first = problems[0]
             raise ValidationError(f"{first['field']}: {first['error']}", problems=problems)
+        record_id = "rec-" + secrets.token_hex(8)
         record = HeldRecord(
-            id="rec-" + secrets.token_hex(8),
+            id=record_id,
             holder=holder,
             kind=RecordKind(kind),
             participant=self.participant_ref(holder, nino),
             referral_id=referral_id.strip().upper(),
             programme=programme_of(referral_id.strip().upper()),
-            file_name="",
+            file_name=record_id + suffix.lower(),
             sha256=hashlib.sha256(data).hexdigest(),
             size=len(data),
             added_at=self.store.clock(),
         )
-        record = replace(record, file_name=record.id + suffix.lower())
         event = authorise(
             self.store,
             caller,
