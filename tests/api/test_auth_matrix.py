@@ -219,6 +219,32 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         "bob",
     ),
     ("POST", "/retention/run"): ("/retention/run", {}, "bob"),
+    # held records and their retention (tests/records)
+    ("POST", "/organisations/{org_id}/held-records"): (
+        "/organisations/dwp/held-records?kind=payment&referral=W000000001",
+        {"content": b"PDF", "headers": {"Accord-Participant-Nino": "JK000001A"}},
+        "bob",
+    ),
+    ("GET", "/organisations/{org_id}/held-records"): (
+        "/organisations/dwp/held-records",
+        {},
+        "bob",
+    ),
+    ("POST", "/organisations/{org_id}/retention-events"): (
+        "/organisations/dwp/retention-events",
+        {"json": {"event": "programme_ended", "on": "2020-01-01", "programme": "WHP"}},
+        "bob",
+    ),
+    ("PUT", "/organisations/{org_id}/record-delete-dates/{kind}"): (
+        "/organisations/dwp/record-delete-dates/payment",
+        {"json": {"offset": "P1M"}},
+        "bob",
+    ),
+    ("POST", "/organisations/{org_id}/held-records/run"): (
+        "/organisations/dwp/held-records/run",
+        {},
+        "bob",
+    ),
     ("GET", "/organisations/{org_id}/retention-items"): (
         "/organisations/dwp/retention-items",
         {},
@@ -272,6 +298,8 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
 # principal, token, request or agreement; ``roleless`` belongs to no organisation):
 # they are answered exactly as for a missing object, 404.
 NOT_A_PARTY = {
+    ("GET", "/organisations/{org_id}/held-records"),
+    ("POST", "/organisations/{org_id}/held-records"),
     ("DELETE", "/principals/{principal_id}/roles"),
     ("DELETE", "/tokens/{token_id}"),
     ("GET", "/agreements/{agreement_id}"),

@@ -16,6 +16,7 @@ from accord.api.routes import (
     linkage,
     notices,
     plane,
+    records,
     retention,
     transfer,
 )
@@ -55,6 +56,7 @@ def create_app(accord: Accord) -> FastAPI:
         app.include_router(module.router)
     app.include_router(retention.router)
     app.include_router(notices.router)
+    app.include_router(records.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
 

@@ -21,6 +21,7 @@ from accord.core.permissions import Caller
 from accord.errors import ValidationError
 from accord.fsutil import write_atomic
 from accord.services.app import Accord
+from accord.services.records import RecordsService
 from accord.services.retention import RetentionService, certificate_dict, item_dict
 
 __all__ = ["retention_app"]
@@ -57,11 +58,13 @@ def _caller(app: Accord, as_: str | None) -> Caller:
 @handles_errors
 def retention_run(as_json: JsonOption = False) -> None:
     """Delete the materialised copies that are due and mark received packages for
-    destruction by their holders; resumes whatever an interrupted run left planned."""
+    destruction by their holders, then delete the held records whose delete date has
+    come; resumes whatever an interrupted run left planned."""
     app = open_app()
     report = RetentionService.of(app).run(app.operator())
+    records = RecordsService.of(app).run(app.operator())
     if as_json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "records": records.as_dict()})
     else:
         console.print(
             f"planned {report.planned} new item(s); resumed {report.resumed}; "
@@ -78,9 +81,15 @@ def retention_run(as_json: JsonOption = False) -> None:
                 f"{item.reason}",
                 highlight=False,
             )
-    if report.failed:
+        console.print(
+            f"held records: planned {records.planned}; resumed {records.resumed}; deleted "
+            f"{len(records.deleted)}" + "".join(f"; {k} {n}" for k, n in records.by_kind().items()),
+            highlight=False,
+        )
+    failed = [*report.failed, *records.failed]
+    if failed:
         fail(
-            "; ".join(f"{i}: {r}" for i, r in report.failed)
+            "; ".join(f"{i}: {r}" for i, r in failed)
             + " — left planned: run `accord retention run` again once fixed"
         )
 

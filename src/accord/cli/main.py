@@ -24,6 +24,7 @@ from accord.cli.link import link_command
 from accord.cli.link_agreement import link_agreement_command
 from accord.cli.notices import notices_app
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
+from accord.cli.records import records_app
 from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
 from accord.cli.transfer import org_keys_command, org_rotate_keys_command, package_app
@@ -62,6 +63,7 @@ app.add_typer(package_app, name="package")
 app.command("link-agreement")(link_agreement_command)
 app.add_typer(retention_app, name="retention")
 app.add_typer(notices_app, name="notices")
+app.add_typer(records_app, name="records")
 
 
 @app.command("init")

@@ -259,6 +259,36 @@ class AuditAction(StrEnum):
     NOTICES_REMIND = (
         "notices.remind",
         "The reminders job queued today's notices for overdue destruction certificates.",
+    # -- records a holder keeps per participant, and their retention (seed 003) ---
+    RECORDS_ADD = (
+        "records.add",
+        "A record (kind, referral, pseudonymous participant reference, SHA-256) added to a "
+        "holder's case records; a deny is a refusal or a file refused.",
+    )
+    RECORDS_LIST = "records.list", "A holder's records or retention schedule listed."
+    RECORDS_EVENT = (
+        "records.event",
+        "A retention event recorded (decision notified for a participant; programme ended "
+        "or final ESF claim paid for a programme), with its date.",
+    )
+    RECORDS_CONFIGURE = (
+        "records.configure",
+        "A holder's delete date for one kind of record set (an offset after keep-until, or "
+        "a date); a deny is one refused, e.g. before keep-until.",
+    )
+    RECORDS_RUN = "records.run", "The record retention job started (or refused) by this caller."
+    RECORDS_PLAN = (
+        "records.plan",
+        "Held records found due were recorded in the job's plan, before any was deleted.",
+    )
+    RECORDS_DELETE = (
+        "records.delete",
+        "One held record deleted by the retention job (file removed, row kept as a tombstone): "
+        "its id, kind and pseudonymous participant reference only.",
+    )
+    RECORDS_REPORT = (
+        "records.report",
+        "A run's counts for one holder, with the notice that tells it (no personal data).",
     )
 
 

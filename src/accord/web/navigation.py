@@ -33,6 +33,7 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("Output checking", "/output-checking", frozenset({Role.AUDITOR, Role.ANALYST, Role.DPO})),
     ("Dashboard", "/dashboard", frozenset({Role.DPO, Role.ADMIN, Role.AUDITOR})),
     ("Notifications", "/notifications", frozenset({Role.ADMIN})),
+    ("Records", "/records", frozenset({Role.DPO, Role.ADMIN})),
 )
 
 

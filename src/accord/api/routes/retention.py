@@ -19,6 +19,7 @@ from accord.core.lifecycle.deletion import ItemState, RetentionAction
 from accord.core.permissions import can_read_catalogue
 from accord.errors import ValidationError
 from accord.services.guard import authorise
+from accord.services.records import RecordsService
 from accord.services.retention import RetentionService, certificate_dict, item_dict
 
 router = APIRouter(tags=["retention"])
@@ -50,8 +51,10 @@ class CertificateIn(_Strict):
 
 @router.post("/retention/run")
 def run_job(accord: AccordDep, caller: CallerDep) -> dict[str, Any]:
-    """Run the deletion job now (platform admins): what it planned, deleted and marked."""
-    return RetentionService.of(accord).run(caller).as_dict()
+    """Run the deletion job now (platform admins): what it planned, deleted and marked,
+    then the held records whose delete date has come (``records``)."""
+    report = RetentionService.of(accord).run(caller).as_dict()
+    return {**report, "records": RecordsService.of(accord).run(caller).as_dict()}
 
 
 @router.get("/organisations/{org_id}/retention-items")

@@ -16,6 +16,7 @@ from accord.web.routes import (
     notifications,
     output_checking,
     public_register,
+    records,
     review,
     signin,
     start,
@@ -38,4 +39,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     output_checking.router,
     dashboard.router,
     notifications.router,
+    records.router,
 )
