@@ -63,7 +63,10 @@ def _kill_one(home: Path, log: Path, rng: random.Random) -> int:
     if pid == 0:  # pragma: no cover - the child
         _job(home, log)
     if rng.random() < 0.5:
-        time.sleep(rng.uniform(0.0, 1.0))
+        # Early: while the child opens the home, plans, or deletes its first records.
+        # Short enough that it cannot finish the whole plan first, however idle the
+        # machine, so that every kill lands on work still to do.
+        time.sleep(rng.uniform(0.0, 0.15))
     else:
         target = before - rng.randint(1, 6)
         started = time.monotonic()

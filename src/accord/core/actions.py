@@ -259,6 +259,8 @@ class AuditAction(StrEnum):
     NOTICES_REMIND = (
         "notices.remind",
         "The reminders job queued today's notices for overdue destruction certificates.",
+    )
+
     # -- records a holder keeps per participant, and their retention (seed 003) ---
     RECORDS_ADD = (
         "records.add",
