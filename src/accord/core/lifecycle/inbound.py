@@ -146,10 +146,9 @@ def can_act_on(
     if action is None:
         return Verdict(True, f"reader of {form.value} messages at {organisation}")
     if (state, action) not in TRANSITIONS:
-        needed = [s.value for (s, a) in TRANSITIONS if a is action]
+        needed = " or ".join(s.value for (s, a) in TRANSITIONS if a is action)
+        done = "marked actioned" if action is MessageAction.ACTION else "deleted"
         return Verdict(
-            False,
-            f"a {state.value} message cannot be {action.value}ed: only a "
-            f"{' or '.join(needed)} one can",
+            False, f"only a message that is {needed} can be {done}; this one is {state.value}"
         )
     return Verdict(True, f"reader of {form.value} messages at {organisation}")
