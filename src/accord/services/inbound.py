@@ -63,7 +63,13 @@ from accord.services.plane import PlaneService, view_name
 from accord.store import Store
 from accord.store.inbound_store import InboundStore
 
-__all__ = ["REFERRAL_FIELDS", "InboundService", "Inbox", "inbound_service"]
+__all__ = [
+    "REFERRAL_FIELDS",
+    "InboundService",
+    "Inbox",
+    "inbound_service",
+    "message_dict",
+]
 
 REFERRAL_FIELDS = ("referral_id", "nino", "programme", "voluntary_or_mandatory")
 """The agreed fields a referrals dataset must carry for forms to be checked against it."""
@@ -77,6 +83,29 @@ class Inbox:
     messages: tuple[InboundMessage, ...]
     total: int
     forms: frozenset[InboundForm]
+
+
+def message_dict(message: InboundMessage, *, record: bool = False) -> dict[str, Any]:
+    """The one presentation of a message for the CLI, the API and the pages; the record
+    (which names the person) only when asked for, on a reader's view of one message."""
+    shown: dict[str, Any] = {
+        "id": message.id,
+        "agreement": message.agreement_id,
+        "organisation": message.organisation,
+        "from": message.sender_organisation,
+        "sender": message.sender,
+        "form": message.form.value,
+        "title": FORM_TITLES[message.form],
+        "template": message.template,
+        "referral_id": message.referral_id,
+        "received_at": message.received_at.isoformat(),
+        "state": message.state.value,
+        "actioned_at": message.actioned_at.isoformat() if message.actioned_at else None,
+        "sha256": message.sha256,
+    }
+    if record:
+        shown["record"] = message.payload
+    return shown
 
 
 def inbound_service(app: Any, rules: InboundRules | None = None) -> InboundService:
