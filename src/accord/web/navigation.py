@@ -32,7 +32,11 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("My data", "/my-data", frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN})),
     ("Output checking", "/output-checking", frozenset({Role.AUDITOR, Role.ANALYST, Role.DPO})),
     ("Dashboard", "/dashboard", frozenset({Role.DPO, Role.ADMIN, Role.AUDITOR})),
-)
+    ("Received forms", "/received-forms",
+     frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN, Role.ANALYST})),
+    ("Referrals and changes", "/provider-inbox", frozenset({Role.REQUESTER, Role.ANALYST})),
+    ("Send a form", "/send-a-form", frozenset({Role.REQUESTER})),
+)  # fmt: skip
 
 
 def navigation_for(signed_in: SignedIn | None, path: str) -> list[NavItem]:

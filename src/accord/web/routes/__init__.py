@@ -11,6 +11,7 @@ from accord.web.routes import (
     decision_records,
     extract,
     find_data,
+    inbound,
     my_data,
     my_requests,
     output_checking,
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     my_data.router,
     output_checking.router,
     dashboard.router,
+    inbound.router,
 )
