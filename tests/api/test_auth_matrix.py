@@ -218,6 +218,15 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {"json": {}},
         "bob",
     ),
+    ("POST", "/agreements/{agreement_id}/messages"): (
+        "/agreements/{agreement}/messages?form=whp07",
+        {"json": {"referral_id": "W000000001"}},
+        "bob",
+    ),
+    ("GET", "/inbox"): ("/inbox?org=dwp", {}, "bob"),
+    ("GET", "/inbox/{message_id}"): ("/inbox/msg-none", {}, "alice"),
+    ("POST", "/inbox/{message_id}/action"): ("/inbox/msg-none/action", {}, "alice"),
+    ("DELETE", "/inbox/{message_id}"): ("/inbox/msg-none", {}, "alice"),
     ("POST", "/retention/run"): ("/retention/run", {}, "bob"),
     ("GET", "/organisations/{org_id}/retention-items"): (
         "/organisations/dwp/retention-items",
@@ -263,6 +272,10 @@ NOT_A_PARTY = {
     ("GET", "/requests/{request_id}"),
     ("GET", "/requests/{request_id}/assessment"),
     ("GET", "/requests/{request_id}/view"),
+    ("GET", "/inbox"),
+    ("GET", "/inbox/{message_id}"),
+    ("POST", "/inbox/{message_id}/action"),
+    ("DELETE", "/inbox/{message_id}"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.

@@ -304,9 +304,9 @@ class InboundService:
     ) -> Inbox:
         verdict = can_read_inbox(caller, organisation)
         if not verdict:
-            refuse(self.store, caller, "inbound.list", f"inbox:{organisation}", organisation,
-                   verdict.reason)  # fmt: skip
-            raise not_found("inbox", organisation)
+            refuse(self.store, caller, "inbound.list", f"inbox:{organisation[:64]}",
+                   organisation[:64], verdict.reason, answered="not found")  # fmt: skip
+            raise not_found("inbox", organisation[:64])
         forms = readable_forms(caller, organisation)
         listed = self.repository.messages(
             organisation,
