@@ -206,3 +206,16 @@ def test_an_actioned_message_can_be_deleted_and_only_then(
         inbound.show(reader, sent.id)
     deleted = provider_world.app.store.audit_events(AuditFilter(action="inbound.delete"))
     assert sorted(e.decision for e in deleted) == ["allow", "deny"]
+
+
+def test_a_suspended_agreement_takes_no_messages(
+    provider_world: ProviderWorld, inbound: InboundService
+) -> None:
+    person = participant(provider_world, NORTHFIELD_VOLUNTARY_WHP)
+    provider_world.app.agreements.suspend(
+        provider_world.caller("dwp.data"), provider_world.agreement.id, "access review lapsed"
+    )
+    with pytest.raises(PermissionDenied, match="the agreement is suspended"):
+        inbound.send(provider_world.caller("northfield.caseworker"),
+                     provider_world.agreement.id, "whp07", whp07(person))  # fmt: skip
+    assert inbound.inbox(provider_world.caller("dwp.data"), "dwp").total == 0
