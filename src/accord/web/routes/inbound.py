@@ -242,10 +242,22 @@ def received_message(request: Request, message_id: str, signed_in: SignedInDep) 
     return page(
         request, "inbound/message.html", title=message.template,
         message=message_dict(message, record=True),
+        record=_record_rows(message.form, message.payload),
         organisation=org_name(accord, message.sender_organisation),
         may_action=message.state is MessageState.RECEIVED,
         may_delete=message.state is MessageState.ACTIONED,
     )  # fmt: skip
+
+
+def _record_rows(form: InboundForm, payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """The record in the form's own order and words, as the sender filled it in."""
+    reasons = {value: text for value, text, _ in REASONS}
+    rows = []
+    for name, label, *_ in FORM_FIELDS[form]:
+        if name in payload:
+            value = str(payload[name])
+            rows.append((label.removesuffix(" (optional)"), reasons.get(value, value)))
+    return rows
 
 
 @router.post("/received-forms/{message_id}/action")
