@@ -57,7 +57,10 @@ def test_a_designated_sender_sends_a_whp07_through_the_question_pages(
     assert "Check your answers before sending" in check.text
     wrong = browser.submit(fields_path, {**answers, "reason": "did_not_attend", "step": "send"})
     assert wrong.status_code == 422
-    assert "reason: did_not_attend is only for JETS" in wrong.text
+    assert "What has changed: did_not_attend is only for JETS" in wrong.text
+    unknown = browser.submit(fields_path, {**answers, "referral_id": "W999999999", "step": "send"})
+    assert unknown.status_code == 422
+    assert "PRaP referral identifier: no referral" in unknown.text
     sent = browser.submit(fields_path, {**answers, "step": "send"})
     assert sent.status_code == 200, sent.text
     assert "Form sent" in sent.text

@@ -196,10 +196,16 @@ def form_answers(
         )
     except ValidationError as refused:
         problems = [p for p in refused.problems if isinstance(p, dict)]
+        labels = {name: label for name, label, *_ in FORM_FIELDS[chosen]}
         errors = [
-            {"field": str(p.get("field", "")), "text": f"{p.get('field')}: {p.get('problem')}"}
+            {"field": str(p.get("field", "")),
+             "text": f"{labels.get(str(p.get('field')), p.get('field'))}: {p.get('problem')}"}
             for p in problems
-        ] or [{"field": "", "text": refused.message}]
+        ] or [{"field": "", "text": refused.message}]  # fmt: skip
+        return _fields_page(request, agreement_id, chosen, answers, errors)
+    except NotFoundError as unknown:
+        # The agreement was found above: what is missing is the participant.
+        errors = [{"field": "referral_id", "text": f"PRaP referral identifier: {unknown.message}"}]
         return _fields_page(request, agreement_id, chosen, answers, errors)
     return page(
         request, "inbound/sent.html", title="Form sent", message=message_dict(message),
