@@ -218,6 +218,15 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {"json": {}},
         "bob",
     ),
+    ("POST", "/agreements/{agreement_id}/messages"): (
+        "/agreements/{agreement}/messages?form=whp07",
+        {"json": {"referral_id": "W000000001"}},
+        "bob",
+    ),
+    ("GET", "/inbox"): ("/inbox?org=dwp", {}, "bob"),
+    ("GET", "/inbox/{message_id}"): ("/inbox/msg-none", {}, "alice"),
+    ("POST", "/inbox/{message_id}/action"): ("/inbox/msg-none/action", {}, "alice"),
+    ("DELETE", "/inbox/{message_id}"): ("/inbox/msg-none", {}, "alice"),
     ("POST", "/retention/run"): ("/retention/run", {}, "bob"),
     # held records and their retention (tests/records)
     ("POST", "/organisations/{org_id}/held-records"): (
@@ -313,6 +322,10 @@ NOT_A_PARTY = {
     ("POST", "/organisations/{org_id}/notice-subscriptions"),
     ("DELETE", "/organisations/{org_id}/notice-subscriptions/{subscription_id}"),
     ("GET", "/organisations/{org_id}/notices"),
+    ("GET", "/inbox"),
+    ("GET", "/inbox/{message_id}"),
+    ("POST", "/inbox/{message_id}/action"),
+    ("DELETE", "/inbox/{message_id}"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.

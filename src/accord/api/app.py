@@ -13,6 +13,7 @@ from accord.api.routes import (
     disclosure,
     governance,
     identity,
+    inbound,
     linkage,
     notices,
     plane,
@@ -52,7 +53,9 @@ def create_app(accord: Accord) -> FastAPI:
     app.state.accord = accord
     install_error_handlers(app)
     # The data plane first: its fixed paths must win over the governance routes' {action}.
-    for module in (identity, catalogue, plane, linkage, transfer, disclosure, governance, audit):
+    for module in (
+        identity, catalogue, plane, linkage, transfer, disclosure, inbound, governance, audit,
+    ):  # fmt: skip
         app.include_router(module.router)
     app.include_router(retention.router)
     app.include_router(notices.router)

@@ -19,6 +19,7 @@ from accord.cli.governance import (
     review_app,
 )
 from accord.cli.identity import org_app, principal_app, token_app
+from accord.cli.inbound import inbound_app
 from accord.cli.lifecycle import retention_app
 from accord.cli.link import link_command
 from accord.cli.link_agreement import link_agreement_command
@@ -64,6 +65,7 @@ app.command("link-agreement")(link_agreement_command)
 app.add_typer(retention_app, name="retention")
 app.add_typer(notices_app, name="notices")
 app.add_typer(records_app, name="records")
+app.add_typer(inbound_app, name="inbound")
 
 
 @app.command("init")

@@ -291,6 +291,22 @@ class AuditAction(StrEnum):
     RECORDS_REPORT = (
         "records.report",
         "A run's counts for one holder, with the notice that tells it (no personal data).",
+    # -- the inbound channel: forms sent back to the data owners (seed 003) -------------
+    INBOUND_SEND = (
+        "inbound.send",
+        "A form sent back under an agreement (WHP07, employment business, exit report), "
+        "checked; a deny names the reason and the fields at fault, never their values.",
+    )
+    INBOUND_RECEIVE = (
+        "inbound.receive",
+        "A message accepted into a data owner's inbox: its id, referral id and SHA-256.",
+    )
+    INBOUND_LIST = "inbound.list", "A data owner's inbox listed; recorded when refused."
+    INBOUND_SHOW = "inbound.show", "One inbound message, its record included, read."
+    INBOUND_ACTION = "inbound.action", "An inbound message marked actioned."
+    INBOUND_DELETE = (
+        "inbound.delete",
+        "An actioned inbound message deleted from the inbox (seed 003 paragraph 57).",
     )
 
 

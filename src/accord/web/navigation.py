@@ -35,6 +35,11 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("Notifications", "/notifications", frozenset({Role.ADMIN})),
     ("Records", "/records", frozenset({Role.DPO, Role.ADMIN})),
 )
+    ("Received forms", "/received-forms",
+     frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN, Role.ANALYST})),
+    ("Referrals and changes", "/provider-inbox", frozenset({Role.REQUESTER, Role.ANALYST})),
+    ("Send a form", "/send-a-form", frozenset({Role.REQUESTER})),
+)  # fmt: skip
 
 
 def navigation_for(signed_in: SignedIn | None, path: str) -> list[NavItem]:

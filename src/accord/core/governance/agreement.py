@@ -125,8 +125,15 @@ class AgreementPolicy(_Frozen):
     """For a recurring share, the ISO 8601 interval between live deliveries."""
     assurance_schemes: tuple[AssuranceScheme, ...] = PER_RECORD_SCHEMES
     """The security assurance the recipient must hold (any one of them, valid today)."""
+    inbound_forms: tuple[str, ...] = ()
+    """Forms the recipient may send back to the data owners (``whp07``,
+    ``employment_business``, ``exit_report``): the inbound channel of
+    :mod:`accord.services.inbound`. Empty: nothing comes back."""
+    designated_senders: tuple[str, ...] = ()
+    """Principal ids of the recipient allowed to send those forms: the designated inbox
+    of seed 003 paragraph 49."""
 
-    LATER_TERMS: ClassVar[frozenset[str]] = frozenset()
+    LATER_TERMS: ClassVar[frozenset[str]] = frozenset({"inbound_forms", "designated_senders"})
     """Terms added after agreements were first signed. Each is left out of the canonical
     JSON while it holds its default, so an agreement signed before the term existed keeps
     the hash its decision record signed; a new term with a default must be listed here."""
@@ -204,4 +211,6 @@ def policy_from_request(
             if request.form in (RequestedForm.AGGREGATE, RequestedForm.ANONYMISED)
             else PER_RECORD_SCHEMES
         ),
+        inbound_forms=request.inbound_forms,
+        designated_senders=request.designated_senders,
     )

@@ -336,6 +336,16 @@ class SharingRequest(_Frozen):
         default="",
         description="For a recurring share, the ISO 8601 interval between deliveries (P1M)",
     )
+    inbound_forms: tuple[Literal["whp07", "employment_business", "exit_report"], ...] = Field(
+        default=(),
+        description="Forms the recipient may send back to the data owners, one record a "
+        "message: whp07, employment_business, exit_report",
+    )
+    designated_senders: tuple[str, ...] = Field(
+        default=(),
+        description="Principal ids of the recipient allowed to send those forms "
+        "(the designated inbox)",
+    )
 
     @model_validator(mode="after")
     def _interval_fits_frequency(self) -> SharingRequest:

@@ -11,6 +11,7 @@ from accord.web.routes import (
     decision_records,
     extract,
     find_data,
+    inbound,
     my_data,
     my_requests,
     notifications,
@@ -40,4 +41,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     notifications.router,
     records.router,
+    inbound.router,
 )
