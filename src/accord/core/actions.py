@@ -291,6 +291,8 @@ class AuditAction(StrEnum):
     RECORDS_REPORT = (
         "records.report",
         "A run's counts for one holder, with the notice that tells it (no personal data).",
+    )
+
     # -- the inbound channel: forms sent back to the data owners (seed 003) -------------
     INBOUND_SEND = (
         "inbound.send",

@@ -34,7 +34,6 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("Dashboard", "/dashboard", frozenset({Role.DPO, Role.ADMIN, Role.AUDITOR})),
     ("Notifications", "/notifications", frozenset({Role.ADMIN})),
     ("Records", "/records", frozenset({Role.DPO, Role.ADMIN})),
-)
     ("Received forms", "/received-forms",
      frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN, Role.ANALYST})),
     ("Referrals and changes", "/provider-inbox", frozenset({Role.REQUESTER, Role.ANALYST})),
