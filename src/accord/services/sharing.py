@@ -41,6 +41,7 @@ from accord.core.sharing.access import (
     share_token_problem,
 )
 from accord.core.sharing.changes import (
+    MAX_CHANGE_VERSIONS,
     ChangeRange,
     Commit,
     change_line,
@@ -150,6 +151,7 @@ class SharingService:
         self.url_seconds = url_seconds
         self._key = keys.secret(SIGNING_SECRET, create=True)
         self.feed = ChangeFeed(store, plane)
+        self.max_change_versions = MAX_CHANGE_VERSIONS
 
     # -- credentials -----------------------------------------------------------------
 
@@ -634,7 +636,7 @@ class SharingService:
         caller, obj = recipient.caller, f"agreement:{agreement.id}:v{agreement.version}"
         commits = self.feed.commits(agreement, dataset)
         with self._refused_as(recipient, agreement, "sharing.changes", obj, table):
-            spanned = commits_in(commits, wanted)
+            spanned = commits_in(commits, wanted, limit=self.max_change_versions)
         expires = int(self.store.clock().timestamp()) + self.url_seconds
         lines: list[dict[str, Any]] = []
         counts = {"insert": 0, "delete": 0}
