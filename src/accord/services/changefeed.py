@@ -120,10 +120,12 @@ class ChangePublisher:
         self.catalogue = catalogue
         self.outbox = Outbox(store)
 
-    def publish(self, caller: Caller, dataset_id: str, source: str | None = None) -> Published:
+    def publish(
+        self, caller: Caller, dataset_id: str, source: str | None = None, *, lenient: bool = False
+    ) -> Published:
         """Ingest ``source`` as the next version of ``dataset_id`` (checked against its
         schema, refused as any ingest is); if it is new, queue the change notices."""
-        report = self.catalogue.ingest(caller, dataset_id, source)
+        report = self.catalogue.ingest(caller, dataset_id, source, lenient=lenient)
         if report.unchanged:
             return Published(report, ())
         return Published(report, self.announce(caller, dataset_id, report.version.number))
