@@ -184,3 +184,16 @@ def test_a_suspended_or_revoked_agreement_refuses_the_changes_read(feed: Feed, a
     )
     assert ("revoked" if action == "revoke" else "suspended") in denied.reason
     assert feed.app.audit.verify().ok
+
+
+def test_an_opted_out_participant_leaves_the_feed_and_its_history(feed: Feed) -> None:
+    feed.publish(2)
+    url = feed.url(feed.profile())
+    v1, v2 = feed.table_version(1), feed.table_version(2)
+    before = delta_sharing.load_table_changes_as_pandas(url, starting_version=v1)
+    nino = str(before[before["_commit_version"] == v2]["nino"].iloc[0])
+    feed.app.plane.add_opt_outs(feed.world.caller("dwp.dpo"), "dwp", "nino", [nino])
+    after = delta_sharing.load_table_changes_as_pandas(url, starting_version=v1)
+    past = delta_sharing.load_as_pandas(url, version=v1)
+    assert nino not in set(after["nino"]) | set(past["nino"])
+    assert len(after) == len(before) - int((before["nino"] == nino).sum())
