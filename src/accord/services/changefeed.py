@@ -72,9 +72,10 @@ class ChangeFeed:
         """The governed view of ``dataset_version`` (time travel), through the release."""
         return self.plane.materialise(self.plane.at_version(release, dataset_version))
 
-    def change_file(self, release: GovernedRelease, dataset_version: int) -> ChangeFile:
+    def change_path(self, release: GovernedRelease, dataset_version: int) -> Path:
         """What ``dataset_version`` added to and removed from the governed view of the
-        version before it; made once and kept beside the materialised views."""
+        version before it, as Parquet; made once and kept beside the materialised views
+        (so a file fetched by ranges is not recomputed for each range)."""
         if dataset_version < 2:
             raise ValueError("the first version has no earlier one to differ from")
         new = self.snapshot(release, dataset_version)
@@ -94,6 +95,11 @@ class ChangeFeed:
                 )
                 with duckdb.connect() as con:
                     con.execute(sql)
+        return target
+
+    def change_file(self, release: GovernedRelease, dataset_version: int) -> ChangeFile:
+        """The change file of ``dataset_version`` with its rows counted by change type."""
+        target = self.change_path(release, dataset_version)
         with duckdb.connect() as con:
             counted = dict(
                 con.execute(

@@ -748,7 +748,7 @@ class SharingService:
             if not claim.changes_from:
                 path = self.feed.snapshot(release, claim.dataset_version)
             elif claim.changes_from == claim.dataset_version - 1:
-                path = self.feed.change_file(release, claim.dataset_version).path
+                path = self.feed.change_path(release, claim.dataset_version)
         if path is None or _variant(path) != claim.variant:
             raise refuse(
                 self.store,
