@@ -154,7 +154,7 @@ def test_a_tampered_url_is_refused_and_audited(served: Served) -> None:
     ):
         response = httpx.get(altered)
         assert response.status_code == 403, response.text
-        assert response.json()["error"]["code"] == "forbidden"
+        assert response.json()["errorCode"] == "PERMISSION_DENIED"
         assert not response.content.startswith(b"PAR1")
     denied = events(served.accord, "sharing.file", "deny")
     assert len(denied) == 3
@@ -171,7 +171,7 @@ def test_an_expired_url_is_refused_and_audited(served: Served) -> None:
     served.accord.store.clock = lambda: real() + timedelta(minutes=6)  # time passes
     response = httpx.get(url)
     assert response.status_code == 403
-    assert "expired" in response.json()["error"]["message"]
+    assert "expired" in response.json()["message"]
     [denied] = events(served.accord, "sharing.file", "deny")
     assert denied.reason.startswith("the file URL expired at")
 

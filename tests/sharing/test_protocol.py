@@ -153,8 +153,9 @@ def test_list_calls_page_over_http(served: Served) -> None:
     assert [s["name"] for s in page["items"]] == [served.agreement.id]
     assert "nextPageToken" not in page
     bad = httpx.get(shares, params={"maxResults": 0}, headers=auth)
-    assert bad.status_code == 422
-    assert "maxResults" in bad.json()["error"]["message"]
+    assert bad.status_code == 400
+    assert bad.json()["errorCode"] == "INVALID_PARAMETER_VALUE"
+    assert "maxResults" in bad.json()["message"]
     tables = httpx.get(
         f"{served.endpoint}/shares/{served.agreement.id}/schemas/governed/tables", headers=auth
     )
@@ -174,7 +175,8 @@ def test_table_responses_carry_the_table_version(served: Served) -> None:
     lines = [json.loads(line) for line in query.text.splitlines()]
     assert [next(iter(line)) for line in lines] == ["protocol", "metaData", "file"]
     stale = httpx.post(f"{table}/query", json={"version": 1}, headers=auth)
-    assert stale.status_code == 422
-    assert "version 1 is not served" in stale.json()["error"]["message"]
+    assert stale.status_code == 400
+    assert stale.json()["errorCode"] == "INVALID_PARAMETER_VALUE"
+    assert "version 1 is not a version of this table" in stale.json()["message"]
     wrong = httpx.post(f"{table}/query", json={"version": "x"}, headers=auth)
-    assert "version must be an integer" in wrong.json()["error"]["message"]
+    assert "version must be an integer" in wrong.json()["message"]

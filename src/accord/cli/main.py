@@ -9,6 +9,7 @@ import typer
 from accord.cli.accounts import account_app
 from accord.cli.audit import audit_app
 from accord.cli.catalogue import dataset_app
+from accord.cli.changefeed import changes_app
 from accord.cli.common import console, fail, handles_errors, table
 from accord.cli.disclosure import airlock_app, batch_app, stats_app
 from accord.cli.governance import (
@@ -66,6 +67,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(notices_app, name="notices")
 app.add_typer(records_app, name="records")
 app.add_typer(inbound_app, name="inbound")
+app.add_typer(changes_app, name="changes")
 
 
 @app.command("init")

@@ -151,6 +151,18 @@ class AuditAction(StrEnum):
     SHARING_QUERY = "sharing.query", "A shared table's files signed for a recipient to read."
     SHARING_FILE = "sharing.file", "A signed file URL fetched (or refused)."
 
+    # -- change feeds (seed 003: changes of circumstances) -----------------------
+    SHARING_CHANGES = (
+        "sharing.changes",
+        "A shared table's change data feed between two versions signed for a recipient "
+        "to read (or refused, e.g. a range out of bounds).",
+    )
+    CHANGEFEED_NOTIFY = (
+        "changefeed.notify",
+        "A dataset's new version announced to the recipients reading it over Delta "
+        "Sharing: change notices queued.",
+    )
+
     # -- disclosure control ---------------------------------------------------
     DISCLOSURE_TABULATE = "disclosure.tabulate", "A table of counts or sums checked for release."
     DISCLOSURE_AGGREGATE = (

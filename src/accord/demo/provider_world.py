@@ -40,6 +40,7 @@ __all__ = [
     "PEOPLE",
     "ProviderWorld",
     "build_provider_world",
+    "event_slices",
     "referrals_request",
 ]
 
@@ -122,11 +123,40 @@ def _organisations(app: Accord, operator: Caller) -> None:
         )
 
 
-def _publish(app: Accord, operator: Caller, synthetic: Path, counts: dict[str, Any]) -> None:
+def event_slices(synthetic: Path, slices: int) -> tuple[Path, ...]:
+    """The change events as DWP learns of them: ``slices`` files, each holding every
+    event notified up to a later date (the last one all of them), to publish one after
+    another as versions of ``circumstance_events``. Cut at equal shares of the events
+    by notified date; the same files for the same synthetic data."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if not 1 <= slices <= 12:
+        raise ValueError(f"slices must be between 1 and 12, not {slices}")
+    table = pq.read_table(synthetic / "circumstance_events.parquet")
+    notified = table.column("notified_date")
+    ordered = pc.sort_indices(notified)
+    cut_dates = [
+        notified[int(ordered[max(0, len(table) * k // slices - 1)].as_py())].as_py()
+        for k in range(1, slices)
+    ]
+    paths = []
+    for k, cut in enumerate([*cut_dates, None], start=1):
+        part = table if cut is None else table.filter(pc.less_equal(notified, cut))
+        path = synthetic / f"circumstance_events.slice{k}of{slices}.parquet"
+        pq.write_table(part, path)
+        paths.append(path)
+    return tuple(paths)
+
+
+def _publish(
+    app: Accord, operator: Caller, synthetic: Path, counts: dict[str, Any], events_slices: int
+) -> None:
     for name in DATASETS:
-        published = app.catalogue.register(
-            operator, DEPARTMENT, name, str(synthetic / f"{name}.parquet"), tags=("whp",)
-        )
+        source = synthetic / f"{name}.parquet"
+        if name == "circumstance_events" and events_slices > 1:
+            source = event_slices(synthetic, events_slices)[0]
+        published = app.catalogue.register(operator, DEPARTMENT, name, str(source), tags=("whp",))
         counts[f"{DEPARTMENT}/{name}"] = published.version.row_count
 
 
@@ -167,10 +197,15 @@ def build_provider_world(
     scale: float = 0.001,
     seed: int = 2021,
     exchange: bool = True,
+    events_slices: int = 1,
     **request_changes: Any,
 ) -> ProviderWorld:
     """Organisations, people, DWP's two datasets from the synthetic population at
-    ``scale``, the approved referral agreement and (with ``exchange``) its test exchange."""
+    ``scale``, the approved referral agreement and (with ``exchange``) its test exchange.
+
+    With ``events_slices`` above 1, ``circumstance_events`` is published with only the
+    first of that many slices of the events (:func:`event_slices`), so the change feed
+    has later versions to publish; by default, all of them at once."""
     from accord.synth import generate
 
     operator = app.operator("test")
@@ -178,7 +213,7 @@ def build_provider_world(
     _organisations(app, operator)
     manifest = generate("provider", scale=scale, seed=seed, out=synthetic)
     counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
-    _publish(app, operator, synthetic, counts)
+    _publish(app, operator, synthetic, counts, events_slices)
     agreement = approve_referrals(app, referrals_request(**request_changes))
     world = ProviderWorld(app, synthetic, agreement, counts)
     if exchange:

@@ -24,7 +24,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -439,14 +439,15 @@ class PlaneService:
         return exc
 
     def _plan(
-        self, agreement: AgreementRecord, dataset_id: str
+        self, agreement: AgreementRecord, dataset_id: str, number: int | None = None
     ) -> tuple[Plan, Dataset, DatasetVersion]:
-        """The compiled plan for the dataset's latest version, from the cache when it is there.
+        """The compiled plan for the dataset's latest version (or version ``number``), from
+        the cache when it is there.
 
         Private: a plan runs only inside a :class:`GovernedRelease`.
         """
         dataset = self.store.get_dataset(dataset_id)
-        version = self.store.get_version(dataset_id)
+        version = self.store.get_version(dataset_id, number)
         key = (agreement.id, agreement.version, dataset_id, version.number)
         cached = self._plans.get(key)
         if cached is not None:
@@ -714,6 +715,17 @@ class PlaneService:
                 # column compressed, pseudonyms too, since each read moves the bytes.
                 _write(self._released(release)[0], temporary, "parquet")
         return target
+
+    def at_version(self, release: GovernedRelease, number: int) -> GovernedRelease:
+        """The same authorised release over an earlier version of its dataset: today's
+        agreement (its fields, cohort, transforms) and today's opt-out register applied
+        to the rows as they were, for time travel and change feeds. Only an authorised
+        release narrows to a past version; nothing else is re-decided, since the verdict
+        was about the caller and the agreement, which are the same."""
+        if number == release.version.number:
+            return release
+        plan, _, version = self._plan(release.agreement, release.dataset.id, number)
+        return replace(release, version=version, plan=plan)
 
     def governed_schema(self, release: GovernedRelease) -> pa.Schema:
         """The Arrow schema of the release's governed view, without reading a row.

@@ -18,7 +18,8 @@ every refusal, with its reason.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,6 +40,17 @@ from accord.core.sharing.access import (
     can_issue_share_token,
     share_token_problem,
 )
+from accord.core.sharing.changes import (
+    MAX_CHANGE_VERSIONS,
+    ChangeRange,
+    Commit,
+    change_line,
+    commits_in,
+    parse_timestamp,
+    version_at,
+    version_from,
+    version_until,
+)
 from accord.core.sharing.protocol import (
     SCHEMA,
     ByteRange,
@@ -53,6 +65,7 @@ from accord.core.sharing.protocol import (
 from accord.core.sharing.signing import FileClaim, SignedURL, sign_file, verify_file
 from accord.errors import AuthenticationError, NotFoundError, PermissionDenied, ValidationError
 from accord.keys import KeyStore
+from accord.services.changefeed import ChangeFeed
 from accord.services.guard import authorise, refuse
 from accord.services.identity import hash_secret
 from accord.services.plane import PlaneService, view_name
@@ -137,6 +150,8 @@ class SharingService:
         self.token_ttl_days = token_ttl_days
         self.url_seconds = url_seconds
         self._key = keys.secret(SIGNING_SECRET, create=True)
+        self.feed = ChangeFeed(store, plane)
+        self.max_change_versions = MAX_CHANGE_VERSIONS
 
     # -- credentials -----------------------------------------------------------------
 
@@ -426,10 +441,63 @@ class SharingService:
             details={"table": f"{SCHEMA}.{view_name(dataset)}"},
         )
 
-    def table_version(self, recipient: Recipient, share: str, schema: str, table: str) -> int:
-        agreement, dataset = self._table(recipient, share, schema, table, "sharing.version")
-        version = self.store.get_version(dataset.id)
-        return table_version(agreement.version, version.number)
+    def table_version(
+        self,
+        recipient: Recipient,
+        share: str,
+        schema: str,
+        table: str,
+        starting_timestamp: str | None = None,
+    ) -> int:
+        """The current version, or the first at or after ``starting_timestamp``."""
+        agreement, dataset = self._table(
+            recipient, share, schema, table, "sharing.version", record=False
+        )
+        commits = self.feed.commits(agreement, dataset)
+        obj = f"agreement:{agreement.id}:v{agreement.version}"
+        with self._refused_as(recipient, agreement, "sharing.version", obj, table):
+            if starting_timestamp is None:
+                commit = commits[-1]
+            else:
+                moment = parse_timestamp("startingTimestamp", starting_timestamp)
+                commit = version_from(commits, "startingTimestamp", moment)
+        self.store.record(
+            AuditEvent(
+                actor=recipient.caller.actor,
+                action="sharing.version",
+                object=obj,
+                organisation=agreement.policy.recipient,
+                reason=f"table version {commit.version} of {dataset.id}",
+                details={
+                    "via": recipient.caller.via,
+                    "table": f"{schema}.{table}",
+                    "table_version": commit.version,
+                    **({"starting_timestamp": starting_timestamp} if starting_timestamp else {}),
+                },
+            )
+        )
+        return commit.version
+
+    @contextmanager
+    def _refused_as(
+        self, recipient: Recipient, agreement: AgreementRecord, action: str, obj: str, table: str
+    ) -> Iterator[None]:
+        """A bad parameter is refused on the record, with the message the caller gets."""
+        try:
+            yield
+        except ValidationError as exc:
+            self.store.record(
+                AuditEvent(
+                    actor=recipient.caller.actor,
+                    action=action,
+                    object=obj,
+                    organisation=agreement.policy.recipient,
+                    decision=Decision.DENY,
+                    reason=exc.message,
+                    details={"via": recipient.caller.via, "table": f"{SCHEMA}.{table}"},
+                )
+            )
+            raise
 
     def _materialised(self, release: GovernedRelease) -> tuple[Path, int]:
         path = self.plane.materialise(release)
@@ -449,6 +517,7 @@ class SharingService:
             version=version,
             size=path.stat().st_size,
             num_files=1,
+            configuration={"enableChangeDataFeed": "true"},
         )
 
     def metadata(self, recipient: Recipient, share: str, schema: str, table: str) -> TableAnswer:
@@ -471,32 +540,18 @@ class SharingService:
         options: QueryOptions,
         file_url: Callable[[SignedURL], str],
     ) -> TableAnswer:
-        """The table's current snapshot as one signed, short-lived file URL."""
+        """The table's snapshot, current or at a past ``version`` or ``timestamp`` (time
+        travel, through today's agreement), as one signed, short-lived file URL."""
         agreement, dataset = self._table(
             recipient, share, schema, table, "sharing.query", record=False
         )
         release = self._release(recipient, agreement, dataset, "sharing.query")
-        path, version = self._materialised(release)
         caller, obj = recipient.caller, f"agreement:{agreement.id}:v{agreement.version}"
-        unsupported = ""
-        if options.timestamp is not None or options.starting_version is not None:
-            unsupported = "only the current snapshot is served: no timestamp or startingVersion"
-        elif options.version is not None and options.version != version:
-            unsupported = f"version {options.version} is not served; the current one is {version}"
-        if unsupported:
-            self.store.record(
-                AuditEvent(
-                    actor=caller.actor,
-                    action="sharing.query",
-                    object=obj,
-                    organisation=agreement.policy.recipient,
-                    decision=Decision.DENY,
-                    reason=unsupported,
-                    details={"via": caller.via, "table": f"{schema}.{table}"},
-                )
-            )
-            raise ValidationError(unsupported)
-        dataset_version = release.version.number
+        commits = self.feed.commits(agreement, dataset)
+        with self._refused_as(recipient, agreement, "sharing.query", obj, table):
+            commit = self._as_of(commits, options)
+        path, version = self.feed.snapshot(release, commit.dataset_version), commit.version
+        dataset_version = commit.dataset_version
         claim = FileClaim(
             recipient.token.id,
             agreement.id,
@@ -545,6 +600,110 @@ class SharingService:
             ),
         )
 
+    @staticmethod
+    def _as_of(commits: tuple[Commit, ...], options: QueryOptions) -> Commit:
+        if options.starting_version is not None:
+            raise ValidationError(
+                "startingVersion is not served by query; read changes from the changes "
+                "endpoint (load_table_changes_as_pandas)"
+            )
+        if options.version is not None and options.timestamp is not None:
+            raise ValidationError("give version or timestamp, not both")
+        if options.version is not None:
+            return version_at(commits, "version", options.version)
+        if options.timestamp is not None:
+            moment = parse_timestamp("timestamp", options.timestamp)
+            return version_until(commits, "timestamp", moment)
+        return commits[-1]
+
+    def changes(
+        self,
+        recipient: Recipient,
+        share: str,
+        schema: str,
+        table: str,
+        wanted: ChangeRange,
+        file_url: Callable[[SignedURL], str],
+    ) -> TableAnswer:
+        """The table's change data feed over a range of versions: per version, the rows
+        it added to and removed from the governed view, as signed change files. The
+        first version of the table's history has no earlier one, so its whole snapshot
+        is served as an ``add``."""
+        agreement, dataset = self._table(
+            recipient, share, schema, table, "sharing.changes", record=False
+        )
+        release = self._release(recipient, agreement, dataset, "sharing.changes")
+        caller, obj = recipient.caller, f"agreement:{agreement.id}:v{agreement.version}"
+        commits = self.feed.commits(agreement, dataset)
+        with self._refused_as(recipient, agreement, "sharing.changes", obj, table):
+            spanned = commits_in(commits, wanted, limit=self.max_change_versions)
+        expires = int(self.store.clock().timestamp()) + self.url_seconds
+        lines: list[dict[str, Any]] = []
+        counts = {"insert": 0, "delete": 0}
+        files: list[str] = []
+        for commit in spanned:
+            if commit.dataset_version == commits[0].dataset_version:
+                path = self.feed.snapshot(release, commit.dataset_version)
+                rows, kind, changes_from = pq.read_metadata(path).num_rows, "add", 0
+                counts["insert"] += rows
+            else:
+                change = self.feed.change_file(release, commit.dataset_version)
+                path, rows, kind = change.path, change.rows, "cdf"
+                changes_from = commit.dataset_version - 1
+                counts["insert"] += change.inserts
+                counts["delete"] += change.deletes
+            if rows == 0:
+                continue
+            claim = FileClaim(
+                recipient.token.id, agreement.id, agreement.version, dataset.id,
+                commit.dataset_version, _variant(path), changes_from,
+            )  # fmt: skip
+            files.append(claim.file_id)
+            size = path.stat().st_size
+            url = file_url(sign_file(self._key, claim, expires))
+            lines.append(
+                change_line(
+                    kind,
+                    url,
+                    claim.file_id,
+                    size,
+                    commit=commit,
+                    rows=rows,
+                    expires_ms=expires * 1000,
+                )
+            )
+        schema_path = self.feed.snapshot(release, spanned[-1].dataset_version)
+        first = spanned[0].version
+        self.store.record(
+            AuditEvent(
+                actor=caller.actor,
+                action="sharing.changes",
+                object=obj,
+                organisation=agreement.policy.recipient,
+                reason=f"Delta Sharing changes of {dataset.id} from table version {first} to "
+                f"{spanned[-1].version}: " + release.reason,
+                details={
+                    "via": caller.via,
+                    "dataset": dataset.id,
+                    "dataset_versions": [c.dataset_version for c in spanned],
+                    "table_versions": [first, spanned[-1].version],
+                    "files": files,
+                    "rows_inserted": counts["insert"],
+                    "rows_deleted": counts["delete"],
+                    "url_expires": expires,
+                    "policy_sha256": agreement.policy.sha256(),
+                },
+            )
+        )
+        return TableAnswer(
+            first,
+            (
+                protocol_line(),
+                self._metadata(agreement, dataset, schema_path, spanned[-1].version),
+                *lines,
+            ),
+        )
+
     # -- files -----------------------------------------------------------------------
 
     def open_file(
@@ -583,13 +742,14 @@ class SharingService:
             details=details,
         )
         agreement, event = release.agreement, release.event
-        path = self.plane.materialise(release)
-        current = release.version.number
-        if (agreement.version, current, _variant(path)) != (
-            claim.agreement_version,
-            claim.dataset_version,
-            claim.variant,
-        ):
+        served = {c.dataset_version for c in self.feed.commits(agreement, release.dataset)}
+        path: Path | None = None
+        if claim.agreement_version == agreement.version and claim.dataset_version in served:
+            if not claim.changes_from:
+                path = self.feed.snapshot(release, claim.dataset_version)
+            elif claim.changes_from == claim.dataset_version - 1:
+                path = self.feed.change_path(release, claim.dataset_version)
+        if path is None or _variant(path) != claim.variant:
             raise refuse(
                 self.store,
                 caller,

@@ -4,8 +4,9 @@ Thin: each route authenticates the recipient's share token and calls
 :class:`~accord.services.sharing.SharingService`, which decides and audits. Lists are
 JSON pages; table metadata and queries are newline-delimited JSON with the
 ``Delta-Table-Version`` header; files are served from signed URLs, with HEAD and byte
-ranges, because clients read Parquet footers and row groups by range. Errors use
-Accord's one envelope (clients act on the status code).
+ranges, because clients read Parquet footers and row groups by range. A table's change
+data feed is read by version or timestamp from ``.../changes``. Errors use the
+protocol's body, ``{"errorCode", "message"}`` (:mod:`accord.api.delta_errors`).
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from accord.api.delta_errors import DeltaSharingRoute
 from accord.api.deps import AccordDep
+from accord.core.sharing.changes import ChangeRange
 from accord.core.sharing.protocol import Page, ndjson
 from accord.core.sharing.signing import SignedURL
 from accord.services.sharing import QueryOptions, Recipient, ServedFile, TableAnswer
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/delta-sharing", tags=["delta sharing"])
+router = APIRouter(prefix="/delta-sharing", tags=["delta sharing"], route_class=DeltaSharingRoute)
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -112,10 +115,23 @@ def list_all_tables(
 
 @router.get("/shares/{share}/schemas/{schema}/tables/{table}/version")
 def table_version(
-    share: str, schema: str, table: str, recipient: RecipientDep, accord: AccordDep
+    share: str,
+    schema: str,
+    table: str,
+    recipient: RecipientDep,
+    accord: AccordDep,
+    starting_timestamp: Annotated[
+        str | None,
+        Query(
+            alias="startingTimestamp",
+            max_length=64,
+            description="ISO 8601; answers the first version at or after it.",
+        ),
+    ] = None,
 ) -> Response:
-    """The current table version, in the ``Delta-Table-Version`` header."""
-    version = accord.sharing.table_version(recipient, share, schema, table)
+    """The current table version (or the first at or after ``startingTimestamp``), in the
+    ``Delta-Table-Version`` header."""
+    version = accord.sharing.table_version(recipient, share, schema, table, starting_timestamp)
     return Response(status_code=200, headers={"Delta-Table-Version": str(version)})
 
 
@@ -153,6 +169,46 @@ def query_table(
         return f"{url}?{signed.query()}"
 
     answer = accord.sharing.query(recipient, share, schema, table, options, file_url)
+    return _table_response(answer)
+
+
+_Version = Annotated[str | None, Query(max_length=24, description="A table version.")]
+_Timestamp = Annotated[str | None, Query(max_length=64, description="ISO 8601 timestamp.")]
+
+
+@router.get(
+    "/shares/{share}/schemas/{schema}/tables/{table}/changes",
+    response_class=Response,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+def table_changes(
+    share: str,
+    schema: str,
+    table: str,
+    request: Request,
+    recipient: RecipientDep,
+    accord: AccordDep,
+    starting_version: Annotated[_Version, Query(alias="startingVersion")] = None,
+    ending_version: Annotated[_Version, Query(alias="endingVersion")] = None,
+    starting_timestamp: Annotated[_Timestamp, Query(alias="startingTimestamp")] = None,
+    ending_timestamp: Annotated[_Timestamp, Query(alias="endingTimestamp")] = None,
+) -> Response:
+    """The change data feed: per version in the range, the rows it added to and removed
+    from the governed view, as signed files with ``_change_type``."""
+    wanted = ChangeRange.parse(
+        {
+            "startingVersion": starting_version,
+            "endingVersion": ending_version,
+            "startingTimestamp": starting_timestamp,
+            "endingTimestamp": ending_timestamp,
+        }
+    )
+
+    def file_url(signed: SignedURL) -> str:
+        url = request.url_for("delta_sharing_file", token=signed.token)
+        return f"{url}?{signed.query()}"
+
+    answer = accord.sharing.changes(recipient, share, schema, table, wanted, file_url)
     return _table_response(answer)
 
 

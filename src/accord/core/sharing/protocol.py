@@ -146,6 +146,7 @@ def metadata_line(
     version: int,
     size: int,
     num_files: int,
+    configuration: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     return {
         "metaData": {
@@ -155,7 +156,7 @@ def metadata_line(
             "format": {"provider": "parquet"},
             "schemaString": schema_string,
             "partitionColumns": [],
-            "configuration": {},
+            "configuration": dict(configuration or {}),
             "version": version,
             "size": size,
             "numFiles": num_files,

@@ -37,20 +37,23 @@ class FileClaim:
     dataset_version: int
     variant: str
     """Fingerprint of the opt-out register the file was made under."""
+    changes_from: int = 0
+    """For a change file: the dataset version the changes are counted from (the file
+    holds what ``dataset_version`` added and removed); 0 for a snapshot."""
 
     def encode(self) -> str:
-        body = json.dumps(
-            [
-                _VERSION,
-                self.share_token,
-                self.agreement,
-                self.agreement_version,
-                self.dataset,
-                self.dataset_version,
-                self.variant,
-            ],
-            separators=(",", ":"),
-        )
+        parts: list[str | int] = [
+            _VERSION,
+            self.share_token,
+            self.agreement,
+            self.agreement_version,
+            self.dataset,
+            self.dataset_version,
+            self.variant,
+        ]
+        if self.changes_from:
+            parts.append(self.changes_from)
+        body = json.dumps(parts, separators=(",", ":"))
         return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
 
     @classmethod
@@ -58,12 +61,15 @@ class FileClaim:
         try:
             padded = token + "=" * (-len(token) % 4)
             parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            version, share_token, agreement, a_version, dataset, d_version, variant = parts
-            if version != _VERSION:
+            if not isinstance(parts, list) or len(parts) not in (7, 8):
+                raise ValueError(parts)
+            version, share_token, agreement, a_version, dataset, d_version, variant = parts[:7]
+            changes_from = int(parts[7]) if len(parts) == 8 else 0
+            if version != _VERSION or changes_from < 0:
                 raise ValueError(version)
             return cls(
                 str(share_token), str(agreement), int(a_version), str(dataset), int(d_version),
-                str(variant),
+                str(variant), changes_from,
             )  # fmt: skip
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
             raise PermissionDenied("the file URL is malformed") from exc
@@ -75,6 +81,8 @@ class FileClaim:
             f"{self.agreement}:v{self.agreement_version}:{self.dataset}:"
             f"v{self.dataset_version}:{self.variant}"
         )
+        if self.changes_from:
+            name += f":changes-from-v{self.changes_from}"
         return hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
