@@ -14,6 +14,7 @@ from accord.api.routes import (
     governance,
     identity,
     linkage,
+    outcomes,
     plane,
     retention,
     transfer,
@@ -50,7 +51,8 @@ def create_app(accord: Accord) -> FastAPI:
     app.state.accord = accord
     install_error_handlers(app)
     # The data plane first: its fixed paths must win over the governance routes' {action}.
-    for module in (identity, catalogue, plane, linkage, transfer, disclosure, governance, audit):
+    for module in (identity, catalogue, plane, outcomes, linkage, transfer, disclosure, governance,
+                   audit):  # fmt: skip
         app.include_router(module.router)
     app.include_router(retention.router)
     app.include_router(governance.public)

@@ -231,6 +231,18 @@ class AuditAction(StrEnum):
         "An organisation's governance dashboard shown; recorded when refused.",
     )
 
+    # -- outcome validation and wrong-recipient recall (seed 003) -----------------
+    OUTCOME_CHECK = (
+        "outcome.check",
+        "A provider's staff asked the department to confirm participants' outcomes under "
+        "an agreement; a deny is a refusal (no channel, no per-record answers, too many).",
+    )
+    OUTCOME_RELEASE = (
+        "outcome.release",
+        "First pay dates and thresholds confirmed: counts of participants asked, found, "
+        "pay dates and thresholds only, never an identifier.",
+    )
+
 
 CREATING = frozenset(
     {
