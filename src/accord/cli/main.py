@@ -22,7 +22,7 @@ from accord.cli.identity import org_app, principal_app, token_app
 from accord.cli.lifecycle import retention_app
 from accord.cli.link import link_command
 from accord.cli.link_agreement import link_agreement_command
-from accord.cli.outcomes import outcomes_app
+from accord.cli.outcomes import outcomes_app, recall_app
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
@@ -62,6 +62,7 @@ app.add_typer(package_app, name="package")
 app.command("link-agreement")(link_agreement_command)
 app.add_typer(retention_app, name="retention")
 app.add_typer(outcomes_app, name="outcomes")
+app.add_typer(recall_app, name="recall")
 
 
 @app.command("init")

@@ -242,6 +242,20 @@ class AuditAction(StrEnum):
         "First pay dates and thresholds confirmed: counts of participants asked, found, "
         "pay dates and thresholds only, never an identifier.",
     )
+    RECALL_OPEN = (
+        "recall.open",
+        "A sender recalled a package sent to the wrong organisation; the recipient is "
+        "alerted by a notice in the same transaction.",
+    )
+    RECALL_CONFIRM = (
+        "recall.confirm",
+        "The recipient of a recalled package deleted its copy and certified the deletion.",
+    )
+    RECALL_LIST = "recall.list", "Recalls of an organisation listed; recorded when refused."
+    RECALL_PURGE = (
+        "recall.purge",
+        "Recall records older than three months removed (their audit events stay).",
+    )
 
 
 CREATING = frozenset(

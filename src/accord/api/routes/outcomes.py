@@ -1,16 +1,22 @@
-"""Outcome validation over HTTP: a provider's staff ask, per participant, for the first
-pay date and the earnings thresholds the department confirms."""
+"""Outcome validation and recall over HTTP: a provider's staff ask, per participant,
+for the first pay date and the earnings thresholds the department confirms; a sender
+recalls a package sent to the wrong organisation and the recipient confirms deletion."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.core.lifecycle.certificate import DestructionMethod
 from accord.core.lifecycle.outcomes import MAX_KEY_LENGTH, MAX_PARTICIPANTS
+from accord.core.lifecycle.recall import MAX_REASON_CHARS
+from accord.services.app import Accord
 from accord.services.outcomes import OutcomesService
+from accord.services.recall import RecallService
+from accord.services.retention import RetentionService, certificate_dict
 
 router = APIRouter(tags=["lifecycle"])
 
@@ -54,3 +60,53 @@ def outcomes(
     """
     service = OutcomesService(accord.store, accord.plane)
     return [a.as_dict() for a in service.check(caller, agreement_id, body.participants)]
+
+
+class RecallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS,
+                        description="Why the package is recalled; name no person")  # fmt: skip
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: DestructionMethod = DestructionMethod.SECURE_DELETE
+    note: str = Field(default="", max_length=1_000)
+
+
+def _recalls(accord: Accord) -> RecallService:
+    return RecallService(accord.store, RetentionService.of(accord))
+
+
+@router.post("/packages/{transfer_id}/recall", status_code=status.HTTP_201_CREATED)
+def open_recall(
+    transfer_id: str, body: RecallIn, accord: AccordDep, caller: CallerDep
+) -> dict[str, Any]:
+    """The sender recalls a package sent to the wrong organisation; the recipient is
+    alerted. Only the sender's data owner, DPO or admin; anyone else: not found."""
+    return _recalls(accord).open(caller, transfer_id, body.reason).as_dict()
+
+
+@router.post("/recalls/{recall_id}/confirm")
+def confirm_recall(
+    recall_id: str, body: ConfirmIn, accord: AccordDep, caller: CallerDep
+) -> dict[str, Any]:
+    """The recipient's data owner, DPO or admin confirms: its copy is deleted and a
+    destruction certificate signed."""
+    done, signed = _recalls(accord).confirm(caller, recall_id, method=body.method,
+                                            note=body.note)  # fmt: skip
+    return {"recall": done.as_dict(), "certificate": certificate_dict(signed)}
+
+
+@router.get("/organisations/{org_id}/recalls")
+def list_recalls(org_id: str, accord: AccordDep, caller: CallerDep) -> list[dict[str, Any]]:
+    """The recalls an organisation sent or received, for its governance roles."""
+    return [r.as_dict() for r in _recalls(accord).list(caller, org_id)]
+
+
+@router.post("/recalls/purge")
+def purge_recalls(accord: AccordDep, caller: CallerDep) -> dict[str, int]:
+    """Remove recall records kept three months after confirmation (platform admins)."""
+    return {"purged": _recalls(accord).purge(caller)}
