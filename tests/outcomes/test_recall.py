@@ -154,7 +154,8 @@ def test_the_api_recalls_and_confirms(provider_world: ProviderWorld, tmp_path: P
         hidden = client.post(path, json={"reason": "wrong"}, headers=auth("eastgate.caseworker"))
         assert hidden.status_code == 404
         empty = client.post(path, json={"reason": ""}, headers=auth("dwp.data"))
-        assert empty.status_code == 422 and "reason" in empty.text
+        assert empty.status_code == 422
+        assert "reason" in empty.text
         opened = client.post(path, json={"reason": "wrong provider"}, headers=auth("dwp.data"))
         assert opened.status_code == 201, opened.text
         recall_id = opened.json()["id"]
