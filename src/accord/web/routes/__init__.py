@@ -13,6 +13,7 @@ from accord.web.routes import (
     find_data,
     my_data,
     my_requests,
+    outcomes,
     output_checking,
     public_register,
     review,
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     review.router,
     decision_records.router,
     extract.router,
+    outcomes.router,  # before agreements' /our-agreements/{id}/{action}
     agreements.router,
     public_register.router,
     my_data.router,
