@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from accord.core.lifecycle.certificate import DestructionMethod
 from accord.core.lifecycle.notices import NoticeKind
 from accord.core.lifecycle.recall import RecallState, add_months
 from accord.demo.provider_world import ProviderWorld
@@ -168,3 +169,30 @@ def test_the_api_recalls_and_confirms(provider_world: ProviderWorld, tmp_path: P
         assert not copy.exists()
         listed = client.get("/organisations/dwp/recalls", headers=auth("dwp.data"))
         assert [r["id"] for r in listed.json()] == [recall_id]
+
+
+def test_a_confirmation_that_died_after_certifying_is_finished_by_a_retry(
+    provider_world: ProviderWorld, tmp_path: Path
+) -> None:
+    """The copy deleted and the certificate signed, then the process died before the
+    recall moved on: confirming again finishes it with the same certificate."""
+    world = provider_world
+    transfer_id, copy = received_package(world, tmp_path)
+    service = recalls(world)
+    recall = service.open(world.caller("dwp.data"), transfer_id, "wrong provider")
+    copy.unlink()
+    first = service.retention.issue_certificate(
+        world.caller("northfield.dpo"), holder="northfield", subject_kind="recall",
+        subject_id=recall.id, agreement_id=recall.agreement_id,
+        agreement_version=recall.agreement_version, description="interrupted",
+        method=DestructionMethod.SECURE_DELETE,
+    )  # fmt: skip
+    done, signed = service.confirm(world.caller("northfield.dpo"), recall.id)
+    assert signed.certificate.id == first.certificate.id == done.certificate_id
+    assert done.state is RecallState.CONFIRMED
+    assert done.copy_deleted
+    subjects = [
+        c.certificate.subject_id
+        for c in service.retention.lifecycle.list_certificates(holder="northfield")
+    ]
+    assert subjects.count(recall.id) == 1

@@ -143,14 +143,11 @@ class RecallService:
             refuse(self.store, caller, action, obj, recall.recipient, reason)
             raise ConflictError(reason)
         received = self.store.get_received_package(recall.transfer_id)
-        copy_deleted = False
         if received is not None:
             # The received file is the recipient's copy in Accord; deleting one already
             # gone (a confirmation that died after it) is not an error.
-            path = Path(received.location)
-            copy_deleted = path.exists()
-            path.unlink(missing_ok=True)
-        signed = self.retention.issue_certificate(
+            Path(received.location).unlink(missing_ok=True)
+        signed = self._certificate(recall) or self.retention.issue_certificate(
             caller,
             holder=recall.recipient,
             subject_kind="recall",
@@ -164,6 +161,7 @@ class RecallService:
             method=method,
             note=note,
         )
+        copy_deleted = received is not None
         now = self.store.clock()
         done = recall.confirmed(now, caller.actor, signed.certificate.id, copy_deleted)
         event = AuditEvent(
@@ -186,6 +184,17 @@ class RecallService:
             self.repository.confirm_recall(done, expect=RecallState.OPEN, audit=event),
             signed,
         )
+
+    def _certificate(self, recall: Recall) -> SignedCertificate | None:
+        """The certificate a confirmation that died before its last step already signed:
+        a retry reuses it rather than certifying the same destruction twice."""
+        for signed in self.retention.lifecycle.list_certificates(
+            holder=recall.recipient, agreement_id=recall.agreement_id
+        ):
+            c = signed.certificate
+            if c.subject_kind == "recall" and c.subject_id == recall.id:
+                return signed
+        return None
 
     def get(self, caller: Caller, recall_id: str) -> Recall:
         """One recall, for the sender's and the recipient's governance roles."""
