@@ -58,6 +58,9 @@ def test_open_alert_confirm_certify_then_purge_after_three_months(
     assert confirmed.certificate_id == signed.certificate.id
     assert signed.certificate.holder == "northfield"
     assert RetentionService.of(world.app).verify(signed)
+    [told] = Outbox(store).notices(organisation="dwp", kind=NoticeKind.RECALL)
+    assert signed.certificate.id in told.body
+    assert told.reference == f"recall:{recall.id}"
     with pytest.raises(ConflictError):
         service.confirm(world.caller("northfield.dpo"), recall.id)
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from accord.core.audit import AuditEvent
 from accord.core.lifecycle.outcomes import (
     MAX_PARTICIPANTS,
     SUPPLIED_TABLE,
@@ -29,7 +28,7 @@ from accord.core.plan.authorise import PlaneChannel
 from accord.core.plan.release import GovernedRelease
 from accord.engine.executor import EngineError, executor_for
 from accord.errors import ValidationError
-from accord.services.guard import refuse
+from accord.services.guard import refuse, released
 from accord.services.plane import PlaneService
 from accord.store import Store
 
@@ -86,21 +85,16 @@ class OutcomesService:
         reached = self._rows(caller, events.narrowed(event_sql), wanted)
         out = answers(keys, found, reached)
         self.store.record(
-            AuditEvent(
-                actor=caller.actor,
+            released(
+                first.event,
                 action="outcome.release",
-                object=first.object,
-                organisation=agreement.policy.recipient,
-                reason=f"outcome validation for {len(out)} participant(s): {first.reason}",
-                details={
-                    "supplied": len(out),
-                    "found": sum(a.found for a in out),
-                    "first_pay_dates": sum(a.first_pay_date is not None for a in out),
-                    "thresholds": sum(len(a.thresholds) for a in out),
-                    "datasets": [r.dataset.id for r in releases],
-                    "policy_sha256": agreement.policy.sha256(),
-                    **({"via": caller.via} if caller.via else {}),
-                },
+                reason=f"first pay dates and thresholds confirmed for {len(out)} participant(s)",
+                supplied=len(out),
+                found=sum(a.found for a in out),
+                first_pay_dates=sum(a.first_pay_date is not None for a in out),
+                thresholds=sum(len(a.thresholds) for a in out),
+                policy_sha256=agreement.policy.sha256(),
+                **({"via": caller.via} if caller.via else {}),
             )
         )
         return out

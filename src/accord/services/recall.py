@@ -180,10 +180,22 @@ class RecallService:
                 **({"via": caller.via} if caller.via else {}),
             },
         )
-        return (
-            self.repository.confirm_recall(done, expect=RecallState.OPEN, audit=event),
-            signed,
+        notice = new_notice(
+            recall.sender,
+            NoticeKind.RECALL,
+            f"Recall {recall.id} confirmed: package {recall.transfer_id} deleted",
+            (
+                f"{recall.recipient} has deleted package {recall.transfer_id} "
+                f"({recall.dataset_id}) and signed destruction certificate "
+                f"{signed.certificate.id}. The recall record is kept until "
+                f"{done.keep_until.date().isoformat() if done.keep_until else 'confirmation'}."
+            ),
+            f"recall:{recall.id}",
         )
+        confirmed = self.repository.confirm_recall(
+            done, notice, expect=RecallState.OPEN, audit=event
+        )
+        return confirmed, signed
 
     def _certificate(self, recall: Recall) -> SignedCertificate | None:
         """The certificate a confirmation that died before its last step already signed:

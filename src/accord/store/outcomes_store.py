@@ -49,8 +49,11 @@ class RecallStore(StoreBase):
 
         return self._write(audit, change)
 
-    def confirm_recall(self, recall: Recall, *, expect: RecallState, audit: AuditEvent) -> Recall:
-        """Move a recall on, if it is still in ``expect`` (a second confirmation conflicts)."""
+    def confirm_recall(
+        self, recall: Recall, notice: Notice, *, expect: RecallState, audit: AuditEvent
+    ) -> Recall:
+        """Move a recall on, if it is still in ``expect`` (a second confirmation conflicts),
+        and queue the sender's notice that it is done, in the same transaction."""
 
         def change(conn: Connection) -> Recall:
             done = conn.execute(
@@ -60,6 +63,7 @@ class RecallStore(StoreBase):
             )
             if done.rowcount != 1:
                 raise ConflictError(f"recall {recall.id} is no longer {expect.value}")
+            queue_notices(conn, [notice], self.clock())
             return recall
 
         return self._write(audit, change)
