@@ -55,22 +55,16 @@ class RecallService:
     def open(self, caller: Caller, transfer_id: str, reason: str) -> Recall:
         """The sender recalls a package it sent; the recipient is alerted at once."""
         action, obj = "recall.open", f"package:{transfer_id}"
-        missing = f"no package transfer {transfer_id!r}"
         try:
             manifest = PackageManifest.parse(
                 self.store.get_sent_package(transfer_id).manifest, "manifest"
             )
         except NotFoundError:
-            refuse(self.store, caller, action, obj, "", "no such package transfer")
-            raise NotFoundError(missing) from None
-        verdict = can_open_recall(caller, manifest.sender)
-        if not verdict and not caller.has_role(manifest.sender, *Role):
-            # Not the sender's at all: answered as missing.
-            refuse(self.store, caller, action, obj, manifest.sender,
-                   f"{verdict.reason}; answered as not found")  # fmt: skip
-            raise NotFoundError(missing)
-        allowed = authorise(self.store, caller, verdict, action=action, obj=obj,
-                            organisation=manifest.sender)  # fmt: skip
+            raise refuse(self.store, caller, action, obj, "", "no such package transfer") from None
+        # A package is private to its sender and recipient: anyone else is answered as
+        # if it did not exist (guard.refuse), the recipient is told why it may not.
+        allowed = authorise(self.store, caller, can_open_recall(caller, manifest.sender),
+                            action=action, obj=obj, organisation=manifest.sender)  # fmt: skip
         try:
             text = check_reason(reason)
         except ValidationError as exc:
@@ -216,9 +210,8 @@ class RecallService:
         """The recalls an organisation sent or received."""
         verdict = can_read_recalls(caller, organisation)
         if not verdict:
-            refuse(self.store, caller, "recall.list", f"organisation:{organisation}",
-                   organisation, verdict.reason)  # fmt: skip
-            raise NotFoundError(f"no recalls for {organisation!r}")
+            raise refuse(self.store, caller, "recall.list", f"organisation:{organisation}",
+                         organisation, verdict.reason)  # fmt: skip
         return self.repository.recalls(organisation)
 
     def purge(self, caller: Caller, *, now: datetime | None = None) -> int:
@@ -248,14 +241,14 @@ class RecallService:
         try:
             recall = self.repository.get_recall(recall_id)
         except NotFoundError:
-            refuse(self.store, caller, action, obj, "", "no such recall")
+            refuse(self.store, caller, action, obj, "", "no such recall", answered="not found")
             raise NotFoundError(missing) from None
         party = caller.is_platform_admin or any(
             caller.has_role(org, *Role) for org in (recall.sender, recall.recipient)
         )
         if not party:
             refuse(self.store, caller, action, obj, recall.recipient,
-                   "the caller's organisation is not party to the recall; "
-                   "answered as not found")  # fmt: skip
+                   "the caller's organisation is not party to the recall",
+                   answered="not found")  # fmt: skip
             raise NotFoundError(missing)
         return recall
