@@ -280,6 +280,23 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {},
         "bob",
     ),
+    ("POST", "/agreements/{agreement_id}/outcomes"): (
+        "/agreements/{agreement}/outcomes",
+        {"json": {"participants": ["AB123456C"]}},
+        "nhse_dpo",
+    ),
+    ("POST", "/packages/{transfer_id}/recall"): (
+        "/packages/tr-0000000000000000/recall",
+        {"json": {"reason": "sent to the wrong organisation"}},
+        "bob",
+    ),
+    ("POST", "/recalls/{recall_id}/confirm"): (
+        "/recalls/rc-0000000000000000/confirm",
+        {"json": {}},
+        "bob",
+    ),
+    ("GET", "/organisations/{org_id}/recalls"): ("/organisations/dwp/recalls", {}, "bob"),
+    ("POST", "/recalls/purge"): ("/recalls/purge", {}, "bob"),
     ("POST", "/destruction-certificates/verify"): (
         "/destruction-certificates/verify",
         {
@@ -332,6 +349,8 @@ NOT_A_PARTY = {
     ("GET", "/inbox/{message_id}"),
     ("POST", "/inbox/{message_id}/action"),
     ("DELETE", "/inbox/{message_id}"),
+    ("POST", "/packages/{transfer_id}/recall"),
+    ("POST", "/recalls/{recall_id}/confirm"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.

@@ -16,6 +16,7 @@ from accord.api.routes import (
     inbound,
     linkage,
     notices,
+    outcomes,
     plane,
     records,
     retention,
@@ -56,6 +57,8 @@ def create_app(accord: Accord) -> FastAPI:
     for module in (
         identity, catalogue, plane, linkage, transfer, disclosure, inbound, governance, audit,
     ):  # fmt: skip
+    for module in (identity, catalogue, plane, outcomes, linkage, transfer, disclosure, governance,
+                   audit):  # fmt: skip
         app.include_router(module.router)
     app.include_router(retention.router)
     app.include_router(notices.router)

@@ -25,6 +25,7 @@ from accord.cli.lifecycle import retention_app
 from accord.cli.link import link_command
 from accord.cli.link_agreement import link_agreement_command
 from accord.cli.notices import notices_app
+from accord.cli.outcomes import outcomes_app, recall_app
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.records import records_app
 from accord.cli.sharing import share_app
@@ -68,6 +69,8 @@ app.add_typer(notices_app, name="notices")
 app.add_typer(records_app, name="records")
 app.add_typer(inbound_app, name="inbound")
 app.add_typer(changes_app, name="changes")
+app.add_typer(outcomes_app, name="outcomes")
+app.add_typer(recall_app, name="recall")
 
 
 @app.command("init")

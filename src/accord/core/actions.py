@@ -321,6 +321,30 @@ class AuditAction(StrEnum):
     INBOUND_DELETE = (
         "inbound.delete",
         "An actioned inbound message deleted from the inbox (seed 003 paragraph 57).",
+    # -- outcome validation and wrong-recipient recall (seed 003) -----------------
+    OUTCOME_CHECK = (
+        "outcome.check",
+        "A provider's staff asked the department to confirm participants' outcomes under "
+        "an agreement; a deny is a refusal (no channel, no per-record answers, too many).",
+    )
+    OUTCOME_RELEASE = (
+        "outcome.release",
+        "First pay dates and thresholds confirmed: counts of participants asked, found, "
+        "pay dates and thresholds only, never an identifier.",
+    )
+    RECALL_OPEN = (
+        "recall.open",
+        "A sender recalled a package sent to the wrong organisation; the recipient is "
+        "alerted by a notice in the same transaction.",
+    )
+    RECALL_CONFIRM = (
+        "recall.confirm",
+        "The recipient of a recalled package deleted its copy and certified the deletion.",
+    )
+    RECALL_LIST = "recall.list", "Recalls of an organisation listed; recorded when refused."
+    RECALL_PURGE = (
+        "recall.purge",
+        "Recall records older than three months removed (their audit events stay).",
     )
 
 

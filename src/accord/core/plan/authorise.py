@@ -47,6 +47,8 @@ class PlaneChannel(StrEnum):
     LINK = "link"
     AGGREGATE = "aggregate_statistics"
     BATCH_VALIDATION = "batch_validation"
+    OUTCOME = "outcome"
+    """A participant's first pay date and earnings thresholds, answered per record."""
 
 
 LIVE_DELIVERY = frozenset({PlaneChannel.EXTRACT, PlaneChannel.PACKAGE})
@@ -66,6 +68,9 @@ _ALLOWED_BY = {
     PlaneChannel.LINK: (Channel.IN_PLACE_QUERY, Channel.BULK_PACKAGE, Channel.DELTA_SHARING),
     PlaneChannel.AGGREGATE: (Channel.AGGREGATE_STATISTICS,),
     PlaneChannel.BATCH_VALIDATION: (Channel.BATCH_VALIDATION,),
+    # Outcome validation answers about one named participant at a time, as an
+    # eligibility check does: the same channel and the same per-record term allow it.
+    PlaneChannel.OUTCOME: (Channel.ELIGIBILITY_CHECK,),
 }
 
 
@@ -146,7 +151,10 @@ def can_use(
             + ", ".join(c.value for c in policy.channels)
             + ")",
         )
-    if channel is PlaneChannel.CHECK and not policy.output_controls.per_record_answers:
+    if (
+        channel in (PlaneChannel.CHECK, PlaneChannel.OUTCOME)
+        and not policy.output_controls.per_record_answers
+    ):
         return Verdict(False, f"{label} does not allow per-record answers: use batch validation")
     held = recipient.valid_assurances(today)
     if not held:

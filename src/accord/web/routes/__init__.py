@@ -15,6 +15,7 @@ from accord.web.routes import (
     my_data,
     my_requests,
     notifications,
+    outcomes,
     output_checking,
     public_register,
     records,
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     review.router,
     decision_records.router,
     extract.router,
+    outcomes.router,  # before agreements' /our-agreements/{id}/{action}
     agreements.router,
     public_register.router,
     my_data.router,
