@@ -55,10 +55,9 @@ def create_app(accord: Accord) -> FastAPI:
     install_error_handlers(app)
     # The data plane first: its fixed paths must win over the governance routes' {action}.
     for module in (
-        identity, catalogue, plane, linkage, transfer, disclosure, inbound, governance, audit,
+        identity, catalogue, plane, outcomes, linkage, transfer, disclosure, inbound, governance,
+        audit,
     ):  # fmt: skip
-    for module in (identity, catalogue, plane, outcomes, linkage, transfer, disclosure, governance,
-                   audit):  # fmt: skip
         app.include_router(module.router)
     app.include_router(retention.router)
     app.include_router(notices.router)

@@ -321,6 +321,8 @@ class AuditAction(StrEnum):
     INBOUND_DELETE = (
         "inbound.delete",
         "An actioned inbound message deleted from the inbox (seed 003 paragraph 57).",
+    )
+
     # -- outcome validation and wrong-recipient recall (seed 003) -----------------
     OUTCOME_CHECK = (
         "outcome.check",
