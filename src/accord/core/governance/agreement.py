@@ -126,7 +126,13 @@ class AgreementPolicy(_Frozen):
     assurance_schemes: tuple[AssuranceScheme, ...] = PER_RECORD_SCHEMES
     """The security assurance the recipient must hold (any one of them, valid today)."""
 
-    LATER_TERMS: ClassVar[frozenset[str]] = frozenset()
+    access_review_days: int | None = Field(default=None, ge=1, le=90)
+    """Each recipient organisation's admin recertifies who has access at least this
+    often, or its access under the agreement is suspended (seed 003: every 30 days).
+    None: the agreement requires no access reviews. Enforced on the release path by
+    :func:`accord.core.lifecycle.reviews.access_review_current`."""
+
+    LATER_TERMS: ClassVar[frozenset[str]] = frozenset({"access_review_days"})
     """Terms added after agreements were first signed. Each is left out of the canonical
     JSON while it holds its default, so an agreement signed before the term existed keeps
     the hash its decision record signed; a new term with a default must be listed here."""
@@ -204,4 +210,5 @@ def policy_from_request(
             if request.form in (RequestedForm.AGGREGATE, RequestedForm.ANONYMISED)
             else PER_RECORD_SCHEMES
         ),
+        access_review_days=request.access_review_days,
     )

@@ -30,6 +30,7 @@ from accord.core.governance.interval import parse_interval
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import Frequency, RequestedForm
 from accord.core.identity import Organisation
+from accord.core.lifecycle.reviews import AccessStanding
 from accord.core.permissions import Caller, Verdict
 from accord.core.plan.authorise import IN_PLACE, LIVE_DELIVERY, PlaneChannel, can_use
 from accord.core.plan.compiler import Plan
@@ -98,6 +99,8 @@ class ReleaseFacts:
     recipient: Organisation
     now: datetime
     dataset_ids: tuple[str, ...]
+    review: AccessStanding
+    """The recipient's access-review standing under the agreement."""
     owner: str = ""
     test: bool = False
     declared: Declared = Declared()
@@ -225,6 +228,7 @@ def can_release(
         channel,
         facts.recipient,
         facts.today,
+        review=facts.review,
         owner=facts.owner,
         test=facts.test,
     )
