@@ -16,6 +16,7 @@ from accord.api.routes import (
     linkage,
     plane,
     retention,
+    reviews,
     transfer,
 )
 from accord.services.app import Accord
@@ -53,6 +54,7 @@ def create_app(accord: Accord) -> FastAPI:
     for module in (identity, catalogue, plane, linkage, transfer, disclosure, governance, audit):
         app.include_router(module.router)
     app.include_router(retention.router)
+    app.include_router(reviews.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
 

@@ -23,6 +23,7 @@ from accord.cli.lifecycle import retention_app
 from accord.cli.link import link_command
 from accord.cli.link_agreement import link_agreement_command
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
+from accord.cli.reviews import reviews_app
 from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
 from accord.cli.transfer import org_keys_command, org_rotate_keys_command, package_app
@@ -60,6 +61,7 @@ org_app.command("rotate-keys")(org_rotate_keys_command)
 app.add_typer(package_app, name="package")
 app.command("link-agreement")(link_agreement_command)
 app.add_typer(retention_app, name="retention")
+app.add_typer(reviews_app, name="reviews")
 
 
 @app.command("init")

@@ -242,8 +242,7 @@ class AuditAction(StrEnum):
     )
     ACCESS_REVIEW_RESTORE = (
         "access_review.restore",
-        "Access under an agreement, suspended by a lapsed review, restored by a "
-        "recertification.",
+        "Access under an agreement, suspended by a lapsed review, restored by a recertification.",
     )
     ACCESS_REVIEW_LAPSE = (
         "access_review.lapse",

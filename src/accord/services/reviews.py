@@ -288,7 +288,9 @@ class ReviewService:
         lapsed_due = before.due_on if was is ReviewStatus.LAPSED else None
         if lapsed_due is not None:
             if not self.repository.review_events(agreement.id, organisation, "lapsed"):
+                # No sweep recorded the lapse: it is recorded (and told) now, with its end.
                 events.append(self._lapse_event(agreement, before))
+                notices += self._lapse_notices(agreement, before)
             events.append(
                 AuditEvent(
                     actor=allowed.actor,
@@ -366,23 +368,25 @@ class ReviewService:
     def _record_lapse(self, agreement: AgreementRecord, facts: AccessStanding) -> bool:
         due = facts.due_on
         assert due is not None
-        notices = self._told(
-            agreement,
-            facts.organisation,
-            NoticeKind.ACCESS_REVIEW_LAPSED,
-            f"Access review lapsed: agreement {agreement.id}",
-            f"The access review of {facts.organisation} under agreement {agreement.id} was due "
-            f"on {due} and has not been recertified. Its access to the data is suspended from "
-            f"{facts.lapses_on} until an admin of {facts.organisation} recertifies who has "
-            "access.",
-        )
         return self.repository.record_event(
             agreement.id,
             facts.organisation,
             "lapsed",
             due,
-            notices=notices,
+            notices=self._lapse_notices(agreement, facts),
             audit=self._lapse_event(agreement, facts),
+        )
+
+    def _lapse_notices(self, agreement: AgreementRecord, facts: AccessStanding) -> list[Notice]:
+        return self._told(
+            agreement,
+            facts.organisation,
+            NoticeKind.ACCESS_REVIEW_LAPSED,
+            f"Access review lapsed: agreement {agreement.id}",
+            f"The access review of {facts.organisation} under agreement {agreement.id} was due "
+            f"on {facts.due_on} and has not been recertified. Its access to the data is "
+            f"suspended from {facts.lapses_on} until an admin of {facts.organisation} "
+            "recertifies who has access.",
         )
 
     def _remind(self, agreement: AgreementRecord, facts: AccessStanding) -> bool:
