@@ -1,0 +1,1 @@
+"""The steps of `accord demo provider`, one module per part of the lifecycle after sharing."""
