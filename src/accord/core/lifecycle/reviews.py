@@ -33,6 +33,7 @@ from accord.core.permissions import Caller, Verdict
 
 __all__ = [
     "DUE_SOON_DAYS",
+    "MAX_NOTE_CHARS",
     "USE_ROLES",
     "AccessStanding",
     "Recertification",

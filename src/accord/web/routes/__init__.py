@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from accord.web.routes import (
+    access_reviews,
     agreements,
     ask,
     dashboard,
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     my_data.router,
     output_checking.router,
     dashboard.router,
+    access_reviews.router,
 )
