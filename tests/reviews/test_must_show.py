@@ -18,6 +18,7 @@ from requests.exceptions import HTTPError
 
 from accord.api.local_server import running_server
 from accord.core.lifecycle.notices import NoticeKind
+from accord.core.plan.release import Declared
 from accord.demo.provider_world import ProviderWorld
 from accord.errors import PermissionDenied
 from accord.services.outbox import Outbox
@@ -134,3 +135,42 @@ def test_a_lapse_suspends_package_sends_to_the_provider(
             dataset_id="dwp/referrals",
         )
     assert "access review of northfield" in refused.value.reason
+
+
+def test_an_extract_declared_for_a_sub_contractor_whose_review_lapsed_is_refused(
+    provider_world: ProviderWorld, tmp_path: Path
+) -> None:
+    world = provider_world
+    reviews = ReviewService.of(world.app)
+    move_clock(world, 31)
+    # Northfield recertifies; Ridgeway, whose caseworker has access, does not.
+    reviews.recertify(
+        world.caller("northfield.admin"),
+        world.agreement.id,
+        "northfield",
+        keep=["northfield.adviser", "northfield.caseworker"],
+    )
+    caseworker = world.caller("northfield.caseworker")
+    with pytest.raises(PermissionDenied) as refused:
+        world.app.plane.extract(
+            caseworker,
+            world.agreement.id,
+            "dwp/referrals",
+            tmp_path / "out",
+            declared=Declared(processor="ridgeway"),
+        )
+    assert "the data would go to ridgeway: the access review of ridgeway" in refused.value.reason
+    reviews.recertify(
+        world.caller("ridgeway.admin"),
+        world.agreement.id,
+        "ridgeway",
+        keep=["ridgeway.caseworker"],
+    )
+    done = world.app.plane.extract(
+        caseworker,
+        world.agreement.id,
+        "dwp/referrals",
+        tmp_path / "out",
+        declared=Declared(processor="ridgeway"),
+    )
+    assert done.rows > 0

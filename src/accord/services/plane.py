@@ -71,7 +71,7 @@ from accord.pseudonymise.domain_keys import DomainKeyStore
 from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.geography import area_lookup
 from accord.services.guard import authorise, refuse
-from accord.services.reviews import standing_of
+from accord.services.reviews import processor_standing, standing_of
 from accord.store import Store
 from accord.transfer.package import arrow_columns
 
@@ -380,6 +380,7 @@ class PlaneService:
             now=now,
             dataset_ids=dataset_ids,
             review=review,
+            processor_review=processor_standing(self.store, agreement, declared.processor),
             owner=owner,
             test=test,
             declared=declared,

@@ -45,7 +45,14 @@ from accord.store.reviews_store import ReviewsStore
 if TYPE_CHECKING:
     from accord.services.app import Accord
 
-__all__ = ["CheckReport", "ReviewService", "ReviewView", "standing_of"]
+__all__ = [
+    "CheckReport",
+    "ReviewService",
+    "ReviewView",
+    "processor_standing",
+    "standing_of",
+    "with_access",
+]
 
 MAX_PRINCIPALS = 500
 """At most this many principals are named in one recertification."""
@@ -61,6 +68,35 @@ def standing_of(
     if agreement.policy.access_review_days is not None:
         last = ReviewsStore(store).last_recertification(agreement.id, organisation)
     return standing(agreement, organisation, last)
+
+
+def with_access(store: Store, agreement: AgreementRecord, organisation: str) -> tuple[str, ...]:
+    """Principals of ``organisation`` with access under the agreement: a use role there,
+    or a live share token for it."""
+    now = store.clock()
+    holders = [
+        t.principal_id
+        for t in store.list_share_tokens(agreement_id=agreement.id)
+        if t.revoked_at is None and now < t.expires_at
+    ]
+    return principals_with_access(organisation, store.list_principals(), holders)
+
+
+def processor_standing(
+    store: Store, agreement: AgreementRecord, processor: str | None
+) -> AccessStanding | None:
+    """The standing of a declared processor that is under review (a processor named in
+    the agreement, other than the recipient, with principals who have access), else None."""
+    policy = agreement.policy
+    if (
+        processor is None
+        or policy.access_review_days is None
+        or processor == policy.recipient
+        or processor not in policy.processors
+        or not with_access(store, agreement, processor)
+    ):
+        return None
+    return standing_of(store, agreement, processor)
 
 
 @dataclass(frozen=True)
@@ -151,13 +187,7 @@ class ReviewService:
 
     def with_access(self, agreement: AgreementRecord, organisation: str) -> tuple[str, ...]:
         """Principals of ``organisation`` with access under the agreement."""
-        now = self.store.clock()
-        holders = [
-            t.principal_id
-            for t in self.store.list_share_tokens(agreement_id=agreement.id)
-            if t.revoked_at is None and now < t.expires_at
-        ]
-        return principals_with_access(organisation, self.store.list_principals(), holders)
+        return with_access(self.store, agreement, organisation)
 
     def _organisations(self, agreement: AgreementRecord) -> tuple[str, ...]:
         policy = agreement.policy

@@ -6,10 +6,10 @@ without the role is told why. Every refusal is in the audit log.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from accord.api.deps import AccordDep, CallerDep
 from accord.services.reviews import MAX_PRINCIPALS, ReviewService
@@ -17,13 +17,16 @@ from accord.services.reviews import MAX_PRINCIPALS, ReviewService
 router = APIRouter(tags=["access reviews"])
 
 
+PrincipalId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 class RecertifyIn(BaseModel):
     """Each principal listed with access, kept or removed: none is kept by omission."""
 
     model_config = ConfigDict(extra="forbid")
 
-    keep: list[str] = Field(default_factory=list, max_length=MAX_PRINCIPALS)
-    remove: list[str] = Field(default_factory=list, max_length=MAX_PRINCIPALS)
+    keep: list[PrincipalId] = Field(default_factory=list, max_length=MAX_PRINCIPALS)
+    remove: list[PrincipalId] = Field(default_factory=list, max_length=MAX_PRINCIPALS)
     note: str = Field(default="", max_length=2000)
 
 
