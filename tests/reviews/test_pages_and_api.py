@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from accord.demo.provider_world import ProviderWorld, build_provider_world
 from accord.services.app import Accord
 from accord.settings import load_settings
 from tests.web.conftest import Browser
+from tests.web.test_owner_pages_markup import outline
 
 
 @pytest.fixture
@@ -98,3 +100,28 @@ def test_the_api_recertifies_and_refuses_others(web_world: ProviderWorld) -> Non
         assert done.json()["status"] == "current"
         check = client.post("/access-reviews/check", headers={"Authorization": f"Bearer {admin}"})
         assert check.status_code == 403
+
+
+def test_the_pages_read_in_order_and_need_someone_signed_in(web_world: ProviderWorld) -> None:
+    world = web_world
+    review = f"/our-access-reviews/{world.agreement.id}/northfield"
+    with Browser(create_app(world.app), base_url="http://127.0.0.1") as browser:
+        for path in ("/our-access-reviews", review):
+            assert browser.get(path, follow_redirects=False).status_code == 303
+        browser.sign_in("northfield.admin")
+        browser.submit(
+            f"{review}/recertify",
+            {"keep": ["northfield.caseworker", "northfield.adviser"]},
+            form_page=review,
+        )
+        for path in ("/our-access-reviews", review):
+            page = browser.get(path)
+            assert page.status_code == 200, path
+            found = outline(page.text)
+            main = found.headings[found.headings.index(1) :]
+            assert found.headings.count(1) == 1, (path, found.headings)
+            assert all(b - a <= 1 for a, b in pairwise(main)), (path, found.headings)
+            assert found.tables == found.captions, path
+            assert not found.unscoped, (path, found.unscoped)
+            assert set(found.inputs) <= found.labelled, (path, found.inputs)
+            assert not found.inline, (path, found.inline)
