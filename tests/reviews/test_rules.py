@@ -85,3 +85,35 @@ def test_each_principal_listed_must_be_confirmed() -> None:
     assert "keep: z do not have access" in check_confirmation(listed, ["a", "b", "c", "z"], [], "")
     assert "more than once" in check_confirmation(listed, ["a", "a", "b", "c"], [], "")
     assert "note: at most 2000" in check_confirmation(listed, listed, [], "x" * 2001)
+
+
+@pytest.mark.parametrize("days", [0, 91, -5])
+def test_the_term_is_between_1_and_90_days_and_the_message_names_it(days: int) -> None:
+    from pydantic import ValidationError
+
+    from accord.demo.provider_world import referrals_request
+
+    with pytest.raises(ValidationError) as invalid:
+        referrals_request(access_review_days=days)
+    assert "access_review_days" in str(invalid.value)
+
+
+def test_the_term_travels_from_request_to_policy_and_is_hashed_only_when_set() -> None:
+    from accord.core.governance.agreement import policy_from_request
+    from accord.demo.provider_world import referrals_request
+
+    def policy(**changes: object):  # type: ignore[no-untyped-def]
+        return policy_from_request(
+            referrals_request(START, **changes),
+            agreement_id="agr-1",
+            version=1,
+            request_id="req-1",
+            tier=5,
+            per_record_answers=False,
+        )
+
+    reviewed, unreviewed = policy(), policy(access_review_days=None)
+    assert reviewed.access_review_days == 30  # seed 003's whp-referrals.yaml
+    assert unreviewed.access_review_days is None
+    assert "access_review_days" not in unreviewed.canonical_json()
+    assert '"access_review_days":30' in reviewed.canonical_json()
