@@ -219,6 +219,18 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         "bob",
     ),
     ("POST", "/retention/run"): ("/retention/run", {}, "bob"),
+    ("GET", "/access-reviews"): ("/access-reviews", {}, "roleless"),
+    ("POST", "/access-reviews/check"): ("/access-reviews/check", {}, "bob"),
+    ("GET", "/access-reviews/{agreement_id}/{organisation}"): (
+        "/access-reviews/{agreement}/nhse",
+        {},
+        "roleless",
+    ),
+    ("POST", "/access-reviews/{agreement_id}/{organisation}/recertify"): (
+        "/access-reviews/{agreement}/nhse/recertify",
+        {"json": {"keep": []}},
+        "bob",
+    ),
     ("GET", "/organisations/{org_id}/retention-items"): (
         "/organisations/dwp/retention-items",
         {},
@@ -254,6 +266,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
 # principal, token, request or agreement; ``roleless`` belongs to no organisation):
 # they are answered exactly as for a missing object, 404.
 NOT_A_PARTY = {
+    ("GET", "/access-reviews/{agreement_id}/{organisation}"),
     ("DELETE", "/principals/{principal_id}/roles"),
     ("DELETE", "/tokens/{token_id}"),
     ("GET", "/agreements/{agreement_id}"),

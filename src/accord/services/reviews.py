@@ -27,6 +27,7 @@ from accord.core.lifecycle.reviews import (
     AccessStanding,
     Recertification,
     ReviewStatus,
+    can_list_reviews,
     can_recertify,
     can_run_review_check,
     can_see_reviews,
@@ -234,6 +235,13 @@ class ReviewService:
         """Every review the caller may see: of the agreements their organisations
         receive or process (admins), and of the agreements on their data (data owners,
         DPOs, admins); narrowed to one organisation under review with ``organisation``."""
+        authorise(
+            self.store,
+            caller,
+            can_list_reviews(caller),
+            action="access_review.show",
+            obj="access_review:list",
+        )
         today = self.store.clock().date()
         found: list[ReviewView] = []
         for agreement in self.store.list_agreements(state=AgreementState.ACTIVE):

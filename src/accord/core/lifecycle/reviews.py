@@ -39,6 +39,7 @@ __all__ = [
     "Recertification",
     "ReviewStatus",
     "access_review_current",
+    "can_list_reviews",
     "can_recertify",
     "can_run_review_check",
     "can_see_reviews",
@@ -205,6 +206,15 @@ def can_recertify(caller: Caller, agreement: AgreementRecord, organisation: str)
             f"only an admin of {organisation!r} may recertify its access under {label}",
         )
     return Verdict(True, f"an admin of {organisation} recertifies its access under {label}")
+
+
+def can_list_reviews(caller: Caller) -> Verdict:
+    """Anyone in an organisation may ask which reviews they can see (perhaps none)."""
+    if caller.operator or caller.is_platform_admin:
+        return Verdict(True, "the platform's operator or admin")
+    if caller.principal is not None and caller.principal.memberships:
+        return Verdict(True, "a member of an organisation")
+    return Verdict(False, "only members of an organisation see access reviews")
 
 
 def can_see_reviews(caller: Caller, agreement: AgreementRecord) -> Verdict:
