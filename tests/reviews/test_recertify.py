@@ -136,8 +136,9 @@ def test_the_data_owner_sees_the_review_read_only(provider_world: ProviderWorld)
     )
     assert view.with_access == tuple(KEEP)
     assert service(world).reviews(world.caller("eastgate.caseworker")) == []
-    mine = service(world).reviews(world.caller("northfield.admin"))
-    assert [(v.organisation, v.may_recertify) for v in mine] == [
-        ("northfield", True),
-        ("ridgeway", False),
-    ]
+    # Each provider's admin sees its own organisation's review, and recertifies it.
+    for admin, org in (("northfield.admin", "northfield"), ("ridgeway.admin", "ridgeway")):
+        mine = service(world).reviews(world.caller(admin))
+        assert [(v.organisation, v.may_recertify) for v in mine] == [(org, True)]
+    with pytest.raises(PermissionDenied, match="see the access review of 'northfield'"):
+        service(world).review(world.caller("ridgeway.admin"), world.agreement.id, "northfield")

@@ -221,7 +221,14 @@ class ReviewService:
         action = "access_review.show"
         agreement = self._agreement(caller, agreement_id, action)
         obj = f"agreement:{agreement.id}"
-        authorise(self.store, caller, can_see_reviews(caller, agreement), action=action, obj=obj)
+        authorise(
+            self.store,
+            caller,
+            can_see_reviews(caller, agreement, organisation),
+            action=action,
+            obj=obj,
+            organisation=organisation,
+        )
         if organisation not in self._organisations(agreement):
             raise ValidationError(
                 f"organisation: {organisation!r} is not under access review for agreement "
@@ -247,10 +254,10 @@ class ReviewService:
         for agreement in self.store.list_agreements(state=AgreementState.ACTIVE):
             if agreement.policy.access_review_days is None:
                 continue
-            if not can_see_reviews(caller, agreement):
-                continue
             for org in self._organisations(agreement):
-                if organisation is None or org == organisation:
+                if organisation not in (None, org):
+                    continue
+                if can_see_reviews(caller, agreement, org):
                     found.append(self._view(agreement, org, caller, today))
         return found
 

@@ -217,13 +217,12 @@ def can_list_reviews(caller: Caller) -> Verdict:
     return Verdict(False, "only members of an organisation see access reviews")
 
 
-def can_see_reviews(caller: Caller, agreement: AgreementRecord) -> Verdict:
-    """The recipient's and processors' admins, and the data owners' data owners, DPOs and
-    admins, see the review status of an agreement (read only for the owners)."""
+def can_see_reviews(caller: Caller, agreement: AgreementRecord, organisation: str) -> Verdict:
+    """An organisation's admins see its own review; the data owners' data owners, DPOs
+    and admins see every review of agreements on their data (read only)."""
     policy = agreement.policy
-    for org in (policy.recipient, *policy.processors):
-        if caller.has_role(org, Role.ADMIN):
-            return Verdict(True, f"an admin of {org}")
+    if caller.has_role(organisation, Role.ADMIN):
+        return Verdict(True, f"an admin of {organisation}")
     for org in policy.data_owners:
         if caller.has_role(org, Role.DATA_OWNER, Role.DPO, Role.ADMIN):
             return Verdict(True, f"a data owner, DPO or admin of {org}")
@@ -231,8 +230,8 @@ def can_see_reviews(caller: Caller, agreement: AgreementRecord) -> Verdict:
         return Verdict(True, "a platform admin")
     return Verdict(
         False,
-        f"only the admins of {policy.recipient!r} and its processors, and the data owners, "
-        f"DPOs and admins of {', '.join(policy.data_owners)}, see the access reviews of "
+        f"only the admins of {organisation!r}, and the data owners, DPOs and admins of "
+        f"{', '.join(policy.data_owners)}, see the access review of {organisation!r} under "
         f"agreement {agreement.id}",
     )
 
