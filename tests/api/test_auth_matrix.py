@@ -260,6 +260,18 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {},
         "bob",
     ),
+    ("GET", "/access-reviews"): ("/access-reviews", {}, "roleless"),
+    ("POST", "/access-reviews/check"): ("/access-reviews/check", {}, "bob"),
+    ("GET", "/access-reviews/{agreement_id}/{organisation}"): (
+        "/access-reviews/{agreement}/nhse",
+        {},
+        "roleless",
+    ),
+    ("POST", "/access-reviews/{agreement_id}/{organisation}/recertify"): (
+        "/access-reviews/{agreement}/nhse/recertify",
+        {"json": {"keep": []}},
+        "bob",
+    ),
     ("GET", "/organisations/{org_id}/retention-items"): (
         "/organisations/dwp/retention-items",
         {},
@@ -332,6 +344,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
 NOT_A_PARTY = {
     ("GET", "/organisations/{org_id}/held-records"),
     ("POST", "/organisations/{org_id}/held-records"),
+    ("GET", "/access-reviews/{agreement_id}/{organisation}"),
     ("DELETE", "/principals/{principal_id}/roles"),
     ("DELETE", "/tokens/{token_id}"),
     ("GET", "/agreements/{agreement_id}"),

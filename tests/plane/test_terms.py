@@ -16,6 +16,7 @@ import pytest
 from accord.core.governance.agreement import policy_from_request
 from accord.core.governance.interval import parse_interval
 from accord.core.identity import Assurance, AssuranceScheme, Organisation, OrgKind
+from accord.core.lifecycle.reviews import standing
 from accord.core.plan.authorise import PlaneChannel, can_use
 from accord.core.plan.release import Declared
 from accord.engine.executor import EngineError, scrub
@@ -168,7 +169,10 @@ def test_the_recipient_must_hold_a_scheme_the_agreement_requires(world: Accord) 
 
     today = date.today()
     essentials = recipient(AssuranceScheme.CYBER_ESSENTIALS_PLUS)
-    refused = can_use(analyst(world), agreement, PlaneChannel.EXTRACT, essentials, today)
+    review = standing(agreement, agreement.policy.recipient, None)
+    refused = can_use(
+        analyst(world), agreement, PlaneChannel.EXTRACT, essentials, today, review=review
+    )
     assert not refused
     assert "requires the recipient to hold iso_27001" in refused.reason
     assert can_use(
@@ -177,6 +181,7 @@ def test_the_recipient_must_hold_a_scheme_the_agreement_requires(world: Accord) 
         PlaneChannel.EXTRACT,
         recipient(AssuranceScheme.ISO_27001),
         today,
+        review=review,
     )
     counts = policy_from_request(
         agreement_request(form="aggregate", channels=["aggregate_statistics"]),
@@ -188,7 +193,9 @@ def test_the_recipient_must_hold_a_scheme_the_agreement_requires(world: Accord) 
     )
     assert AssuranceScheme.CYBER_ESSENTIALS_PLUS in counts.assurance_schemes
     aggregate = replace(agreement, policy=counts)
-    assert can_use(analyst(world), aggregate, PlaneChannel.AGGREGATE, essentials, today)
+    assert can_use(
+        analyst(world), aggregate, PlaneChannel.AGGREGATE, essentials, today, review=review
+    )
 
 
 def test_an_extract_of_a_dataset_the_agreement_does_not_cover_is_refused_on_the_record(

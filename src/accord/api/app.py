@@ -20,6 +20,7 @@ from accord.api.routes import (
     plane,
     records,
     retention,
+    reviews,
     transfer,
 )
 from accord.services.app import Accord
@@ -62,6 +63,7 @@ def create_app(accord: Accord) -> FastAPI:
     app.include_router(retention.router)
     app.include_router(notices.router)
     app.include_router(records.router)
+    app.include_router(reviews.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
 

@@ -28,6 +28,7 @@ from accord.cli.notices import notices_app
 from accord.cli.outcomes import outcomes_app, recall_app
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.records import records_app
+from accord.cli.reviews import reviews_app
 from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
 from accord.cli.transfer import org_keys_command, org_rotate_keys_command, package_app
@@ -71,6 +72,7 @@ app.add_typer(inbound_app, name="inbound")
 app.add_typer(changes_app, name="changes")
 app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(recall_app, name="recall")
+app.add_typer(reviews_app, name="reviews")
 
 
 @app.command("init")

@@ -242,6 +242,33 @@ class AuditAction(StrEnum):
         "dashboard.show",
         "An organisation's governance dashboard shown; recorded when refused.",
     )
+    # Access reviews (seed 003: who has access is recertified every 30 days).
+    ACCESS_REVIEW_SHOW = (
+        "access_review.show",
+        "An organisation's access review under an agreement shown; recorded when refused.",
+    )
+    ACCESS_REVIEW_RECERTIFY = (
+        "access_review.recertify",
+        "An admin confirmed who keeps access under an agreement, each principal kept or "
+        "removed; the removed principals' share tokens revoked.",
+    )
+    ACCESS_REVIEW_RESTORE = (
+        "access_review.restore",
+        "Access under an agreement, suspended by a lapsed review, restored by a recertification.",
+    )
+    ACCESS_REVIEW_LAPSE = (
+        "access_review.lapse",
+        "An access review passed its due date unrecertified: the organisation's access "
+        "under the agreement is suspended; the data owners and the organisation told.",
+    )
+    ACCESS_REVIEW_REMIND = (
+        "access_review.remind",
+        "A reminder queued that an access review falls due within seven days.",
+    )
+    ACCESS_REVIEW_CHECK = (
+        "access_review.check",
+        "The access-review sweep run (it records lapses and reminders); recorded when refused.",
+    )
 
     # -- notifications: subscriptions and delivery from the outbox ---------------------
     NOTICES_SHOW = (

@@ -71,6 +71,7 @@ from accord.pseudonymise.domain_keys import DomainKeyStore
 from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.geography import area_lookup
 from accord.services.guard import authorise, refuse
+from accord.services.reviews import processor_standing, standing_of
 from accord.store import Store
 from accord.transfer.package import arrow_columns
 
@@ -336,6 +337,7 @@ class PlaneService:
         organisation = owner if channel is PlaneChannel.PACKAGE else policy.recipient
         recipient = self.store.get_organisation(policy.recipient)
         now = self.store.clock()
+        review = standing_of(self.store, agreement)
         context = {
             "channel": channel.value,
             "datasets": list(dataset_ids),
@@ -347,7 +349,16 @@ class PlaneService:
         authorise(
             self.store,
             caller,
-            can_use(caller, agreement, channel, recipient, now.date(), owner=owner, test=test),
+            can_use(
+                caller,
+                agreement,
+                channel,
+                recipient,
+                now.date(),
+                review=review,
+                owner=owner,
+                test=test,
+            ),
             action=action,
             obj=obj,
             organisation=organisation,
@@ -368,6 +379,8 @@ class PlaneService:
             recipient=recipient,
             now=now,
             dataset_ids=dataset_ids,
+            review=review,
+            processor_review=processor_standing(self.store, agreement, declared.processor),
             owner=owner,
             test=test,
             declared=declared,

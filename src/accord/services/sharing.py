@@ -69,6 +69,7 @@ from accord.services.changefeed import ChangeFeed
 from accord.services.guard import authorise, refuse
 from accord.services.identity import hash_secret
 from accord.services.plane import PlaneService, view_name
+from accord.services.reviews import standing_of
 from accord.services.spark_schema import spark_schema
 from accord.store import Store
 
@@ -328,7 +329,14 @@ class SharingService:
         event = authorise(
             self.store,
             caller,
-            can_use(caller, agreement, PlaneChannel.DELTA_SHARING, organisation, self._today()),
+            can_use(
+                caller,
+                agreement,
+                PlaneChannel.DELTA_SHARING,
+                organisation,
+                self._today(),
+                review=standing_of(self.store, agreement),
+            ),
             action=action,
             obj=f"agreement:{agreement.id}:v{agreement.version}",
             organisation=agreement.policy.recipient,

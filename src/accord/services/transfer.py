@@ -50,6 +50,7 @@ from accord.fsutil import fsync_directory, write_atomic
 from accord.services.guard import authorise, refuse
 from accord.services.org_keys import OrgKeyService
 from accord.services.plane import PlaneService
+from accord.services.reviews import standing_of
 from accord.store import Store
 from accord.transfer.org_keys import verifier
 from accord.transfer.package import PackageFiles, Signature, arrow_columns
@@ -496,7 +497,12 @@ class TransferService:
             )
         recipient = self.store.get_organisation(manifest.recipient)
         verdict = can_use(
-            caller, agreement, PlaneChannel.EXTRACT, recipient, self.store.clock().date()
+            caller,
+            agreement,
+            PlaneChannel.EXTRACT,
+            recipient,
+            self.store.clock().date(),
+            review=standing_of(self.store, agreement),
         )
         if not verdict:
             raise self._refused(caller, label, manifest.recipient, verdict.reason, PermissionDenied)

@@ -38,6 +38,7 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
      frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN, Role.ANALYST})),
     ("Referrals and changes", "/provider-inbox", frozenset({Role.REQUESTER, Role.ANALYST})),
     ("Send a form", "/send-a-form", frozenset({Role.REQUESTER})),
+    ("Access reviews", "/our-access-reviews", frozenset({Role.ADMIN, Role.DATA_OWNER, Role.DPO})),
 )  # fmt: skip
 
 

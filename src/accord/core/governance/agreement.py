@@ -133,7 +133,15 @@ class AgreementPolicy(_Frozen):
     """Principal ids of the recipient allowed to send those forms: the designated inbox
     of seed 003 paragraph 49."""
 
-    LATER_TERMS: ClassVar[frozenset[str]] = frozenset({"inbound_forms", "designated_senders"})
+    access_review_days: int | None = Field(default=None, ge=1, le=90)
+    """Each recipient organisation's admin recertifies who has access at least this
+    often, or its access under the agreement is suspended (seed 003: every 30 days).
+    None: the agreement requires no access reviews. Enforced on the release path by
+    :func:`accord.core.lifecycle.reviews.access_review_current`."""
+
+    LATER_TERMS: ClassVar[frozenset[str]] = frozenset(
+        {"inbound_forms", "designated_senders", "access_review_days"}
+    )
     """Terms added after agreements were first signed. Each is left out of the canonical
     JSON while it holds its default, so an agreement signed before the term existed keeps
     the hash its decision record signed; a new term with a default must be listed here."""
@@ -213,4 +221,5 @@ def policy_from_request(
         ),
         inbound_forms=request.inbound_forms,
         designated_senders=request.designated_senders,
+        access_review_days=request.access_review_days,
     )

@@ -347,6 +347,14 @@ class SharingRequest(_Frozen):
         "(the designated inbox)",
     )
 
+    access_review_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=90,
+        description="How often (days, 1 to 90) each recipient organisation's admin "
+        "recertifies who has access; empty: no access reviews",
+    )
+
     @model_validator(mode="after")
     def _interval_fits_frequency(self) -> SharingRequest:
         if self.frequency is Frequency.RECURRING and not self.frequency_interval.strip():

@@ -3,13 +3,14 @@
 Every check in order, each with the reason that goes to the audit log: who the caller
 is (a requester or analyst of the recipient, or for a package a data owner of the
 dataset's owner) before anything about the agreement's state; then the agreement is
-active and in date; the channel is one the agreement names; the recipient holds one
-of the assurance schemes the agreement requires, valid today; and the agreement's
-frequency allows the channel at all (in-place channels need a continuous agreement).
-The terms that depend on what has already been released (test exchange, one-off and
-recurring deliveries) and on what the caller declares (territory, processor) are in
-:mod:`accord.core.plan.release`. A caller from another organisation is told the
-agreement does not exist.
+active and in date; the recipient's access review is current and the caller was not
+removed at it (seed 003's 30-day reviews); the channel is one the agreement names; the
+recipient holds one of the assurance schemes the agreement requires, valid today; and
+the agreement's frequency allows the channel at all (in-place channels need a
+continuous agreement). The terms that depend on what has already been released (test
+exchange, one-off and recurring deliveries) and on what the caller declares
+(territory, processor) are in :mod:`accord.core.plan.release`. A caller from another
+organisation is told the agreement does not exist.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import Channel, Frequency
 from accord.core.governance.workflow import AgreementState
 from accord.core.identity import Organisation, Role
+from accord.core.lifecycle.reviews import AccessStanding, access_review_current
 from accord.core.permissions import Caller, Verdict
 
 __all__ = [
@@ -122,10 +124,17 @@ def can_use(
     recipient: Organisation,
     today: date,
     *,
+    review: AccessStanding,
     owner: str = "",
     test: bool = False,
 ) -> Verdict:
-    """Who, then the agreement's state and term, channel, assurance and frequency.
+    """Who, then the agreement's state and term, the recipient's access review, channel,
+    assurance and frequency.
+
+    ``review`` is the recipient organisation's access-review standing under the agreement
+    (:func:`accord.services.reviews.standing_of` looks it up): a lapsed review suspends
+    every channel, a package sent to the recipient included, and a principal removed at
+    the latest recertification is refused.
 
     ``owner`` is the organisation whose dataset a package carries; ``test`` marks a
     test package (synthetic rows), which an agreement that requires a test exchange
@@ -142,6 +151,13 @@ def can_use(
         return Verdict(False, f"{label} starts on {policy.valid_from.isoformat()}")
     if today > policy.valid_to:
         return Verdict(False, f"{label} ended on {policy.valid_to.isoformat()}")
+    if review.agreement_id != agreement.id or review.organisation != policy.recipient:
+        return Verdict(False, f"no access-review standing of {policy.recipient} was given")
+    reviewed = access_review_current(
+        review, caller.principal.id if caller.principal is not None else None, today
+    )
+    if not reviewed:
+        return reviewed
     allowed = _ALLOWED_BY[channel]
     testing = channel is PlaneChannel.PACKAGE and test and policy.test_exchange_required
     if not set(allowed) & set(policy.channels) and not testing:

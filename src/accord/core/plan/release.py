@@ -30,6 +30,7 @@ from accord.core.governance.interval import parse_interval
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import Frequency, RequestedForm
 from accord.core.identity import Organisation
+from accord.core.lifecycle.reviews import AccessStanding, access_review_current
 from accord.core.permissions import Caller, Verdict
 from accord.core.plan.authorise import IN_PLACE, LIVE_DELIVERY, PlaneChannel, can_use
 from accord.core.plan.compiler import Plan
@@ -98,6 +99,10 @@ class ReleaseFacts:
     recipient: Organisation
     now: datetime
     dataset_ids: tuple[str, ...]
+    review: AccessStanding
+    """The recipient's access-review standing under the agreement."""
+    processor_review: AccessStanding | None = None
+    """The declared processor's standing, where that processor is under review."""
     owner: str = ""
     test: bool = False
     declared: Declared = Declared()
@@ -225,6 +230,7 @@ def can_release(
         channel,
         facts.recipient,
         facts.today,
+        review=facts.review,
         owner=facts.owner,
         test=facts.test,
     )
@@ -243,6 +249,10 @@ def can_release(
     ):
         if not term:
             return term
+    if facts.processor_review is not None:
+        reviewed = access_review_current(facts.processor_review, None, facts.today)
+        if not reviewed:
+            return Verdict(False, f"the data would go to {declared.processor}: {reviewed.reason}")
     reasons = [verdict.reason]
     for dataset_id in facts.dataset_ids:
         if needs_test_exchange(agreement, channel, facts.test):

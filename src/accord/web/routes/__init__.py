@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from accord.web.routes import (
+    access_reviews,
     agreements,
     ask,
     dashboard,
@@ -44,4 +45,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     notifications.router,
     records.router,
     inbound.router,
+    access_reviews.router,
 )
