@@ -36,7 +36,7 @@ from accord.store.outbox_store import queue_notices
 
 __all__ = ["ERASURE_READ_METHODS", "ErasureStore", "HeldCopy"]
 
-ERASURE_READ_METHODS = frozenset({"get", "list_requests", "held_copies"})
+ERASURE_READ_METHODS = frozenset({"get", "list_requests", "held_copies", "reminded_on"})
 """Public methods that change nothing; every other public method takes ``audit``."""
 
 HeldCopy = tuple[str, str, str]
@@ -225,9 +225,15 @@ class ErasureStore(StoreBase):
         self._write(audit, change)
 
     def register_copy(
-        self, copy_id: str, holder: str, agreement_id: str, location: str, by: str, *,
+        self,
+        copy_id: str,
+        holder: str,
+        agreement_id: str,
+        location: str,
+        by: str,
+        *,
         audit: AuditEvent,
-    ) -> None:  # fmt: skip
+    ) -> None:
         def change(conn: Connection) -> None:
             conn.execute(
                 insert(HeldCopyRow).values(
@@ -275,6 +281,12 @@ class ErasureStore(StoreBase):
         with self._read() as conn:
             ids = list(conn.execute(query).scalars())
         return [self.get(i) for i in ids]
+
+    def reminded_on(self, request_id: str) -> date | None:
+        with self._read() as conn:
+            return conn.execute(
+                select(ErasureRequestRow.reminded_on).where(ErasureRequestRow.id == request_id)
+            ).scalar_one_or_none()
 
     def held_copies(self, agreement_id: str) -> list[HeldCopy]:
         with self._read() as conn:
@@ -359,4 +371,3 @@ def _request(row: Row[Any], holders: Sequence[Row[Any]]) -> ErasureRequest:
         addressee_address=tuple(addressee["address"]),
         version=row.version,
     )
-

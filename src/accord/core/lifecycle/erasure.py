@@ -39,8 +39,8 @@ __all__ = [
     "MANDATION_RETENTION",
     "OWNERS",
     "TRANSITIONS",
-    "Decision",
     "DeadlineState",
+    "Decision",
     "ErasureRequest",
     "ErasureState",
     "HolderStatus",
@@ -232,9 +232,7 @@ class ParticipationFacts:
             and self.final_claim_paid_on
             and self.final_claim_paid_on < self.programme_ended_on
         ):
-            out.append(
-                {"field": "final_claim_paid_on", "error": "before the programme ended"}
-            )
+            out.append({"field": "final_claim_paid_on", "error": "before the programme ended"})
         return out
 
 
@@ -274,9 +272,7 @@ def decide(facts: ParticipationFacts) -> Decision:
     )
     if facts.started:
         ends = (facts.programme_ended_on, facts.final_claim_paid_on)
-        esf_until = (
-            add_duration(max(d for d in ends if d), ESF_RETENTION) if all(ends) else None
-        )
+        esf_until = add_duration(max(d for d in ends if d), ESF_RETENTION) if all(ends) else None
         pending = (
             ""
             if esf_until

@@ -107,15 +107,14 @@ def letter_body(
     if decision.outcome is not expected:
         raise ValueError(f"a {decision.outcome.value} decision is not answered by {kind.value}")
     if kind is LetterKind.ACCEPTED:
-        return _ACCEPTED.substitute(
-            common, reason_sentence=f"You are {_after_a(decision.reason)}."
-        )
+        return _ACCEPTED.substitute(common, reason_sentence=f"You are {_after_a(decision.reason)}.")
     if decision.keep_until:
         keep = f"We will keep it until at least {_day(decision.keep_until)}."
     else:
         keep = f"We will keep it for {decision.keep_until_pending}."
-    return _REJECTED.substitute(common, reason=decision.reason, retain=decision.retain,
-                                keep_until_sentence=keep)  # fmt: skip
+    return _REJECTED.substitute(
+        common, reason=decision.reason, retain=decision.retain, keep_until_sentence=keep
+    )
 
 
 def render_letter(body: str, addressee: Addressee, today: date) -> str:

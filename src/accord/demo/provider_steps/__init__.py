@@ -1,0 +1,1 @@
+"""The provider demo's steps after the referral: one module per part of the lifecycle."""
