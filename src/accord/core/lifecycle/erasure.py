@@ -27,6 +27,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from accord.core.identifiers import is_valid_nino, normalise_nino
 from accord.core.identity import Role
@@ -366,7 +367,7 @@ class HolderStatus:
     holder: str
     certified: bool
     certificate_id: str = ""
-    erased: tuple[dict[str, object], ...] = ()
+    erased: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
