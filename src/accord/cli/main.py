@@ -11,6 +11,7 @@ from accord.cli.audit import audit_app
 from accord.cli.catalogue import dataset_app
 from accord.cli.common import console, fail, handles_errors, table
 from accord.cli.disclosure import airlock_app, batch_app, stats_app
+from accord.cli.erasure import erasure_app
 from accord.cli.governance import (
     agreement_app,
     governance_app,
@@ -60,6 +61,7 @@ org_app.command("rotate-keys")(org_rotate_keys_command)
 app.add_typer(package_app, name="package")
 app.command("link-agreement")(link_agreement_command)
 app.add_typer(retention_app, name="retention")
+app.add_typer(erasure_app, name="erasure")
 
 
 @app.command("init")
