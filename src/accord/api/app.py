@@ -18,6 +18,7 @@ from accord.api.routes import (
     retention,
     transfer,
 )
+from accord.api.routes import erasure as erasure_routes
 from accord.services.app import Accord
 from accord.web import api_docs
 from accord.web.app import mount_web
@@ -53,6 +54,7 @@ def create_app(accord: Accord) -> FastAPI:
     for module in (identity, catalogue, plane, linkage, transfer, disclosure, governance, audit):
         app.include_router(module.router)
     app.include_router(retention.router)
+    app.include_router(erasure_routes.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
 
