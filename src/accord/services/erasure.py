@@ -551,7 +551,13 @@ class ErasureService:
         try:
             request = self.repository.get(request_id)
         except NotFoundError:
-            self._deny(caller, action, f"erasure:{request_id}", "", missing)
+            self._deny(
+                caller,
+                action,
+                f"erasure:{request_id}",
+                "",
+                f"erasure request {request_id!r} does not exist",
+            )
             raise NotFoundError(missing) from None
         verdict = can_see_erasure(caller, request)
         if not verdict:
