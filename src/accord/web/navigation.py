@@ -32,6 +32,7 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("My data", "/my-data", frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN})),
     ("Output checking", "/output-checking", frozenset({Role.AUDITOR, Role.ANALYST, Role.DPO})),
     ("Dashboard", "/dashboard", frozenset({Role.DPO, Role.ADMIN, Role.AUDITOR})),
+    ("Erasure requests", "/erasure", frozenset({Role.DPO, Role.ADMIN})),
 )
 
 

@@ -9,6 +9,7 @@ from accord.web.routes import (
     ask,
     dashboard,
     decision_records,
+    erasure,
     extract,
     find_data,
     my_data,
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     my_data.router,
     output_checking.router,
     dashboard.router,
+    erasure.router,
 )
