@@ -129,3 +129,15 @@ def test_two_decisions_racing_one_lands(
             stale, ErasureState.DECIDED, audit=AuditEvent(actor="test", action="erasure.decide")
         )
     assert service.repository.get(request.id).state is ErasureState.DECIDED
+
+
+def test_a_withdrawn_request_forgets_the_person_and_takes_no_decision(
+    provider_world: ProviderWorld, service: ErasureService
+) -> None:
+    request = _referenced(provider_world, service)
+    dpo = provider_world.caller("northfield.dpo")
+    withdrawn = service.withdraw(dpo, request.id)
+    assert withdrawn.state is ErasureState.WITHDRAWN
+    assert (withdrawn.nino, withdrawn.addressee_name) == ("", "")
+    with pytest.raises(ConflictError, match="withdrawn: it may move only to nothing"):
+        service.decide(dpo, request.id, VOLUNTARY)

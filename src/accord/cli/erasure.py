@@ -168,6 +168,15 @@ def erasure_letter(request_id: str, as_: AsOption, out: OutOption = None) -> Non
     _letter(letter, out)
 
 
+@erasure_app.command("withdraw")
+@handles_errors
+def erasure_withdraw(request_id: str, as_: AsOption) -> None:
+    """The participant withdrew the request before a decision: close it, forgetting them."""
+    app = open_app()
+    request = _service(app).withdraw(app.acting_as(as_), request_id)
+    console.print(f"erasure:{request.id} is {request.state.value}", highlight=False)
+
+
 @erasure_app.command("erase")
 @handles_errors
 def erasure_erase(

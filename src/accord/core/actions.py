@@ -266,6 +266,10 @@ class AuditAction(StrEnum):
         "erasure.close",
         "An erasure request closed; the NINO and the letter's addressee are forgotten.",
     )
+    ERASURE_WITHDRAW = (
+        "erasure.withdraw",
+        "An erasure request withdrawn by the participant; the NINO and addressee are forgotten.",
+    )
     ERASURE_COPY_REGISTER = (
         "erasure.copy.register",
         "A file of an agreement's data registered as held downstream, so erasure reaches it.",

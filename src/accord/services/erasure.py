@@ -360,6 +360,20 @@ class ErasureService:
         )
         return self.repository.move(request, ErasureState.CLOSED, audit=audit, forget_person=True)
 
+    def withdraw(self, caller: Caller, request_id: str) -> ErasureRequest:
+        """The participant withdrew the request before a decision: it closes as withdrawn,
+        and the NINO and the addressee are forgotten in the same transaction."""
+        request, event = self._act(caller, request_id, "erasure.withdraw", ErasureState.WITHDRAWN)
+        audit = self._event(
+            event,
+            "erasure.withdraw",
+            request,
+            "withdrawn by the participant; the NINO and the addressee are forgotten",
+        )
+        return self.repository.move(
+            request, ErasureState.WITHDRAWN, audit=audit, forget_person=True
+        )
+
     # -- the holders erase -------------------------------------------------------------
 
     def erase_holdings(self, caller: Caller, request_id: str, holder: str) -> ErasureRequest:
