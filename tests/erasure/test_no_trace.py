@@ -145,3 +145,22 @@ def test_a_rejected_request_forgets_the_addressee_when_it_closes(
     stored = _store_text(world)
     assert "Grace Hopper" not in stored
     assert normalise_nino(person["nino"]) not in stored
+
+
+def test_an_accepted_erasure_is_known_to_later_releases_by_reference_only(
+    provider_world: ProviderWorld,
+) -> None:
+    world = provider_world
+    service = ErasureService.of(world.app)
+    dpo = world.caller("northfield.dpo")
+    request, _ = service.receive(dpo, world.agreement.id, nino="JG103759A", name="Ann Other")
+    service.refer(dpo, request.id)
+    service.assign_reference(world.caller("dwp.dpo"), request.id, "DPO-5")
+    service.decide(
+        dpo, request.id, ParticipationFacts(Programme.WHP, ReferralKind.VOLUNTARY, False)
+    )
+    assert not service.is_erased(world.agreement.id, "JG103759A")  # not yet answered
+    service.issue_letter(dpo, request.id)
+    assert service.is_erased(world.agreement.id, "jg 10 37 59 a")
+    assert not service.is_erased(world.agreement.id, "AB123456C")
+    assert not service.is_erased("agr-other", "JG103759A")

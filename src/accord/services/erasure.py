@@ -466,6 +466,16 @@ class ErasureService:
         )
         return copy_id
 
+    def is_erased(self, agreement_id: str, nino: str) -> bool:
+        """Whether an accepted erasure under the agreement covers this NINO: the hook by
+        which a later release to the recipient (a rebuilt view, a new package, the change
+        feed) leaves the person out, since the department keeps them (paras 28-29)."""
+        try:
+            reference = person_reference(self._key, nino)
+        except ValueError:
+            return False
+        return reference in self.repository.erased_people(agreement_id)
+
     # -- reading and reminding ---------------------------------------------------------
 
     def get(self, caller: Caller, request_id: str) -> ErasureRequest:

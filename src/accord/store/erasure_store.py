@@ -36,7 +36,9 @@ from accord.store.outbox_store import queue_notices
 
 __all__ = ["ERASURE_READ_METHODS", "ErasureStore", "HeldCopy"]
 
-ERASURE_READ_METHODS = frozenset({"get", "list_requests", "held_copies", "reminded_on"})
+ERASURE_READ_METHODS = frozenset(
+    {"get", "list_requests", "held_copies", "reminded_on", "erased_people"}
+)
 """Public methods that change nothing; every other public method takes ``audit``."""
 
 HeldCopy = tuple[str, str, str]
@@ -287,6 +289,23 @@ class ErasureStore(StoreBase):
             return conn.execute(
                 select(ErasureRequestRow.reminded_on).where(ErasureRequestRow.id == request_id)
             ).scalar_one_or_none()
+
+    def erased_people(self, agreement_id: str) -> frozenset[str]:
+        """The person references of every accepted erasure under the agreement (fanned
+        out, confirmed or closed): what a later release to the recipient must leave out."""
+        done = (ErasureState.ERASING, ErasureState.CONFIRMED, ErasureState.CLOSED)
+        with self._read() as conn:
+            rows = conn.execute(
+                select(ErasureRequestRow.person_ref, ErasureRequestRow.decision).where(
+                    ErasureRequestRow.agreement_id == agreement_id,
+                    ErasureRequestRow.state.in_([s.value for s in done]),
+                )
+            ).all()
+        return frozenset(
+            r.person_ref
+            for r in rows
+            if r.decision and json.loads(r.decision)["outcome"] == Outcome.ACCEPTED.value
+        )
 
     def held_copies(self, agreement_id: str) -> list[HeldCopy]:
         with self._read() as conn:
