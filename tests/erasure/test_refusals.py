@@ -141,3 +141,18 @@ def test_a_withdrawn_request_forgets_the_person_and_takes_no_decision(
     assert (withdrawn.nino, withdrawn.addressee_name) == ("", "")
     with pytest.raises(ConflictError, match="withdrawn: it may move only to nothing"):
         service.decide(dpo, request.id, VOLUNTARY)
+
+
+def test_a_holder_without_a_signing_key_erases_nothing_until_it_has_one(
+    provider_world: ProviderWorld, service: ErasureService
+) -> None:
+    from accord.errors import ConfigurationError
+
+    request = _referenced(provider_world, service)
+    dpo = provider_world.caller("northfield.dpo")
+    service.decide(dpo, request.id, VOLUNTARY)
+    erasing, _ = service.issue_letter(dpo, request.id)
+    assert "ridgeway" in {h.holder for h in erasing.holders}
+    with pytest.raises(ConfigurationError, match="accord org rotate-keys ridgeway"):
+        service.erase_holdings(provider_world.caller("ridgeway.admin"), request.id, "ridgeway")
+    assert service.repository.get(request.id).state is ErasureState.ERASING

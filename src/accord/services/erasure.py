@@ -63,6 +63,7 @@ from accord.core.lifecycle.erasure_permissions import (
 )
 from accord.core.lifecycle.notices import NoticeKind
 from accord.core.permissions import Caller, Verdict
+from accord.core.transfer.keys import KeyPurpose
 from accord.errors import ConflictError, NotFoundError, ValidationError
 from accord.services.erasure_holders import (
     Erased,
@@ -396,6 +397,8 @@ class ErasureService:
             refuse(self.store, caller, "erasure.erase", request.subject, holder, reason)
             raise ConflictError(reason)
         agreement = self.store.get_agreement(request.agreement_id)
+        # A holder that cannot sign its certificate must not erase first: fail before.
+        self.retention.org_keys.current(holder, KeyPurpose.SIGNING)
         erased = [e for kind in self.holders for e in kind.erase(holder, agreement, request.nino)]
         rows = sum(e.rows for e in erased)
         certificate = self.retention.issue_certificate(
