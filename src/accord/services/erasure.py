@@ -19,7 +19,10 @@ the provider's received packages (every past version it received), copies regist
 held downstream (a forward to a sub-contractor), and the node's materialised views of the
 agreement. Other parts of the platform (the change feed, case records) register their own
 with :meth:`ErasureService.add_holder`. The department's own datasets are not erased: the
-referral information is kept on DWP systems (paras 28, 29).
+referral information is kept on DWP systems (paras 28, 29). So that the recipient's next
+read does not bring the person back, the release path leaves everyone erased under the
+agreement out of every later release (``ErasureFilter`` in the compiled plan, matched by
+the keyed reference computed in SQL).
 """
 
 from __future__ import annotations
@@ -470,9 +473,9 @@ class ErasureService:
         return copy_id
 
     def is_erased(self, agreement_id: str, nino: str) -> bool:
-        """Whether an accepted erasure under the agreement covers this NINO: the hook by
-        which a later release to the recipient (a rebuilt view, a new package, the change
-        feed) leaves the person out, since the department keeps them (paras 28-29)."""
+        """Whether an accepted erasure under the agreement covers this NINO, by its keyed
+        reference. The release path asks the same of every row inside the plan (the
+        department keeps the person, paras 28-29), so no later release carries them."""
         try:
             reference = person_reference(self._key, nino)
         except ValueError:
