@@ -3,8 +3,9 @@
 The department keeps the person (the referral stays on DWP systems, paras 28-29), so the
 provider's next read would rebuild its view from DWP's dataset with them in it. The
 release path leaves them out by their keyed reference, on every channel: an in-place
-query, a Delta Sharing read with the official client, a new live package and the
-per-record eligibility check. Another recipient's agreement is not touched.
+query, a Delta Sharing read with the official client, a new live package, an extract
+and the per-record eligibility check, under this version of the agreement or a later one.
+Another recipient's agreement is not touched.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from accord.demo.provider_world import (
     PROVIDER,
     SUBCONTRACTOR,
     ProviderWorld,
+    approve_referrals,
     build_provider_world,
     referrals_request,
 )
@@ -166,6 +168,11 @@ def test_no_later_release_under_the_agreement_carries_an_erased_person(
     assert _carries(_rows(package), person) == 0
     assert _carries(_rows(package), other) == 1
 
+    # A governed extract, whose manifest counts (never lists) who was left out.
+    extract = app.plane.extract(caseworker, world.agreement.id, "dwp/referrals", tmp_path / "x")
+    assert _carries(_rows(pq.read_table(extract.path)), person) == 0
+    assert json.loads(extract.manifest_path.read_text())["erasures"]["people"] == 1
+
     # The per-record eligibility check, the NINO typed any way.
     typed = person["nino"].lower()[:2] + " " + person["nino"][2:]
     answers = app.plane.check(
@@ -186,6 +193,15 @@ def test_no_later_release_under_the_agreement_carries_an_erased_person(
     shared = frame.astype(object).where(frame.notna(), None).to_dict("records")
     assert _carries(shared, person) == 0
     assert _carries(shared, other) == 1
+
+    # A later version of the agreement still leaves them out.
+    amended = approve_referrals(app, referrals_request(amends=world.agreement.id))
+    assert amended.version == world.agreement.version + 1
+    answer = app.plane.query(caseworker, world.agreement.id, everyone).table
+    [event] = app.store.audit_events(AuditFilter(action="query.release", limit=1))
+    assert event.object == f"agreement:{amended.id}:v{amended.version}"
+    assert _carries(_rows(answer), person) == 0
+    assert _carries(_rows(answer), other) == 1
 
     # DWP keeps the person; another recipient's agreement still carries them.
     assert _carries(_rows(pq.read_table(world.dataset_location("referrals"))), person)
