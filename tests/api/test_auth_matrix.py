@@ -337,6 +337,39 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
     ("GET", "/organisations/{org_id}/notices"): ("/organisations/dwp/notices", {}, "bob"),
     ("POST", "/notices/deliver"): ("/notices/deliver", {}, "bob"),
     ("POST", "/notices/remind"): ("/notices/remind", {}, "bob"),
+    ("POST", "/erasure-requests"): (
+        "/erasure-requests",
+        {"json": {"agreement": "{agreement}", "nino": "JG103759A", "name": "A Person"}},
+        "alice",
+    ),
+    ("GET", "/erasure-requests"): ("/erasure-requests?organisation=dwp", {}, "bob"),
+    ("POST", "/erasure-requests/remind"): ("/erasure-requests/remind", {}, "bob"),
+    ("GET", "/erasure-requests/{request_id}"): ("/erasure-requests/er-000000000000", {}, "bob"),
+    ("POST", "/erasure-requests/{request_id}/refer"): (
+        "/erasure-requests/er-000000000000/refer",
+        {},
+        "bob",
+    ),
+    ("POST", "/erasure-requests/{request_id}/reference"): (
+        "/erasure-requests/er-000000000000/reference",
+        {"json": {"reference": "DPO-1"}},
+        "bob",
+    ),
+    ("POST", "/erasure-requests/{request_id}/decision"): (
+        "/erasure-requests/er-000000000000/decision",
+        {"json": {"programme": "WHP", "referral": "voluntary", "started": False}},
+        "bob",
+    ),
+    ("POST", "/erasure-requests/{request_id}/letter"): (
+        "/erasure-requests/er-000000000000/letter",
+        {},
+        "bob",
+    ),
+    ("POST", "/erasure-requests/{request_id}/holders/{holder}/erasure"): (
+        "/erasure-requests/er-000000000000/holders/nhse/erasure",
+        {},
+        "bob",
+    ),
 }
 # Callers refused above who are no party to the object at all (another organisation's
 # principal, token, request or agreement; ``roleless`` belongs to no organisation):
@@ -364,6 +397,12 @@ NOT_A_PARTY = {
     ("DELETE", "/inbox/{message_id}"),
     ("POST", "/packages/{transfer_id}/recall"),
     ("POST", "/recalls/{recall_id}/confirm"),
+    ("GET", "/erasure-requests/{request_id}"),
+    ("POST", "/erasure-requests/{request_id}/refer"),
+    ("POST", "/erasure-requests/{request_id}/reference"),
+    ("POST", "/erasure-requests/{request_id}/decision"),
+    ("POST", "/erasure-requests/{request_id}/letter"),
+    ("POST", "/erasure-requests/{request_id}/holders/{holder}/erasure"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.
@@ -387,6 +426,8 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
 
 def _call(world: World, key: tuple[str, str], who: str) -> Any:
     path, kwargs, _ = REQUESTS[key]
+    if "json" in kwargs and kwargs["json"].get("agreement") == "{agreement}":
+        kwargs = {**kwargs, "json": {**kwargs["json"], "agreement": world.agreement}}
     path = (
         path.replace("{alice_token}", world.alice_token_id)
         .replace("{draft}", world.draft_request)

@@ -23,6 +23,7 @@ from accord.api.routes import (
     reviews,
     transfer,
 )
+from accord.api.routes import erasure as erasure_routes
 from accord.services.app import Accord
 from accord.web import api_docs
 from accord.web.app import mount_web
@@ -64,6 +65,7 @@ def create_app(accord: Accord) -> FastAPI:
     app.include_router(notices.router)
     app.include_router(records.router)
     app.include_router(reviews.router)
+    app.include_router(erasure_routes.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
 

@@ -12,6 +12,7 @@ from accord.cli.catalogue import dataset_app
 from accord.cli.changefeed import changes_app
 from accord.cli.common import console, fail, handles_errors, table
 from accord.cli.disclosure import airlock_app, batch_app, stats_app
+from accord.cli.erasure import erasure_app
 from accord.cli.governance import (
     agreement_app,
     governance_app,
@@ -73,6 +74,7 @@ app.add_typer(changes_app, name="changes")
 app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(recall_app, name="recall")
 app.add_typer(reviews_app, name="reviews")
+app.add_typer(erasure_app, name="erasure")
 
 
 @app.command("init")

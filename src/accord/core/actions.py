@@ -376,6 +376,56 @@ class AuditAction(StrEnum):
         "Recall records older than three months removed (their audit events stay).",
     )
 
+    # -- erasure requests (seed 003, paras 22-42) ---------------------------------
+    ERASURE_RECEIVE = (
+        "erasure.receive",
+        "A participant's request to erase their information recorded by the provider, and the "
+        "holding response issued; the person only by a keyed pseudonymous reference.",
+    )
+    ERASURE_REFER = "erasure.refer", "An erasure request referred to the department's DPO."
+    ERASURE_REFERENCE = (
+        "erasure.reference",
+        "The reference number every response carries, assigned by the department's DPO.",
+    )
+    ERASURE_DECIDE = (
+        "erasure.decide",
+        "An erasure request accepted or rejected by the seed's rules, with its paragraph.",
+    )
+    ERASURE_LETTER = (
+        "erasure.letter",
+        "The accepted (WHP RTE Acc) or rejected (WHP RTE REJ) letter issued.",
+    )
+    ERASURE_ADVANCE = (
+        "erasure.advance",
+        "The step after a letter or the last certificate taken (recorded when refused).",
+    )
+    ERASURE_FAN_OUT = (
+        "erasure.fan_out",
+        "An accepted erasure sent to every holder of the person's data, each told to erase.",
+    )
+    ERASURE_ERASE = (
+        "erasure.erase",
+        "A holder erased the person from its copies and certified it with a signed certificate.",
+    )
+    ERASURE_CLOSE = (
+        "erasure.close",
+        "An erasure request closed; the NINO and the letter's addressee are forgotten.",
+    )
+    ERASURE_WITHDRAW = (
+        "erasure.withdraw",
+        "An erasure request withdrawn by the participant; the NINO and addressee are forgotten.",
+    )
+    ERASURE_COPY_REGISTER = (
+        "erasure.copy.register",
+        "A file of an agreement's data registered as held downstream, so erasure reaches it.",
+    )
+    ERASURE_SHOW = "erasure.show", "One erasure request shown; recorded when refused."
+    ERASURE_LIST = "erasure.list", "An organisation's erasure requests listed."
+    ERASURE_REMIND = (
+        "erasure.remind",
+        "A deadline reminder queued for an erasure request due within a week or overdue.",
+    )
+
 
 CREATING = frozenset(
     {

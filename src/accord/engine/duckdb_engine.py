@@ -49,7 +49,11 @@ class DuckDBSource:
         self.kind = kind
 
     @contextmanager
-    def connect(self, opt_outs: Sequence[str] = ()) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(
+        self, opt_outs: Sequence[str] = (), tables: Mapping[str, Sequence[str]] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with the register, and any further one-column ``identifier``
+        tables the plan reads (the erased people, a check's supplied identifiers)."""
         try:
             if self.kind is SourceKind.DUCKDB:
                 path = self.version.location.removeprefix("duckdb:").rsplit("#", 1)[0]
@@ -69,14 +73,20 @@ class DuckDBSource:
         try:
             registry = pa.table({"identifier": pa.array(list(opt_outs), pa.string())})
             con.register(OPT_OUT_TABLE, registry)
+            for name, values in (tables or {}).items():
+                con.register(name, pa.table({"identifier": pa.array(list(values), pa.string())}))
             yield con
         finally:
             con.close()
 
     def batches(
-        self, sql: str, opt_outs: Sequence[str] = (), params: Mapping[str, object] | None = None
+        self,
+        sql: str,
+        opt_outs: Sequence[str] = (),
+        params: Mapping[str, object] | None = None,
+        tables: Mapping[str, Sequence[str]] | None = None,
     ) -> Iterator[pa.RecordBatch]:
-        with self.connect(opt_outs) as con:
+        with self.connect(opt_outs, tables) as con:
             try:
                 relation = con.sql(sql, params=params or None)
                 reader: pa.RecordBatchReader = relation.to_arrow_reader(BATCH_ROWS)

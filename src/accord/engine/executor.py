@@ -99,7 +99,7 @@ class BaseExecutor(ABC):
                   self.dialect, sql)  # fmt: skip
         names = {c.name for c in release.plan.outputs} | {f.name for f in release.dataset.fields}
         try:
-            yield from self._run(release, sql, tables or {})
+            yield from self._run(release, sql, {**release.tables(), **(tables or {})})
         except StoreError as exc:
             raise EngineError(scrub(exc.message, names)) from exc
         except self.driver_errors as exc:
@@ -126,14 +126,7 @@ class DuckDBExecutor(BaseExecutor):
     def _run(
         self, release: GovernedRelease, sql: str, tables: Mapping[str, Sequence[str]]
     ) -> Iterator[pa.RecordBatch]:
-        if not tables:
-            yield from self.source.batches(sql, release.opt_outs)
-            return
-        with self.source.connect(release.opt_outs) as con:
-            for name, values in tables.items():
-                con.register(name, pa.table({"identifier": pa.array(list(values), pa.string())}))
-            reader = con.sql(sql).to_arrow_reader()
-            yield from reader
+        yield from self.source.batches(sql, release.opt_outs, tables=tables)
 
 
 class PostgresExecutor(BaseExecutor):

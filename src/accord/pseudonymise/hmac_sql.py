@@ -50,6 +50,7 @@ __all__ = [
     "DIALECTS",
     "Dialect",
     "hmac_sha256_sql",
+    "hmac_sha256_sql_from_pads",
     "hmac_sha256_sql_parameterised",
     "pad_parameters",
 ]
@@ -80,6 +81,18 @@ def hmac_sha256_sql_parameterised(
         exp.Placeholder(this=f"{name}_opad"),
         dialect,
     )
+
+
+def hmac_sha256_sql_from_pads(
+    value: exp.Expression, ipad_hex: exp.Expression, opad_hex: exp.Expression, dialect: Dialect
+) -> exp.Expression:
+    """As :func:`hmac_sha256_sql` with the hex pads given as expressions.
+
+    For a plan that reads the pads as data (a scalar subquery over a one-row table the
+    executor loads), so neither the SQL text nor the log ever holds key material, and no
+    engine needs bind parameters.
+    """
+    return _hmac(value, ipad_hex, opad_hex, dialect)
 
 
 def pad_parameters(key: bytes, *, name: str = "accord_hmac") -> dict[str, str]:

@@ -45,7 +45,7 @@ from accord.core.identity import Role
 from accord.core.permissions import Caller, Verdict
 from accord.core.plan.aggregate_query import release_form
 from accord.core.plan.authorise import LIVE_DELIVERY, PlaneChannel, can_use, hides_agreement
-from accord.core.plan.compiler import OptOutFilter, Plan, compile_plan, quoted
+from accord.core.plan.compiler import ErasureFilter, OptOutFilter, Plan, compile_plan, quoted
 from accord.core.plan.query import check_query
 from accord.core.plan.release import (
     Declared,
@@ -67,12 +67,14 @@ from accord.engine.writer import write_batches as _write
 from accord.errors import NotFoundError, ValidationError
 from accord.fsutil import atomic_path, fsync_directory, write_atomic
 from accord.keys import KeyStore
+from accord.pseudonymise._kernel import pads
 from accord.pseudonymise.domain_keys import DomainKeyStore
 from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.geography import area_lookup
 from accord.services.guard import authorise, refuse
 from accord.services.reviews import processor_standing, standing_of
 from accord.store import Store
+from accord.store.erasure_store import ErasureStore
 from accord.transfer.package import arrow_columns
 
 __all__ = [
@@ -104,6 +106,8 @@ _VALID = {
     ),
 }
 SUPPLIED_TABLE = "accord_supplied"
+ERASED_PREFIX = "nino-hmac:"
+"""How an erased person's keyed reference is stored (``person_reference``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +138,14 @@ class ExtractResult:
 class PlaneService:
     def __init__(self, store: Store, keys: KeyStore, *, home: Path) -> None:
         self.store = store
+        self.keys = keys
+        self.erasures = ErasureStore(store)
         self.domains = DomainKeyStore(keys)
         self.materialised = home / "materialised"
-        self._plans: dict[tuple[str, int, str, int], Plan] = {}
+        self._plans: dict[tuple[tuple[str, int, str, int], bool], Plan] = {}
         self._schemas: dict[tuple[str, int, str, int], pa.Schema] = {}
         self._removed: dict[tuple[tuple[str, int, str, int], str], int] = {}
+        self._pads: tuple[str, str] | None = None
 
     # -- opt-outs ----------------------------------------------------------------------
 
@@ -364,7 +371,8 @@ class PlaneService:
             organisation=organisation,
             **context,
         )
-        plans = {d: self._plan(agreement, d) for d in dataset_ids}
+        erased = self._erased(agreement)
+        plans = {d: self._plan(agreement, d, erasing=bool(erased)) for d in dataset_ids}
         schemas: dict[str, str] = {}
         receipted: dict[str, frozenset[str]] = {}
         if needs_test_exchange(agreement, channel, test):
@@ -410,9 +418,31 @@ class PlaneService:
                 reason=event.reason,
                 event=event,
                 opt_outs=tuple(self._opt_outs(dataset)),
+                erased=erased if plan.erasure_fields else (),
+                erasure_pads=self._erasure_pads() if plan.erasure_fields else (),
             )
             for plan, dataset, version in plans.values()
         )
+
+    def _erased(self, agreement: AgreementRecord) -> tuple[str, ...]:
+        """The keyed references (hex) of everyone erased under the agreement, whatever
+        its version: an accepted erasure outlives the version it was made under."""
+        return tuple(
+            sorted(
+                ref.removeprefix(ERASED_PREFIX)
+                for ref in self.erasures.erased_people(agreement.id)
+                if ref.startswith(ERASED_PREFIX)
+            )
+        )
+
+    def _erasure_pads(self) -> tuple[str, str]:
+        """The hex HMAC pads of the erasure key, which the plan reads as data."""
+        if self._pads is None:
+            from accord.services.erasure import ERASURE_KEY
+
+            ipad, opad = pads(self.keys.secret(ERASURE_KEY, create=True))
+            self._pads = (ipad.hex(), opad.hex())
+        return self._pads
 
     def _deliveries(self, agreement: AgreementRecord) -> tuple[Delivery, ...]:
         """Live deliveries under this agreement version: extracts, and live packages that
@@ -452,16 +482,23 @@ class PlaneService:
         return exc
 
     def _plan(
-        self, agreement: AgreementRecord, dataset_id: str, number: int | None = None
+        self,
+        agreement: AgreementRecord,
+        dataset_id: str,
+        number: int | None = None,
+        *,
+        erasing: bool = False,
     ) -> tuple[Plan, Dataset, DatasetVersion]:
         """The compiled plan for the dataset's latest version (or version ``number``), from
         the cache when it is there.
 
+        ``erasing``: someone was erased under the agreement, so the plan carries the
+        erasure filter (without erasures it is left out, sparing a keyed hash per row).
         Private: a plan runs only inside a :class:`GovernedRelease`.
         """
         dataset = self.store.get_dataset(dataset_id)
         version = self.store.get_version(dataset_id, number)
-        key = (agreement.id, agreement.version, dataset_id, version.number)
+        key = ((agreement.id, agreement.version, dataset_id, version.number), erasing)
         cached = self._plans.get(key)
         if cached is not None:
             return cached, dataset, version
@@ -494,6 +531,7 @@ class PlaneService:
             cohort=cohort,
             flags=flags,
             opt_out=opt_out,
+            erasure=self._erasure_filter(dataset) if erasing else None,
         )
         self._plans[key] = plan
         return plan, dataset, version
@@ -517,6 +555,17 @@ class PlaneService:
         if not fields:
             return None
         return OptOutFilter(fields, exp.table_(OPT_OUT_TABLE, quoted=True))
+
+    @staticmethod
+    def _erasure_filter(dataset: Dataset) -> ErasureFilter | None:
+        """The filter over the dataset's NINO fields, the first naming the row's person;
+        None for a dataset without a NINO (nothing in it is keyed to the person)."""
+        fields = tuple(
+            spec.name for spec in dataset.fields if spec.semantic_type is SemanticType.NINO
+        )
+        if not fields:
+            return None
+        return ErasureFilter(fields[0], fields[1:])
 
     def _opt_outs(self, dataset: Dataset) -> list[str]:
         """The owner's register for every identifier type the dataset holds, as one list."""
@@ -552,6 +601,31 @@ class PlaneService:
             "fields": [name for name, _ in plan.opt_out_fields],
             "identifier_types": sorted({OPT_OUT_TYPES[t] for _, t in plan.opt_out_fields}),
             "register_entries": len(release.opt_outs),
+            "rows_removed": removed,
+        }
+
+    def erasures_applied(self, release: GovernedRelease) -> dict[str, Any]:
+        """How many people erased under the agreement the release left out, and how many
+        rows that removed: counts for the audit event and the manifest, never who.
+
+        The row count is a ``count(*)`` of the rows the cohort selects whose person is
+        erased, kept per plan and set of erased people.
+        """
+        plan = release.plan
+        if not plan.erasure_fields or plan.erased_query is None:
+            return {"applied": False, "people": 0, "rows_removed": 0}
+        key = (plan.key, "erased:" + _register_digest(release.erased))
+        removed = self._removed.get(key)
+        if removed is None:
+            counted = release.narrowed(plan.erased_query)
+            removed = 0
+            for batch in executor_for(counted).execute(counted):
+                removed += sum(v or 0 for v in batch.column(0).to_pylist())
+            self._removed[key] = removed
+        return {
+            "applied": True,
+            "fields": list(plan.erasure_fields),
+            "people": len(release.erased),
             "rows_removed": removed,
         }
 
@@ -606,6 +680,7 @@ class PlaneService:
             reason="the governed schema, no rows",
             event=AuditEvent(actor="accord", action="plan.schema", object=plan.dataset_id),
             query=plan.query.limit(0),
+            erasure_pads=self._erasure_pads() if plan.erasure_fields else (),
         )
         schema: pa.Schema | None = None
         for batch in self._rows(probe):
@@ -664,6 +739,7 @@ class PlaneService:
                 batches, anonymity = self._released(release)
                 rows, digest = _write(batches, temporary, fmt, plan.pseudonymised)
                 opt_outs = self.opt_outs_applied(release)
+                erasures = self.erasures_applied(release)
             except EngineError as exc:
                 raise self.engine_failed(caller, release, "extract.run", exc) from exc
             event = AuditEvent(
@@ -683,6 +759,7 @@ class PlaneService:
                     "format": fmt,
                     "opt_outs_applied": plan.opt_out,
                     "opt_outs": opt_outs,
+                    "erasures": erasures,
                     **(declared.details() if declared else {}),
                     **({"anonymity": anonymity} if anonymity else {}),
                     **({"via": caller.via} if caller.via else {}),
@@ -702,6 +779,7 @@ class PlaneService:
         fsync_directory(out_dir)
         manifest = _manifest(plan, agreement, target, rows, digest)
         manifest["opt_outs"] = opt_outs
+        manifest["erasures"] = erasures
         if anonymity:
             manifest["anonymity"] = anonymity
         manifest_path = out_dir / f"{stem}.manifest.json"
@@ -712,10 +790,11 @@ class PlaneService:
 
     def materialise(self, release: GovernedRelease) -> Path:
         """The release's governed view as Parquet, for this agreement version, dataset
-        version and opt-out register; made once, then reused (in-place queries, open-
-        protocol shares, linkage). Only a release authorised for the caller opens it."""
+        version, opt-out register and set of erased people; made once, then reused
+        (in-place queries, open-protocol shares, linkage). Only a release authorised for
+        the caller opens it."""
         agreement, dataset, version = release.agreement, release.dataset, release.version
-        opted = _register_digest(release.opt_outs)
+        opted = _register_digest(release.opt_outs, release.erased)
         target = (
             self.materialised
             / f"{agreement.id}-v{agreement.version}"
@@ -737,7 +816,9 @@ class PlaneService:
         was about the caller and the agreement, which are the same."""
         if number == release.version.number:
             return release
-        plan, _, version = self._plan(release.agreement, release.dataset.id, number)
+        plan, _, version = self._plan(
+            release.agreement, release.dataset.id, number, erasing=bool(release.erased)
+        )
         return replace(release, version=version, plan=plan)
 
     def governed_schema(self, release: GovernedRelease) -> pa.Schema:
@@ -848,6 +929,10 @@ class PlaneService:
                         name: self.opt_outs_applied(releases[name])
                         for name in sorted(checked.views)
                     },
+                    "erasures": {
+                        name: self.erasures_applied(releases[name])
+                        for name in sorted(checked.views)
+                    },
                     "truncated": truncated,
                     **({"output_controls": controls} if controls else {}),
                     "policy_sha256": agreement.policy.sha256(),
@@ -915,6 +1000,10 @@ class PlaneService:
         except EngineError as exc:
             raise self.engine_failed(caller, release, "check.run", exc) from exc
         answers = {value: norm in found for value, norm in supplied.items()}
+        try:
+            erasures = self.erasures_applied(release)
+        except EngineError as exc:
+            raise self.engine_failed(caller, release, "check.run", exc) from exc
         self.store.record(
             AuditEvent(
                 actor=caller.actor,
@@ -926,6 +1015,7 @@ class PlaneService:
                 details={
                     "supplied": len(answers),
                     "answered_yes": sum(answers.values()),
+                    "erasures": erasures,
                     "policy_sha256": agreement.policy.sha256(),
                     **({"via": caller.via} if caller.via else {}),
                 },
@@ -934,9 +1024,13 @@ class PlaneService:
         return answers
 
 
-def _register_digest(opt_outs: Sequence[str]) -> str:
-    """Names one state of the opt-out register: materialised views are made per state."""
-    return hashlib.sha256("\n".join(opt_outs).encode()).hexdigest()[:12]
+def _register_digest(opt_outs: Sequence[str], erased: Sequence[str] = ()) -> str:
+    """Names one state of the opt-out register and of the agreement's erased people:
+    materialised views are made per state, so a new erasure rebuilds the view."""
+    text = "\n".join(opt_outs)
+    if erased:
+        text += "\n\0erased\n" + "\n".join(erased)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _manifest(

@@ -588,6 +588,7 @@ class SharingService:
                     "rows": rows,
                     "bytes": size,
                     "url_expires": expires,
+                    "erasures": self.plane.erasures_applied(release),
                     "policy_sha256": agreement.policy.sha256(),
                 },
             )

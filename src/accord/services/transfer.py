@@ -165,11 +165,12 @@ class TransferService:
                         schema, agreement, dataset_id, transfer_id, test_rows, plaintext.path
                     )
                     written = None
-                    opt_outs = None
+                    opt_outs = erasures = None
                 else:
                     try:
                         rows, written = self.plane.write_governed(release, Path(plaintext.path))
                         opt_outs = self.plane.opt_outs_applied(release)
+                        erasures = self.plane.erasures_applied(release)
                     except EngineError as exc:
                         raise self.plane.engine_failed(
                             caller, release, "package.send", exc
@@ -225,6 +226,7 @@ class TransferService:
                     "test": test,
                     "rows_out": rows,
                     **({"opt_outs": opt_outs} if opt_outs is not None else {}),
+                    **({"erasures": erasures} if erasures is not None else {}),
                     "schema_sha256": schema_hash,
                     "plaintext_sha256": plain.sha256,
                     "ciphertext_sha256": cipher.sha256,

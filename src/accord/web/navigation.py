@@ -39,6 +39,7 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("Referrals and changes", "/provider-inbox", frozenset({Role.REQUESTER, Role.ANALYST})),
     ("Send a form", "/send-a-form", frozenset({Role.REQUESTER})),
     ("Access reviews", "/our-access-reviews", frozenset({Role.ADMIN, Role.DATA_OWNER, Role.DPO})),
+    ("Erasure requests", "/erasure", frozenset({Role.DPO, Role.ADMIN})),
 )  # fmt: skip
 
 

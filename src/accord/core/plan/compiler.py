@@ -4,7 +4,7 @@ The plan is a sqlglot AST (never SQL text glued together), so one agreement rend
 for DuckDB, PostgreSQL and Spark, and the SQL can be snapshot-tested per dialect.
 Default deny: only the fields the agreement names leave, each as its transform says;
 only the rows its cohort selects; never an opted-out person, unless the output is
-statistical.
+statistical; never a person erased under the agreement (:class:`ErasureFilter`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,20 @@ from accord.core.plan import transforms
 from accord.core.plan.transforms import Share
 from accord.core.vocabulary import DataType, SemanticType
 from accord.errors import ValidationError
+from accord.pseudonymise.hmac_sql import Dialect, hmac_sha256_sql_from_pads
 
-__all__ = ["OptOutFilter", "OutputColumn", "Plan", "compile_plan", "quoted"]
+__all__ = [
+    "ERASED_TABLE",
+    "ERASURE_IPAD_TABLE",
+    "ERASURE_OPAD_TABLE",
+    "ErasureFilter",
+    "OptOutFilter",
+    "OutputColumn",
+    "Plan",
+    "compile_plan",
+    "for_dialect",
+    "quoted",
+]
 
 DIALECTS = ("duckdb", "postgres", "spark")
 
@@ -87,6 +99,98 @@ class OptOutFilter:
         return exp.and_(*(exp.Not(this=t) for t in self._opted_out(share)))
 
 
+ERASED_TABLE = "accord_erased"
+"""One-column table (``identifier``) of the erased people's keyed references (hex)."""
+ERASURE_IPAD_TABLE = "accord_erasure_ipad"
+ERASURE_OPAD_TABLE = "accord_erasure_opad"
+"""One-row tables holding the hex HMAC pads of the erasure key: the key travels to the
+engine as data, like the registers, so the SQL text (logged, snapshot) never holds it."""
+_ERASURE_REF = "ACCORD_ERASURE_REF"
+REFERENCE_HEX = 32
+"""Hex characters of the keyed reference kept for an erased person (``person_reference``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureFilter:
+    """Leave out every person erased under the agreement, matched by keyed reference.
+
+    After an accepted erasure the department keeps the person (seed 003, paras 28-29),
+    so every later release under the agreement must leave them out, whichever version
+    and channel. Accord keeps no NINO of theirs once the request closes, only the keyed
+    reference ``HMAC-SHA256(erasure key, normalised NINO)`` truncated to 32 hex
+    characters, so the plan computes that reference for each row in SQL and anti-joins
+    the erased table. The row of the person (``subject``, the dataset's first NINO field)
+    is dropped; any other NINO field naming them (a joint claimant's) is released
+    blank, as the holders' files are rewritten.
+
+    The HMAC renders differently per dialect, so the plan holds a marker function,
+    expanded by :func:`for_dialect` when the plan is rendered.
+    """
+
+    subject: str
+    """The NINO field naming the row's person: a match drops the row."""
+    others: tuple[str, ...] = ()
+    """Further NINO fields (a joint claimant's): a match blanks the cell."""
+
+    def reference(self, name: str) -> exp.Expression:
+        normalised = transforms.normalise_identifier(quoted(name), SemanticType.NINO)
+        return exp.Anonymous(this=_ERASURE_REF, expressions=[normalised])
+
+    def erased(self, reference: exp.Expression) -> exp.Exists:
+        return exp.Exists(
+            this=exp.select(exp.Literal.number(1))
+            .from_(exp.table_(ERASED_TABLE, quoted=True))
+            .where(exp.EQ(this=exp.column("identifier", quoted=True), expression=reference))
+        )
+
+
+def _scalar(table: str) -> exp.Expression:
+    return (
+        exp.select(exp.column("identifier", quoted=True))
+        .from_(exp.table_(table, quoted=True))
+        .subquery()
+    )
+
+
+_HMAC_DIALECTS: dict[str, Dialect] = {
+    "duckdb": "duckdb",
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "spark": "spark",
+}
+
+
+def for_dialect(query: exp.Expr, dialect: str) -> exp.Expr:
+    """``query`` with the erasure filter's keyed references expanded for ``dialect``
+    (unchanged, not copied, when the plan has none)."""
+    if not any(
+        isinstance(node, exp.Anonymous) and node.name == _ERASURE_REF
+        for node in query.find_all(exp.Anonymous)
+    ):
+        return query
+    chosen = _HMAC_DIALECTS.get(dialect)
+    if chosen is None:
+        raise ValidationError(
+            f"no keyed-reference rendering for SQL dialect {dialect!r}; one of "
+            + ", ".join(sorted(_HMAC_DIALECTS))
+        )
+
+    def expand(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and node.name == _ERASURE_REF:
+            digest = hmac_sha256_sql_from_pads(
+                node.expressions[0],
+                _scalar(ERASURE_IPAD_TABLE),
+                _scalar(ERASURE_OPAD_TABLE),
+                chosen,
+            )
+            return exp.Substring(
+                this=digest, start=exp.Literal.number(1), length=exp.Literal.number(REFERENCE_HEX)
+            )
+        return node
+
+    return query.transform(expand)
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     agreement_id: str
@@ -103,9 +207,13 @@ class Plan:
     """The identifier fields the opt-out filter checks, for the manifest and the audit."""
     opted_out_query: exp.Select | None = None
     """``count(*)`` of the rows the cohort selects and the opt-out filter removes."""
+    erasure_fields: tuple[str, ...] = ()
+    """The NINO fields the erasure filter checks (the subject first); empty without one."""
+    erased_query: exp.Select | None = None
+    """``count(*)`` of the rows the cohort selects whose person is erased."""
 
     def sql(self, dialect: str = "duckdb") -> str:
-        return self.query.sql(dialect=dialect)
+        return for_dialect(self.query, dialect).sql(dialect=dialect)
 
     def rows(self) -> exp.Expression:
         """What the plan reads from: the source, with any shared columns (a copy)."""
@@ -202,11 +310,14 @@ def compile_plan(
     cohort: exp.Expression | None = None,
     flags: Mapping[str, exp.Expression] | None = None,
     opt_out: OptOutFilter | None = None,
+    erasure: ErasureFilter | None = None,
 ) -> Plan:
     """The SELECT that releases exactly what ``policy`` allows from ``dataset``.
 
     ``cohort`` and ``flags`` are already-checked boolean expressions (see
     :mod:`accord.core.expressions`); ``source`` is where the dataset version's rows are.
+    ``erasure`` leaves out the people erased under the agreement (given only when
+    there are some: the keyed reference is a hash per row).
     """
     try:
         agreed = policy.dataset(dataset.id)
@@ -221,6 +332,14 @@ def compile_plan(
     if opt_out is not None:
         # Normalised once for both the filter and, when it is released, the pseudonym.
         not_opted_out = opt_out.kept(shared)
+    not_erased: exp.Condition | None = None
+    erased_cell: dict[str, exp.Exists] = {}
+    if erasure is not None:
+        # Each reference is computed once per row, in the inner SELECT.
+        not_erased = exp.Not(this=erasure.erased(shared(erasure.reference(erasure.subject))))
+        erased_cell = {
+            name: erasure.erased(shared(erasure.reference(name))) for name in erasure.others
+        }
     for field_policy in agreed.fields:
         try:
             spec = dataset.field(field_policy.name)
@@ -239,6 +358,10 @@ def compile_plan(
         )
         if expression is None:
             continue
+        if spec.name in erased_cell:
+            expression = exp.Case(
+                ifs=[exp.If(this=erased_cell[spec.name], true=exp.Null())], default=expression
+            )
         projections.append(
             exp.Alias(this=expression, alias=exp.to_identifier(spec.name, quoted=True))
         )
@@ -251,6 +374,8 @@ def compile_plan(
         conditions.append(exp.Paren(this=cohort.copy()))
     if not_opted_out is not None:
         conditions.append(not_opted_out)
+    if not_erased is not None:
+        conditions.append(not_erased)
     for condition in conditions:
         query = query.where(condition, copy=False)
     opted_out_query = None
@@ -259,6 +384,14 @@ def compile_plan(
         if cohort is not None:
             opted_out_query = opted_out_query.where(exp.Paren(this=cohort.copy()), copy=False)
         opted_out_query = opted_out_query.where(opt_out.excluded(shared.reuse), copy=False)
+    erased_query = None
+    if erasure is not None:
+        erased_query = exp.select(exp.Count(this=exp.Star())).from_(shared.source(source))
+        if cohort is not None:
+            erased_query = erased_query.where(exp.Paren(this=cohort.copy()), copy=False)
+        erased_query = erased_query.where(
+            erasure.erased(shared.reuse(erasure.reference(erasure.subject))), copy=False
+        )
     return Plan(
         agreement_id=policy.id,
         agreement_version=policy.version,
@@ -271,4 +404,6 @@ def compile_plan(
         opt_out=opt_out is not None,
         opt_out_fields=opt_out.fields if opt_out is not None else (),
         opted_out_query=opted_out_query,
+        erasure_fields=(erasure.subject, *erasure.others) if erasure is not None else (),
+        erased_query=erased_query,
     )

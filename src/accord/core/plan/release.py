@@ -33,7 +33,13 @@ from accord.core.identity import Organisation
 from accord.core.lifecycle.reviews import AccessStanding, access_review_current
 from accord.core.permissions import Caller, Verdict
 from accord.core.plan.authorise import IN_PLACE, LIVE_DELIVERY, PlaneChannel, can_use
-from accord.core.plan.compiler import Plan
+from accord.core.plan.compiler import (
+    ERASED_TABLE,
+    ERASURE_IPAD_TABLE,
+    ERASURE_OPAD_TABLE,
+    Plan,
+    for_dialect,
+)
 
 __all__ = [
     "PER_RECORD_FORMS",
@@ -296,6 +302,22 @@ class GovernedRelease:
     opt_outs: tuple[str, ...] = ()
     query: exp.Query | None = None
     """A narrower query built on the plan (a per-record check); the plan's own if None."""
+    erased: tuple[str, ...] = ()
+    """Keyed references (hex) of the people erased under the agreement, for the plan's
+    erasure filter: never a NINO."""
+    erasure_pads: tuple[str, ...] = field(default=(), repr=False)
+    """The hex inner and outer HMAC pads of the erasure key, loaded as data for the
+    erasure filter; key material, so never shown."""
+
+    def tables(self) -> dict[str, tuple[str, ...]]:
+        """The one-column tables the plan reads besides the source, beyond the opt-out
+        register (which each executor loads itself): the erased people and the key."""
+        if not self.plan.erasure_fields:
+            return {}
+        if len(self.erasure_pads) != 2:
+            raise ValueError("a plan with an erasure filter needs the erasure key's pads")
+        ipad, opad = self.erasure_pads
+        return {ERASED_TABLE: self.erased, ERASURE_IPAD_TABLE: (ipad,), ERASURE_OPAD_TABLE: (opad,)}
 
     def narrowed(self, query: exp.Query) -> GovernedRelease:
         return replace(self, query=query)
@@ -305,7 +327,7 @@ class GovernedRelease:
         return replace(self, query=(self.query or self.plan.query).limit(0))
 
     def sql(self, dialect: str) -> str:
-        return (self.query or self.plan.query).sql(dialect=dialect)
+        return for_dialect(self.query or self.plan.query, dialect).sql(dialect=dialect)
 
     @property
     def object(self) -> str:

@@ -10,6 +10,7 @@ from accord.web.routes import (
     ask,
     dashboard,
     decision_records,
+    erasure,
     extract,
     find_data,
     inbound,
@@ -46,4 +47,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     records.router,
     inbound.router,
     access_reviews.router,
+    erasure.router,
 )
