@@ -24,6 +24,7 @@ import yaml
 
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import SharingRequest
+from accord.core.governance.subcontractors import ApprovalForm, SubcontractorApproval
 from accord.core.identity import (
     Assurance,
     AssuranceScheme,
@@ -34,11 +35,13 @@ from accord.core.identity import (
 )
 from accord.core.permissions import Caller
 from accord.services.app import Accord
+from accord.services.subcontractors import SubcontractorService
 
 __all__ = [
     "ORGANISATIONS",
     "PEOPLE",
     "ProviderWorld",
+    "approve_subcontractor",
     "build_provider_world",
     "referrals_request",
 ]
@@ -130,6 +133,28 @@ def _publish(app: Accord, operator: Caller, synthetic: Path, counts: dict[str, A
         counts[f"{DEPARTMENT}/{name}"] = published.version.row_count
 
 
+DUE_DILIGENCE = (
+    "Supply-chain due diligence: security plan and Cyber Essentials Plus certificate "
+    "checked, data held in UK data centres only, no product or service with offshore "
+    "elements or links (seed 003, paragraph 52)."
+)
+
+
+def approve_subcontractor(app: Accord, via: str = "test") -> SubcontractorApproval:
+    """DWP's data owner approves Ridgeway as Northfield's sub-contractor, before the
+    request naming it as a processor is assessed."""
+    today = date.today()
+    form = ApprovalForm(
+        subcontractor=SUBCONTRACTOR,
+        prime=PROVIDER,
+        approved_from=today - timedelta(days=1),
+        approved_to=today + timedelta(days=730),
+        due_diligence=DUE_DILIGENCE,
+        no_offshore=True,
+    )
+    return SubcontractorService(app.store).approve(app.acting_as("dwp.data", via), DEPARTMENT, form)
+
+
 def approve_referrals(app: Accord, request: SharingRequest, via: str = "test") -> AgreementRecord:
     """Northfield asks; DWP's data owner, DPO and legal approve as the tier needs."""
     caseworker = app.acting_as("northfield.caseworker", via)
@@ -179,6 +204,7 @@ def build_provider_world(
     manifest = generate("provider", scale=scale, seed=seed, out=synthetic)
     counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
     _publish(app, operator, synthetic, counts)
+    approve_subcontractor(app)
     agreement = approve_referrals(app, referrals_request(**request_changes))
     world = ProviderWorld(app, synthetic, agreement, counts)
     if exchange:

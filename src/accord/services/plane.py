@@ -72,6 +72,7 @@ from accord.pseudonymise.vectorised import pseudonymise_batches
 from accord.services.geography import area_lookup
 from accord.services.guard import authorise, refuse
 from accord.store import Store
+from accord.store.referrals_store import ReferralsStore
 from accord.transfer.package import arrow_columns
 
 __all__ = [
@@ -376,6 +377,11 @@ class PlaneService:
             ),
             schemas=schemas,
             receipted_tests=receipted,
+            subcontractors=(
+                tuple(ReferralsStore(self.store).approvals(owners=policy.data_owners))
+                if policy.processors
+                else ()
+            ),
         )
         event = authorise(
             self.store,

@@ -37,6 +37,7 @@ class NoticeKind(StrEnum):
     DESTRUCTION_CERTIFICATE_OVERDUE = "destruction_certificate_overdue"
     RECALL = "recall"
     RETENTION_DELETED = "retention_deleted"
+    SUBCONTRACTOR_WITHDRAWN = "subcontractor_withdrawn"
 
 
 class NoticeState(StrEnum):
