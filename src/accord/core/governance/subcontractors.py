@@ -78,7 +78,7 @@ class SubcontractorApproval:
     approved_to: date
     due_diligence: str
     approved_by: str
-    """The principal id of the approver (never a name)."""
+    """The approving actor, ``principal:<id>`` (never a name)."""
     approved_at: datetime
     no_offshore: bool = True
     withdrawn_at: datetime | None = None
