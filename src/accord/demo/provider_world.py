@@ -15,6 +15,7 @@ retention), so each of them starts from the agreement the seed describes.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from accord.core.identity import (
     Role,
 )
 from accord.core.permissions import Caller
+from accord.demo.steps import Step, timed
 from accord.services.app import Accord
 from accord.services.subcontractors import SubcontractorService
 
@@ -90,13 +92,15 @@ class ProviderWorld:
     agreement: AgreementRecord
     """DWP -> Northfield: referrals and changes of circumstances, continuous."""
     counts: dict[str, Any]
+    via: str = "test"
+    """What the audit log records the actors acting through (``demo`` in the demo)."""
 
-    def caller(self, principal_id: str, via: str = "test") -> Caller:
-        return self.app.acting_as(principal_id, via)
+    def caller(self, principal_id: str, via: str | None = None) -> Caller:
+        return self.app.acting_as(principal_id, via or self.via)
 
     @property
     def operator(self) -> Caller:
-        return self.app.operator("test")
+        return self.app.operator(self.via)
 
     def dataset_location(self, name: str) -> str:
         return self.app.store.get_version(f"{DEPARTMENT}/{name}").location
@@ -192,21 +196,50 @@ def build_provider_world(
     scale: float = 0.001,
     seed: int = 2021,
     exchange: bool = True,
+    steps: list[Step] | None = None,
+    via: str = "test",
     **request_changes: Any,
 ) -> ProviderWorld:
     """Organisations, people, DWP's two datasets from the synthetic population at
-    ``scale``, the approved referral agreement and (with ``exchange``) its test exchange."""
+    ``scale``, DWP's approval of Ridgeway as Northfield's sub-contractor, the approved
+    referral agreement and (with ``exchange``) its test exchange.
+
+    With ``steps``, each phase is timed and counted there (``accord demo provider``);
+    ``via`` is what the audit log records the actors acting through."""
     from accord.synth import generate
 
-    operator = app.operator("test")
+    operator = app.operator(via)
     counts: dict[str, Any] = {}
-    _organisations(app, operator)
-    manifest = generate("provider", scale=scale, seed=seed, out=synthetic)
-    counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
-    _publish(app, operator, synthetic, counts)
-    approve_subcontractor(app)
-    agreement = approve_referrals(app, referrals_request(**request_changes))
-    world = ProviderWorld(app, synthetic, agreement, counts)
+    with _phase(steps, "set up organisations and people") as step:
+        _organisations(app, operator)
+        step.update(organisations=len(ORGANISATIONS), people=len(PEOPLE))
+    with _phase(steps, "synthetic population") as step:
+        manifest = generate("provider", scale=scale, seed=seed, out=synthetic)
+        counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
+        step.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
+    with _phase(steps, "publish to the catalogue") as step:
+        _publish(app, operator, synthetic, counts)
+        step.update(datasets=len(DATASETS))
+    with _phase(steps, "sub-contractor approved by the department") as step:
+        approval = approve_subcontractor(app, via)
+        step.update(approved=approval.subcontractor, prime=approval.prime, no_offshore="yes")
+    with _phase(steps, "referral request, assessment and approvals") as step:
+        agreement = approve_referrals(app, referrals_request(**request_changes), via)
+        step.update(
+            agreement=agreement.id,
+            tier=agreement.policy.tier,
+            fields=sum(len(d.fields) for d in agreement.policy.datasets),
+        )
+    world = ProviderWorld(app, synthetic, agreement, counts, via)
     if exchange:
-        exchange_test_packages(world, synthetic.parent / "outbox", synthetic.parent / "inbox")
+        with _phase(steps, "test exchange") as step:
+            exchange_test_packages(
+                world, synthetic.parent / "outbox", synthetic.parent / "inbox", via
+            )
+            step.update(test_packages=len(DATASETS))
     return world
+
+
+def _phase(steps: list[Step] | None, name: str) -> AbstractContextManager[dict[str, Any]]:
+    """The demo's timed step, or for tests just somewhere to put the counts."""
+    return timed(steps, name) if steps is not None else nullcontext({})

@@ -1,0 +1,1 @@
+"""The steps of `accord demo provider` after the referral agreement: one module each."""
