@@ -15,6 +15,7 @@ from accord.api.routes import (
     identity,
     linkage,
     plane,
+    referrals,
     retention,
     transfer,
 )
@@ -53,6 +54,7 @@ def create_app(accord: Accord) -> FastAPI:
     for module in (identity, catalogue, plane, linkage, transfer, disclosure, governance, audit):
         app.include_router(module.router)
     app.include_router(retention.router)
+    app.include_router(referrals.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
 
