@@ -32,6 +32,11 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("My data", "/my-data", frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN})),
     ("Output checking", "/output-checking", frozenset({Role.AUDITOR, Role.ANALYST, Role.DPO})),
     ("Dashboard", "/dashboard", frozenset({Role.DPO, Role.ADMIN, Role.AUDITOR})),
+    (
+        "Sub-contractors",
+        "/approved-subcontractors",
+        frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN}),
+    ),
 )
 
 

@@ -18,6 +18,7 @@ from accord.web.routes import (
     review,
     signin,
     start,
+    subcontractors,
 )
 
 __all__ = ["ROUTERS"]
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     my_data.router,
     output_checking.router,
     dashboard.router,
+    subcontractors.router,
 )
