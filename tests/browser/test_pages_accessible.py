@@ -58,7 +58,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("dashboard", "/dashboard", "dwp.dpo"),
     # Sub-contractors approved by the data owner (seed 003)
     ("approved-subcontractors", "/approved-subcontractors", "dwp.data"),
-    ("approve-subcontractor", "/approved-subcontractors/dwp/approve", "dwp.data"),
+    ("approve-subcontractor", "/approved-subcontractors/{org}/approve", "dwp.data"),
 ]
 
 STATUS = {"/no-such-page": 404}
