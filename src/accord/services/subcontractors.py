@@ -5,7 +5,9 @@ The CLI (``accord subcontractor``), the API (``/subcontractors``) and the web pa
 :mod:`accord.core.governance.subcontractors`; this module looks up what they read,
 records every verdict (allow and deny) in the audit log, and writes each change with
 its event. A withdrawal notifies the prime provider through the outbox in the same
-transaction: its sub-contractor's access stops at once.
+transaction: its sub-contractor's access stops at once. Free text (due-diligence notes,
+a withdrawal's reason) is kept on the approval, not in the audit log, which must never
+hold a person's name and records only its length.
 
 An approval belongs to the data owner's list alone: asked about by anyone else (another
 organisation's admin, or the sub-contractor itself), it answers as not found.
@@ -155,7 +157,7 @@ class SubcontractorService:
                 details={
                     "subcontractor": approval.subcontractor,
                     "prime": approval.prime,
-                    "why": reason[:500],
+                    "reason_chars": len(reason),
                     **({"via": caller.via} if caller.via else {}),
                 },
                 owners=(owner,),

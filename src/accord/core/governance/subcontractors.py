@@ -111,7 +111,8 @@ def can_manage(caller: Caller, owner: str) -> Verdict:
             return Verdict(True, f"{role.value} of {owner}")
     return Verdict(
         False,
-        f"only a data owner, DPO or admin of {owner!r} may change its approved sub-contractors",
+        f"only a data owner, DPO or admin of {owner!r} may see or change its approved "
+        "sub-contractors",
     )
 
 
