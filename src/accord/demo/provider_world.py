@@ -2,11 +2,13 @@
 
 DWP publishes the Work and Health Programme referrals (the Annex A data items) and the
 changes of circumstances that follow them, each row naming the prime provider the
-participant was referred to. Northfield Employment Services asks for its own
-participants' referrals and changes (``seed003/whp-referrals.yaml``), handled by its
-sub-contractor Ridgeway Skills; DWP's data owner, DPO and legal approve, and the
-agreement becomes active. Eastgate Works, the other prime provider, has referrals in the
-same datasets that Northfield must never see.
+participant was referred to. DWP approves Ridgeway Skills as the sub-contractor of
+Northfield Employment Services (due diligence, no offshore elements); Northfield asks
+for its own participants' referrals and changes (``seed003/whp-referrals.yaml``),
+naming Ridgeway as its processor and accepting only an assured security plan or ISO
+27001; DWP's data owner, DPO and legal approve, and the agreement becomes active.
+Eastgate Works, the other prime provider, has referrals in the same datasets that
+Northfield must never see.
 
 The same world serves ``accord demo provider`` and the tests of the lifecycle after
 sharing (access reviews, change feeds, notifications, outcomes, exit reports, erasure,
@@ -40,6 +42,7 @@ from accord.services.app import Accord
 from accord.services.subcontractors import SubcontractorService
 
 __all__ = [
+    "DUE_DILIGENCE",
     "ORGANISATIONS",
     "PEOPLE",
     "ProviderWorld",
