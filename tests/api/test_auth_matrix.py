@@ -249,6 +249,25 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         },
         "roleless",
     ),
+    ("GET", "/subcontractors/{owner}"): ("/subcontractors/dwp", {}, "bob"),
+    ("POST", "/subcontractors/{owner}"): (
+        "/subcontractors/dwp",
+        {
+            "json": {
+                "subcontractor": "nhse",
+                "prime": "leeds",
+                "approved_to": "2030-01-01",
+                "due_diligence": "Security plan checked, UK hosting only, no offshore links",
+                "no_offshore": "yes",
+            }
+        },
+        "bob",
+    ),
+    ("POST", "/subcontractors/{owner}/{approval_id}/withdraw"): (
+        "/subcontractors/dwp/sca-000000000000/withdraw",
+        {"json": {"reason": "not theirs"}},
+        "bob",
+    ),
 }
 # Callers refused above who are no party to the object at all (another organisation's
 # principal, token, request or agreement; ``roleless`` belongs to no organisation):
@@ -263,6 +282,7 @@ NOT_A_PARTY = {
     ("GET", "/requests/{request_id}"),
     ("GET", "/requests/{request_id}/assessment"),
     ("GET", "/requests/{request_id}/view"),
+    ("POST", "/subcontractors/{owner}/{approval_id}/withdraw"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.
