@@ -25,11 +25,13 @@ assets: $(WEB_ASSETS)
 $(WEB_ASSETS): web-assets/package.json web-assets/package-lock.json scripts/vendor-web-assets
 	scripts/vendor-web-assets
 
-## demo: the foundation demo, then seed 000 (carers for vaccination) and seed 002 (a data trust) end to end, each in a fresh temporary home
+## demo: the foundation demo, then seeds 000 (carers for vaccination), 001 (worklessness), 002 (a data trust) and 003 (an employment-programme provider) end to end, each in a fresh temporary home
 demo: $(VENV)/.synced $(WEB_ASSETS)
 	$(RUN) accord demo
 	$(RUN) accord demo carers --scale 0.002
+	$(RUN) accord demo worklessness
 	$(RUN) accord demo trust
+	$(RUN) accord demo provider
 
 ## serve-demo: seed 000's world in a browser at http://127.0.0.1:8000: choose a person to sign in as (Ctrl-C stops it)
 serve-demo: $(VENV)/.synced $(WEB_ASSETS)

@@ -370,6 +370,25 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {},
         "bob",
     ),
+    ("GET", "/subcontractors/{owner}"): ("/subcontractors/dwp", {}, "bob"),
+    ("POST", "/subcontractors/{owner}"): (
+        "/subcontractors/dwp",
+        {
+            "json": {
+                "subcontractor": "nhse",
+                "prime": "leeds",
+                "approved_to": "2030-01-01",
+                "due_diligence": "Security plan checked, UK hosting only, no offshore links",
+                "no_offshore": "yes",
+            }
+        },
+        "bob",
+    ),
+    ("POST", "/subcontractors/{owner}/{approval_id}/withdraw"): (
+        "/subcontractors/dwp/sca-000000000000/withdraw",
+        {"json": {"reason": "not theirs"}},
+        "bob",
+    ),
 }
 # Callers refused above who are no party to the object at all (another organisation's
 # principal, token, request or agreement; ``roleless`` belongs to no organisation):
@@ -403,6 +422,7 @@ NOT_A_PARTY = {
     ("POST", "/erasure-requests/{request_id}/decision"),
     ("POST", "/erasure-requests/{request_id}/letter"),
     ("POST", "/erasure-requests/{request_id}/holders/{holder}/erasure"),
+    ("POST", "/subcontractors/{owner}/{approval_id}/withdraw"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.

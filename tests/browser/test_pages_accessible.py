@@ -56,6 +56,9 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("access-log", "/my-data/{org}/access-log", "dwp.dpo"),
     ("output-checking", "/output-checking", "dwp.checker"),
     ("dashboard", "/dashboard", "dwp.dpo"),
+    # Sub-contractors approved by the data owner (seed 003)
+    ("approved-subcontractors", "/approved-subcontractors", "dwp.data"),
+    ("approve-subcontractor", "/approved-subcontractors/{org}/approve", "dwp.data"),
 ]
 
 STATUS = {"/no-such-page": 404}

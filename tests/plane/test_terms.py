@@ -15,6 +15,7 @@ import pytest
 
 from accord.core.governance.agreement import policy_from_request
 from accord.core.governance.interval import parse_interval
+from accord.core.governance.subcontractors import ApprovalForm
 from accord.core.identity import Assurance, AssuranceScheme, Organisation, OrgKind
 from accord.core.lifecycle.reviews import standing
 from accord.core.plan.authorise import PlaneChannel, can_use
@@ -22,6 +23,7 @@ from accord.core.plan.release import Declared
 from accord.engine.executor import EngineError, scrub
 from accord.errors import PermissionDenied, ValidationError
 from accord.services.app import Accord
+from accord.services.subcontractors import SubcontractorService
 from accord.store import AuditFilter
 from tests.plane.conftest import agreement_request, approve
 
@@ -137,6 +139,15 @@ def test_in_place_channels_need_a_continuous_agreement(world: Accord, tmp_path: 
 def test_declared_territory_and_processor_are_checked_and_recorded(
     world: Accord, tmp_path: Path
 ) -> None:
+    # A processor must be on the data owner's approved list (seed 003, paragraph 52).
+    SubcontractorService(world.store).approve(
+        world.acting_as("dwp.data", "test"),
+        "dwp",
+        ApprovalForm(
+            "ifsr", "nhse", date.today(), date.today() + timedelta(days=365),
+            "Security plan checked; UK hosting only; no offshore links.", no_offshore=True,
+        ),
+    )  # fmt: skip
     agreement = approve(world, agreement_request(processors=["ifsr"]))
     with pytest.raises(PermissionDenied, match="allows processing in 'uk' only, not 'other'"):
         world.plane.extract(

@@ -19,6 +19,7 @@ from accord.api.routes import (
     outcomes,
     plane,
     records,
+    referrals,
     retention,
     reviews,
     transfer,
@@ -66,6 +67,7 @@ def create_app(accord: Accord) -> FastAPI:
     app.include_router(records.router)
     app.include_router(reviews.router)
     app.include_router(erasure_routes.router)
+    app.include_router(referrals.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
 

@@ -29,6 +29,7 @@ from accord.cli.notices import notices_app
 from accord.cli.outcomes import outcomes_app, recall_app
 from accord.cli.plane import check_command, extract_command, optout_app, query_command
 from accord.cli.records import records_app
+from accord.cli.referrals import subcontractor_app
 from accord.cli.reviews import reviews_app
 from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
@@ -75,6 +76,7 @@ app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(recall_app, name="recall")
 app.add_typer(reviews_app, name="reviews")
 app.add_typer(erasure_app, name="erasure")
+app.add_typer(subcontractor_app, name="subcontractor")
 
 
 @app.command("init")
@@ -120,7 +122,7 @@ def serve(
     uvicorn.run(create_app(Accord.open()), host=host, port=port, log_level="info")
 
 
-DEMOS = ("foundation", "carers", "worklessness", "trust")
+DEMOS = ("foundation", "carers", "worklessness", "trust", "provider")
 
 
 @app.command("demo")
@@ -129,21 +131,23 @@ def demo(
     scenario: Annotated[
         str,
         typer.Argument(
-            help="foundation (the default), carers (seed 000), worklessness (seed 001) or "
-            "trust (seed 002)."
+            help="foundation (the default), carers (seed 000), worklessness (seed 001), "
+            "trust (seed 002) or provider (seed 003)."
         ),
     ] = "foundation",
     scale: Annotated[
         float | None,
         typer.Option(
-            min=0.0001, max=1.0, help="carers, trust: the population scale (0.002, 0.0005)."
+            min=0.0001,
+            max=1.0,
+            help="carers, trust, provider: the population scale (0.002, 0.0005, 0.001).",
         ),
     ] = None,
     seed: Annotated[
         int, typer.Option(help="carers, trust: the synthetic population's seed.")
     ] = 2021,
     as_json: Annotated[
-        bool, typer.Option("--json", help="carers, trust: print the report as JSON.")
+        bool, typer.Option("--json", help="carers, trust, provider: print the report as JSON.")
     ] = False,
     keep: Annotated[
         bool, typer.Option(help="Keep the temporary home and print where it is.")
@@ -164,6 +168,7 @@ def demo(
     dataset, the catalogue, governance and the audit verification); `carers` runs seed 000
     end to end with timings and linkage quality; `worklessness` runs seed 001; `trust` runs
     seed 002, departments reading each other's data in place over Delta Sharing;
+    `provider` runs seed 003, referrals to a provider and the lifecycle after sharing;
     `carers --serve` opens seed 000's world in a browser instead."""
     if serve and scenario != "carers":
         fail("--serve opens the carers demo's world (seed 000): run `accord demo carers --serve`")
@@ -184,6 +189,14 @@ def demo(
             scale=0.0005 if scale is None else scale, seed=seed, as_json=as_json, keep=keep
         )
         if not trust.audit_ok:
+            raise typer.Exit(1)
+    elif scenario == "provider":
+        from accord.demo.provider import run_provider_demo
+
+        provider = run_provider_demo(
+            scale=0.001 if scale is None else scale, seed=seed, as_json=as_json, keep=keep
+        )
+        if not provider.audit_ok or provider.missing:
             raise typer.Exit(1)
     elif scenario == "worklessness":
         from accord.demo.worklessness import run_worklessness_demo

@@ -426,6 +426,22 @@ class AuditAction(StrEnum):
         "A deadline reminder queued for an erasure request due within a week or overdue.",
     )
 
+    # -- referrals to an accredited provider (seed 003) ----------------------------
+    SUBCONTRACTOR_APPROVE = (
+        "subcontractor.approve",
+        "A data owner approved a sub-contractor for a prime provider, with dates, due "
+        "diligence and the no-offshore confirmation; a deny is a refused approval.",
+    )
+    SUBCONTRACTOR_WITHDRAW = (
+        "subcontractor.withdraw",
+        "A data owner withdrew a sub-contractor's approval: releases under agreements "
+        "naming it as a processor stop at once.",
+    )
+    SUBCONTRACTOR_LIST = (
+        "subcontractor.list",
+        "A data owner's approved sub-contractors listed; recorded when refused.",
+    )
+
 
 CREATING = frozenset(
     {

@@ -65,6 +65,8 @@ class AssuranceScheme(StrEnum):
     ISO_27001 = "iso_27001"
     ASSURED_SECURITY_PLAN = "assured_security_plan"
     CYBER_ESSENTIALS_PLUS = "cyber_essentials_plus"
+    CYBER_ESSENTIALS = "cyber_essentials"
+    """Basic Cyber Essentials: a self-assessed questionnaire, weaker than Plus."""
     DSPT = "dspt"
     """NHS Data Security and Protection Toolkit."""
 

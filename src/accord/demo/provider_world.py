@@ -2,11 +2,13 @@
 
 DWP publishes the Work and Health Programme referrals (the Annex A data items) and the
 changes of circumstances that follow them, each row naming the prime provider the
-participant was referred to. Northfield Employment Services asks for its own
-participants' referrals and changes (``seed003/whp-referrals.yaml``), handled by its
-sub-contractor Ridgeway Skills; DWP's data owner, DPO and legal approve, and the
-agreement becomes active. Eastgate Works, the other prime provider, has referrals in the
-same datasets that Northfield must never see.
+participant was referred to. DWP approves Ridgeway Skills as the sub-contractor of
+Northfield Employment Services (due diligence, no offshore elements); Northfield asks
+for its own participants' referrals and changes (``seed003/whp-referrals.yaml``),
+naming Ridgeway as its processor and accepting only an assured security plan or ISO
+27001; DWP's data owner, DPO and legal approve, and the agreement becomes active.
+Eastgate Works, the other prime provider, has referrals in the same datasets that
+Northfield must never see.
 
 The same world serves ``accord demo provider`` and the tests of the lifecycle after
 sharing (access reviews, change feeds, notifications, outcomes, exit reports, erasure,
@@ -15,6 +17,7 @@ retention), so each of them starts from the agreement the seed describes.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +27,7 @@ import yaml
 
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import SharingRequest
+from accord.core.governance.subcontractors import ApprovalForm, SubcontractorApproval
 from accord.core.identity import (
     Assurance,
     AssuranceScheme,
@@ -33,12 +37,16 @@ from accord.core.identity import (
     Role,
 )
 from accord.core.permissions import Caller
+from accord.demo.steps import Step, timed
 from accord.services.app import Accord
+from accord.services.subcontractors import SubcontractorService
 
 __all__ = [
+    "DUE_DILIGENCE",
     "ORGANISATIONS",
     "PEOPLE",
     "ProviderWorld",
+    "approve_subcontractor",
     "build_provider_world",
     "event_slices",
     "referrals_request",
@@ -88,13 +96,15 @@ class ProviderWorld:
     agreement: AgreementRecord
     """DWP -> Northfield: referrals and changes of circumstances, continuous."""
     counts: dict[str, Any]
+    via: str = "test"
+    """What the audit log records the actors acting through (``demo`` in the demo)."""
 
-    def caller(self, principal_id: str, via: str = "test") -> Caller:
-        return self.app.acting_as(principal_id, via)
+    def caller(self, principal_id: str, via: str | None = None) -> Caller:
+        return self.app.acting_as(principal_id, via or self.via)
 
     @property
     def operator(self) -> Caller:
-        return self.app.operator("test")
+        return self.app.operator(self.via)
 
     def dataset_location(self, name: str) -> str:
         return self.app.store.get_version(f"{DEPARTMENT}/{name}").location
@@ -160,6 +170,28 @@ def _publish(
         counts[f"{DEPARTMENT}/{name}"] = published.version.row_count
 
 
+DUE_DILIGENCE = (
+    "Supply-chain due diligence: security plan and Cyber Essentials Plus certificate "
+    "checked, data held in UK data centres only, no product or service with offshore "
+    "elements or links (seed 003, paragraph 52)."
+)
+
+
+def approve_subcontractor(app: Accord, via: str = "test") -> SubcontractorApproval:
+    """DWP's data owner approves Ridgeway as Northfield's sub-contractor, before the
+    request naming it as a processor is assessed."""
+    today = date.today()
+    form = ApprovalForm(
+        subcontractor=SUBCONTRACTOR,
+        prime=PROVIDER,
+        approved_from=today - timedelta(days=1),
+        approved_to=today + timedelta(days=730),
+        due_diligence=DUE_DILIGENCE,
+        no_offshore=True,
+    )
+    return SubcontractorService(app.store).approve(app.acting_as("dwp.data", via), DEPARTMENT, form)
+
+
 def approve_referrals(app: Accord, request: SharingRequest, via: str = "test") -> AgreementRecord:
     """Northfield asks; DWP's data owner, DPO and legal approve as the tier needs."""
     caseworker = app.acting_as("northfield.caseworker", via)
@@ -198,24 +230,53 @@ def build_provider_world(
     seed: int = 2021,
     exchange: bool = True,
     events_slices: int = 1,
+    steps: list[Step] | None = None,
+    via: str = "test",
     **request_changes: Any,
 ) -> ProviderWorld:
     """Organisations, people, DWP's two datasets from the synthetic population at
-    ``scale``, the approved referral agreement and (with ``exchange``) its test exchange.
+    ``scale``, DWP's approval of Ridgeway as Northfield's sub-contractor, the approved
+    referral agreement and (with ``exchange``) its test exchange.
 
     With ``events_slices`` above 1, ``circumstance_events`` is published with only the
     first of that many slices of the events (:func:`event_slices`), so the change feed
-    has later versions to publish; by default, all of them at once."""
+    has later versions to publish; by default, all of them at once. With ``steps``,
+    each phase is timed and counted there (``accord demo provider``); ``via`` is what
+    the audit log records the actors acting through."""
     from accord.synth import generate
 
-    operator = app.operator("test")
+    operator = app.operator(via)
     counts: dict[str, Any] = {}
-    _organisations(app, operator)
-    manifest = generate("provider", scale=scale, seed=seed, out=synthetic)
-    counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
-    _publish(app, operator, synthetic, counts, events_slices)
-    agreement = approve_referrals(app, referrals_request(**request_changes))
-    world = ProviderWorld(app, synthetic, agreement, counts)
+    with _phase(steps, "set up organisations and people") as step:
+        _organisations(app, operator)
+        step.update(organisations=len(ORGANISATIONS), people=len(PEOPLE))
+    with _phase(steps, "synthetic population") as step:
+        manifest = generate("provider", scale=scale, seed=seed, out=synthetic)
+        counts.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
+        step.update({f.name: f.rows for f in manifest.files if f.role == "dataset"})
+    with _phase(steps, "publish to the catalogue") as step:
+        _publish(app, operator, synthetic, counts, events_slices)
+        step.update(datasets=len(DATASETS))
+    with _phase(steps, "sub-contractor approved by the department") as step:
+        approval = approve_subcontractor(app, via)
+        step.update(approved=approval.subcontractor, prime=approval.prime, no_offshore="yes")
+    with _phase(steps, "referral request, assessment and approvals") as step:
+        agreement = approve_referrals(app, referrals_request(**request_changes), via)
+        step.update(
+            agreement=agreement.id,
+            tier=agreement.policy.tier,
+            fields=sum(len(d.fields) for d in agreement.policy.datasets),
+        )
+    world = ProviderWorld(app, synthetic, agreement, counts, via)
     if exchange:
-        exchange_test_packages(world, synthetic.parent / "outbox", synthetic.parent / "inbox")
+        with _phase(steps, "test exchange") as step:
+            exchange_test_packages(
+                world, synthetic.parent / "outbox", synthetic.parent / "inbox", via
+            )
+            step.update(test_packages=len(DATASETS))
     return world
+
+
+def _phase(steps: list[Step] | None, name: str) -> AbstractContextManager[dict[str, Any]]:
+    """The demo's timed step, or for tests just somewhere to put the counts."""
+    return timed(steps, name) if steps is not None else nullcontext({})

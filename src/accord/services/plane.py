@@ -75,6 +75,7 @@ from accord.services.guard import authorise, refuse
 from accord.services.reviews import processor_standing, standing_of
 from accord.store import Store
 from accord.store.erasure_store import ErasureStore
+from accord.store.referrals_store import ReferralsStore
 from accord.transfer.package import arrow_columns
 
 __all__ = [
@@ -397,6 +398,11 @@ class PlaneService:
             ),
             schemas=schemas,
             receipted_tests=receipted,
+            subcontractors=(
+                tuple(ReferralsStore(self.store).approvals(owners=policy.data_owners))
+                if policy.processors
+                else ()
+            ),
         )
         event = authorise(
             self.store,

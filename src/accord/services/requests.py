@@ -88,6 +88,7 @@ from accord.services.decisions import (
 from accord.services.guard import authorise, refuse
 from accord.store import Store
 from accord.store.governance_store import missing_request
+from accord.store.referrals_store import ReferralsStore
 
 __all__ = [
     "ApprovalOutcome",
@@ -155,6 +156,11 @@ class RequestService:
             prior_agreements=prior,
             today=self.store.clock().date(),
             linkage_domains=self.store.linkage_domains(),
+            subcontractor_approvals=(
+                tuple(ReferralsStore(self.store).approvals(owners=document.owner_organisations()))
+                if document.processors
+                else ()
+            ),
         )
 
     def assess(self, document: SharingRequest) -> Assessment:

@@ -40,6 +40,8 @@ _ITEMS: tuple[tuple[str, str, frozenset[Role] | None], ...] = (
     ("Send a form", "/send-a-form", frozenset({Role.REQUESTER})),
     ("Access reviews", "/our-access-reviews", frozenset({Role.ADMIN, Role.DATA_OWNER, Role.DPO})),
     ("Erasure requests", "/erasure", frozenset({Role.DPO, Role.ADMIN})),
+    ("Sub-contractors", "/approved-subcontractors",
+     frozenset({Role.DATA_OWNER, Role.DPO, Role.ADMIN})),
 )  # fmt: skip
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "DatasetPolicy",
     "FieldPolicy",
     "OutputControls",
+    "accepted_schemes",
     "policy_from_request",
 ]
 
@@ -48,7 +49,11 @@ PER_RECORD_SCHEMES = (
 """Schemes that assure a recipient of per-record (identifiable or pseudonymised) data.
 Cyber Essentials Plus tests defences against common attacks; it says nothing about
 how personal records are governed, so it is not enough on its own for them."""
-ANY_SCHEME = (*PER_RECORD_SCHEMES, AssuranceScheme.CYBER_ESSENTIALS_PLUS)
+ANY_SCHEME = (
+    *PER_RECORD_SCHEMES,
+    AssuranceScheme.CYBER_ESSENTIALS_PLUS,
+    AssuranceScheme.CYBER_ESSENTIALS,
+)
 """For aggregate or anonymised outputs, any recognised scheme will do."""
 
 
@@ -214,12 +219,17 @@ def policy_from_request(
         conditions=conditions,
         form=request.form,
         frequency_interval=request.frequency_interval,
-        assurance_schemes=(
-            ANY_SCHEME
-            if request.form in (RequestedForm.AGGREGATE, RequestedForm.ANONYMISED)
-            else PER_RECORD_SCHEMES
-        ),
+        assurance_schemes=accepted_schemes(request),
         inbound_forms=request.inbound_forms,
         designated_senders=request.designated_senders,
         access_review_days=request.access_review_days,
     )
+
+
+def accepted_schemes(request: SharingRequest) -> tuple[AssuranceScheme, ...]:
+    """The schemes the request names, or else every scheme fit for its form."""
+    if request.assurance_schemes:
+        return request.assurance_schemes
+    if request.form in (RequestedForm.AGGREGATE, RequestedForm.ANONYMISED):
+        return ANY_SCHEME
+    return PER_RECORD_SCHEMES

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from accord.core.catalogue import Dataset, FieldSpec
 from accord.core.expressions import ExpressionError, check, parse
 from accord.core.expressions.areas import keeps_to, uses_recipient_areas
+from accord.core.governance.agreement import accepted_schemes
 from accord.core.governance.considerations import considerations_findings, seed_questions
 from accord.core.governance.domains import (
     DOMAIN_SHARED,
@@ -38,6 +39,7 @@ from accord.core.governance.request import (
     SharingRequest,
     TransformKind,
 )
+from accord.core.governance.subcontractors import SubcontractorApproval, processor_findings
 from accord.core.governance.workflow import required_roles
 from accord.core.identity import Membership, Organisation, OrgKind, Role
 from accord.core.vocabulary import Category, SemanticType
@@ -110,6 +112,9 @@ class AssessmentContext:
     linkage_domains: Mapping[str, DomainOwnership] = field(default_factory=dict)
     """Owned linkage domains by name, with the agreements sharing each (see
     :mod:`accord.core.governance.domains`)."""
+    subcontractor_approvals: tuple[SubcontractorApproval, ...] = ()
+    """Every data owner's approved sub-contractors (see
+    :mod:`accord.core.governance.subcontractors`): a processor must be on each list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -801,16 +806,22 @@ def _platform(request: SharingRequest, ctx: AssessmentContext, tier: int) -> lis
         )
     recipient = ctx.recipient
     if tier >= 3 and recipient is not None:
-        valid = recipient.valid_assurances(max(request.start_date, ctx.today))
+        accepted = accepted_schemes(request)
+        names = " or ".join(s.value for s in accepted)
+        held = recipient.valid_assurances(max(request.start_date, ctx.today))
+        valid = tuple(a for a in held if a.scheme in accepted)
         if not valid:
+            holds = ", ".join(sorted({a.scheme.value for a in held}))
             out.append(
                 Finding(
                     "SECURITY_ASSURANCE",
                     Severity.BLOCK,
-                    f"{recipient.name} has no valid security assurance"
-                    + (" (it has expired)" if recipient.assurances else ""),
-                    "Record a current ISO/IEC 27001 certificate, assured security plan, DSPT "
-                    "or Cyber Essentials Plus (`accord org assure`).",
+                    f"{recipient.name} holds none of the security assurance the request "
+                    f"accepts ({names})"
+                    + (f"; it holds only {holds}" if holds else "")
+                    + (" (its assurance has expired)" if recipient.assurances and not held else ""),
+                    f"Record a current {names} for {recipient.name} (`accord org assure`), "
+                    "or change the schemes the request accepts.",
                 )
             )
         elif max(a.expires_on for a in valid) < request.end_date:
@@ -965,6 +976,17 @@ def assess(request: SharingRequest, ctx: AssessmentContext) -> Assessment:
     dpia_reasons, dpia_findings = _dpia(request, items, tier, ctx)
     findings.extend(dpia_findings)
     findings.extend(_platform(request, ctx, tier))
+    if request.processors:
+        findings.extend(
+            processor_findings(
+                request.owner_organisations(),
+                request.requesting_organisation,
+                request.processors,
+                ctx.subcontractor_approvals,
+                max(request.start_date, ctx.today),
+                request.end_date,
+            )
+        )
     findings.extend(_precedent(request, tier, ctx))
     findings.extend(_bulk_to_local_authority(request, items, alternatives, ctx))
     findings.extend(_local_cohorts(request, items, tier, ctx))

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.core.governance.interval import parse_interval
+from accord.core.identity import AssuranceScheme
 from accord.core.lifecycle.retention import OptionalRetention
 
 __all__ = [
@@ -283,6 +284,10 @@ class Considerations(_Frozen):
     alternatives_considered: tuple[Alternative, ...] = ()
 
 
+CYBER_ONLY = frozenset({AssuranceScheme.CYBER_ESSENTIALS, AssuranceScheme.CYBER_ESSENTIALS_PLUS})
+"""Schemes that test an organisation's defences but not its governance of records."""
+
+
 class SharingRequest(_Frozen):
     """Everything a reviewer needs to decide, in one document."""
 
@@ -354,6 +359,26 @@ class SharingRequest(_Frozen):
         description="How often (days, 1 to 90) each recipient organisation's admin "
         "recertifies who has access; empty: no access reviews",
     )
+    assurance_schemes: tuple[AssuranceScheme, ...] = Field(
+        default=(),
+        description="The security assurance schemes the recipient may hold (any one, valid "
+        "each day data leaves); empty: every scheme fit for the requested form",
+    )
+
+    @model_validator(mode="after")
+    def _schemes_fit_form(self) -> SharingRequest:
+        """Cyber Essentials (basic or Plus) tests defences against common attacks; it says
+        nothing about how personal records are governed, so a request for per-record data
+        must accept at least one scheme that does (seed 003, paragraph 2)."""
+        if len(set(self.assurance_schemes)) != len(self.assurance_schemes):
+            raise ValueError("assurance_schemes names a scheme twice")
+        per_record = self.form not in (RequestedForm.AGGREGATE, RequestedForm.ANONYMISED)
+        if per_record and self.assurance_schemes and set(self.assurance_schemes) <= CYBER_ONLY:
+            raise ValueError(
+                "assurance_schemes: Cyber Essentials alone does not assure a recipient of "
+                f"{self.form.value} records; accept iso_27001, assured_security_plan or dspt"
+            )
+        return self
 
     @model_validator(mode="after")
     def _interval_fits_frequency(self) -> SharingRequest:

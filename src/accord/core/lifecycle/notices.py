@@ -40,6 +40,7 @@ class NoticeKind(StrEnum):
     SUBSCRIPTION_ADDED = "subscription_added"
     """A new destination receives the organisation's notices: its other destinations are
     told too, so a destination added by someone who should not have is noticed."""
+    SUBCONTRACTOR_WITHDRAWN = "subcontractor_withdrawn"
 
 
 class NoticeState(StrEnum):

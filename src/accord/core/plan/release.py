@@ -29,6 +29,7 @@ from accord.core.catalogue import Dataset, DatasetVersion
 from accord.core.governance.interval import parse_interval
 from accord.core.governance.records import AgreementRecord
 from accord.core.governance.request import Frequency, RequestedForm
+from accord.core.governance.subcontractors import SubcontractorApproval, processors_approved
 from accord.core.identity import Organisation
 from accord.core.lifecycle.reviews import AccessStanding, access_review_current
 from accord.core.permissions import Caller, Verdict
@@ -117,6 +118,9 @@ class ReleaseFacts:
     """The governed schema's hash per dataset (only where a test exchange is needed)."""
     receipted_tests: dict[str, frozenset[str]] = field(default_factory=dict)
     """Schema hashes of receipted test packages per dataset."""
+    subcontractors: tuple[SubcontractorApproval, ...] = ()
+    """The data owners' approved sub-contractors (read only when the agreement names
+    processors): each processor must be approved by every owner, in force today."""
 
     @property
     def today(self) -> date:
@@ -260,6 +264,15 @@ def can_release(
         if not reviewed:
             return Verdict(False, f"the data would go to {declared.processor}: {reviewed.reason}")
     reasons = [verdict.reason]
+    policy = agreement.policy
+    if policy.processors:
+        approved = processors_approved(
+            policy.data_owners, policy.recipient, policy.processors, facts.subcontractors,
+            facts.today,
+        )  # fmt: skip
+        if not approved:
+            return approved
+        reasons.append(approved.reason)
     for dataset_id in facts.dataset_ids:
         if needs_test_exchange(agreement, channel, facts.test):
             tested = test_exchange_done(

@@ -24,6 +24,7 @@ from accord.web.routes import (
     review,
     signin,
     start,
+    subcontractors,
 )
 
 __all__ = ["ROUTERS"]
@@ -48,4 +49,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     inbound.router,
     access_reviews.router,
     erasure.router,
+    subcontractors.router,
 )
