@@ -16,6 +16,7 @@ from accord.core.governance.request import SharingRequest
 from accord.core.identity import Assurance, AssuranceScheme, Organisation, OrgKind
 from accord.core.plan.authorise import PlaneChannel, can_use
 from accord.demo.provider_world import ProviderWorld, referrals_request
+from accord.services.reviews import standing_of
 
 
 def test_the_whp_agreement_names_the_assured_security_plan_and_iso_27001(
@@ -39,18 +40,21 @@ def test_a_provider_holding_only_cyber_essentials_is_refused_naming_both_schemes
         (Assurance(scheme, "CE-123", expires),),
     )  # fmt: skip
     caseworker = provider_world.caller("northfield.caseworker")
+    review = standing_of(provider_world.app.store, provider_world.agreement)
     for channel in (PlaneChannel.QUERY, PlaneChannel.DELTA_SHARING):
         verdict = can_use(
-            caseworker, provider_world.agreement, channel, essentials_only, date.today()
-        )
+            caseworker, provider_world.agreement, channel, essentials_only, date.today(),
+            review=review,
+        )  # fmt: skip
         assert not verdict
         assert "assured_security_plan or iso_27001" in verdict.reason
         assert scheme.value in verdict.reason
     # The real recipient, with its assured security plan, is allowed.
     northfield = provider_world.app.store.get_organisation("northfield")
     assert can_use(
-        caseworker, provider_world.agreement, PlaneChannel.QUERY, northfield, date.today()
-    )
+        caseworker, provider_world.agreement, PlaneChannel.QUERY, northfield, date.today(),
+        review=review,
+    )  # fmt: skip
 
 
 def test_a_request_for_records_cannot_accept_cyber_essentials_alone() -> None:

@@ -194,7 +194,7 @@ def _revoke(app: Accord, base: str, work: Path, agreement_id: str, recipient: st
     except HTTPError as exc:
         if exc.response is None:
             raise
-        return str(json.loads(exc.response.text)["error"]["message"])
+        return str(json.loads(exc.response.text)["message"])
     raise SystemExit("a revoked agreement was still served")
 
 
