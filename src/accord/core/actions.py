@@ -331,6 +331,11 @@ class AuditAction(StrEnum):
         "records.report",
         "A run's counts for one holder, with the notice that tells it (no personal data).",
     )
+    RECORDS_ERASE = (
+        "records.erase",
+        "An accepted erasure removed a participant's held records at one holder: their files "
+        "deleted and their rows made tombstones that no longer name them (a count only).",
+    )
 
     # -- the inbound channel: forms sent back to the data owners (seed 003) -------------
     INBOUND_SEND = (

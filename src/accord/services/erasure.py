@@ -72,6 +72,7 @@ from accord.services.erasure_holders import (
     Erased,
     ErasureHolder,
     HeldCopies,
+    HeldRecords,
     MaterialisedCopies,
     ReceivedPackages,
     erase_from_parquet,
@@ -128,14 +129,17 @@ class ErasureService:
 
     @classmethod
     def of(cls, app: Accord) -> ErasureService:
+        from accord.services.records import RecordsService
         from accord.services.retention import RetentionService
 
-        return cls(
+        service = cls(
             app.store,
             RetentionService.of(app),
             key=app.keys.secret(ERASURE_KEY, create=True),
             home=app.home,
         )
+        service.add_holder(HeldRecords(RecordsService.of(app)))
+        return service
 
     def add_holder(self, holder: ErasureHolder) -> None:
         """Register another kind of copy (the change feed's files, case records…)."""

@@ -12,22 +12,27 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from accord.core.audit import AuditEvent
 from accord.core.governance.records import AgreementRecord
 from accord.core.identifiers import normalise_nino
 from accord.ingest.atomic import write_parquet_atomic
 from accord.store.erasure_store import ErasureStore
 from accord.store.lifecycle_store import LifecycleStore
 
+if TYPE_CHECKING:
+    from accord.services.records import RecordsService
+
 __all__ = [
     "Erased",
     "ErasureHolder",
     "HeldCopies",
+    "HeldRecords",
     "MaterialisedCopies",
     "ReceivedPackages",
     "erase_from_parquet",
@@ -176,3 +181,48 @@ class MaterialisedCopies:
             shutil.rmtree(directory)
             out.append(Erased(self.kind, f"materialised {directory.name}", rows))
         return out
+
+
+class HeldRecords:
+    """The case records Accord holds for the agreement's recipient and its processors
+    (mandation evidence, ESF forms, journey evidence…: see :mod:`accord.services.records`):
+    each file of the person's is removed, and its row becomes a tombstone that no longer
+    names them. Files go first, so a run that dies half way is finished by the next."""
+
+    kind = "held_record"
+
+    def __init__(self, records: RecordsService) -> None:
+        self.records = records
+
+    @staticmethod
+    def _parties(agreement: AgreementRecord) -> set[str]:
+        return {agreement.policy.recipient, *agreement.policy.processors}
+
+    def organisations(self, agreement: AgreementRecord) -> set[str]:
+        return {
+            org for org in self._parties(agreement) if self.records.repository.records(holder=org)
+        }
+
+    def erase(self, organisation: str, agreement: AgreementRecord, nino: str) -> list[Erased]:
+        if organisation not in self._parties(agreement):
+            return []
+        participant = self.records.participant_ref(organisation, nino)
+        theirs = [
+            r
+            for r in self.records.repository.records(holder=organisation)
+            if r.participant == participant
+        ]
+        if not theirs:
+            return []
+        for record in theirs:
+            self.records.path_of(record).unlink(missing_ok=True)
+        audit = AuditEvent(
+            actor="service:erasure",
+            action="records.erase",
+            object=f"organisation:{organisation}",
+            organisation=organisation,
+            reason="an accepted erasure removed a participant's held records",
+            details={"participant": participant, "records": len(theirs)},
+        )
+        self.records.repository.erase_participant(organisation, participant, audit=audit)
+        return [Erased(self.kind, f"{organisation} case records", len(theirs))]

@@ -530,6 +530,10 @@ class RecordsService:
 
     # -- helpers ------------------------------------------------------------------------
 
+    def path_of(self, record: HeldRecord) -> Path:
+        """Where the record's file is kept (for an erasure that removes it)."""
+        return self._path(record)
+
     def _path(self, record: HeldRecord) -> Path:
         return self.root / record.holder / record.file_name
 

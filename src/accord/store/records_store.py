@@ -190,6 +190,36 @@ class RecordsStore(StoreBase):
 
         return self._write(audit, change)
 
+    def erase_participant(
+        self, holder: str, participant: str, *, audit: AuditEvent
+    ) -> list[HeldRecord]:
+        """An accepted erasure: every record of the participant at ``holder``, held or
+        already deleted, becomes a tombstone that no longer names them (no pseudonymous
+        reference, no referral id), with its audit event. Returns the records as they
+        were, so that the caller knows which files were theirs."""
+
+        def change(conn: Connection) -> list[HeldRecord]:
+            rows = conn.execute(
+                select(HeldRecordRow.__table__).where(
+                    HeldRecordRow.holder == holder, HeldRecordRow.participant == participant
+                )
+            ).all()
+            records = [_record(r) for r in rows]
+            if records:
+                conn.execute(
+                    update(HeldRecordRow)
+                    .where(HeldRecordRow.id.in_([r.id for r in records]))
+                    .values(
+                        state=RecordState.DELETED.value,
+                        deleted_at=self.clock(),
+                        participant="erased",
+                        referral_id="",
+                    )
+                )
+            return records
+
+        return self._write(audit, change)
+
     def report_run(self, notices: Sequence[Notice], *, audit: AuditEvent) -> None:
         """A run's summary for one holder, with the notice that tells it, together."""
         self._write(audit, lambda conn: queue_notices(conn, notices, self.clock()))
