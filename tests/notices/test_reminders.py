@@ -38,7 +38,8 @@ def _awaiting(world: Accord, item_id: str, holder: str, confirm_by: datetime) ->
 
 
 def test_overdue_certificates_are_reminded_once_a_day(world: Accord) -> None:
-    now = datetime.now(UTC)
+    # Nine in the morning, so that three hours later is still the same day.
+    now = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     _awaiting(world, "ri-late", "northfield", now - timedelta(days=2))
     _awaiting(world, "ri-not-yet", "eastgate", now + timedelta(days=5))
     deliverer = Deliverer(world.store, DeliverySettings())
