@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from accord.core.audit import AuditEvent
 from accord.errors import ConflictError, NotFoundError
 from accord.store.account_models import AccountRow, OidcFlowRow
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 
 __all__ = ["ACCOUNT_BOOKKEEPING", "ACCOUNT_READ_METHODS", "Account", "AccountStore", "OidcFlow"]
 
@@ -52,15 +52,7 @@ class OidcFlow:
     expires_at: datetime
 
 
-class AccountStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class AccountStore(Repository):
     # -- accounts ------------------------------------------------------------------
 
     def add_account(self, account: Account, *, audit: AuditEvent) -> None:

@@ -22,7 +22,7 @@ from accord.errors import AccordError, AuditError, ConflictError, StoreError
 from accord.store.audit_owners import resolve_owners
 from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow, AuditOwnerRow
 
-__all__ = ["Clock", "Signer", "StoreBase", "utcnow"]
+__all__ = ["Clock", "Repository", "Signer", "StoreBase", "utcnow"]
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -152,3 +152,16 @@ class StoreBase:
             )
         )
         return checkpoint
+
+
+class Repository(StoreBase):
+    """A narrow repository of one concept, sharing the main store's engine, signer,
+    checkpoints and clock, so its changes join the same audit chain."""
+
+    def __init__(self, base: StoreBase) -> None:
+        super().__init__(
+            base.engine,
+            signer=base.signer,
+            checkpoint_every=base.checkpoint_every,
+            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
+        )

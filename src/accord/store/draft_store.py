@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from accord.core.audit import AuditEvent
 from accord.errors import NotFoundError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.draft_models import DraftRow
 
 __all__ = ["DRAFT_READ_METHODS", "DpiaDocument", "Draft", "DraftStore"]
@@ -80,15 +80,7 @@ def _columns(draft: Draft) -> dict[str, Any]:
     }
 
 
-class DraftStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class DraftStore(Repository):
     def add_draft(self, draft: Draft, *, audit: AuditEvent) -> Draft:
         def change(conn: Connection) -> None:
             conn.execute(insert(DraftRow).values(id=draft.id, **_columns(draft)))

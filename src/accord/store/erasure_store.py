@@ -30,7 +30,7 @@ from accord.core.lifecycle.erasure import (
 )
 from accord.core.lifecycle.notices import Notice
 from accord.errors import ConflictError, NotFoundError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.erasure_models import ErasureHolderRow, ErasureRequestRow, HeldCopyRow
 from accord.store.outbox_store import queue_notices
 
@@ -45,15 +45,7 @@ HeldCopy = tuple[str, str, str]
 """(id, holder, location) of a registered downstream copy."""
 
 
-class ErasureStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class ErasureStore(Repository):
     def create(
         self, request: ErasureRequest, *, audit: AuditEvent, notices: Sequence[Notice] = ()
     ) -> ErasureRequest:

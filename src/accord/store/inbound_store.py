@@ -18,7 +18,7 @@ from accord.core.lifecycle.inbound import InboundMessage, MessageState
 from accord.core.lifecycle.inbound_forms import InboundForm
 from accord.core.lifecycle.notices import Notice
 from accord.errors import ConflictError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.inbound_models import InboundMessageRow
 from accord.store.outbox_store import queue_notices
 
@@ -28,15 +28,7 @@ INBOUND_READ_METHODS = frozenset({"messages", "get_message", "count_messages"})
 """Public methods that change nothing."""
 
 
-class InboundStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class InboundStore(Repository):
     def receive(
         self, message: InboundMessage, notices: Sequence[Notice], *, audit: AuditEvent
     ) -> None:

@@ -25,7 +25,7 @@ from accord.core.lifecycle.deletion import (
     RetentionItem,
 )
 from accord.errors import ConflictError, NotFoundError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.lifecycle_models import DestructionCertificateRow, RetentionItemRow
 from accord.store.transfer_models import PackageReceivedRow
 
@@ -66,15 +66,7 @@ def _item(row: Row[Any]) -> RetentionItem:
     )
 
 
-class LifecycleStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class LifecycleStore(Repository):
     # -- the plan ----------------------------------------------------------------------
 
     def plan(self, items: Sequence[RetentionItem], *, audit: AuditEvent) -> list[RetentionItem]:

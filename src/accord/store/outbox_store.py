@@ -19,7 +19,7 @@ from accord.core.audit import AuditEvent
 from accord.core.lifecycle.notices import Notice, NoticeKind, NoticeState
 from accord.core.lifecycle.subscriptions import Channel, Subscription
 from accord.errors import ConflictError, NotFoundError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.outbox_models import NoticeDeliveryRow, NoticeRow, NoticeSubscriptionRow
 
 __all__ = ["OUTBOX_READ_METHODS", "Delivery", "NoticeStatus", "OutboxStore", "queue_notices"]
@@ -86,15 +86,7 @@ class NoticeStatus:
     last_error: str
 
 
-class OutboxStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class OutboxStore(Repository):
     def queue(self, notices: Sequence[Notice], *, audit: AuditEvent) -> None:
         """Queue notices that report no other change (the change is the notice itself)."""
         self._write(audit, lambda conn: queue_notices(conn, notices, self.clock()))

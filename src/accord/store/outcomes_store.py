@@ -18,7 +18,7 @@ from accord.core.audit import AuditEvent
 from accord.core.lifecycle.notices import Notice
 from accord.core.lifecycle.recall import Recall, RecallState
 from accord.errors import ConflictError, NotFoundError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.outbox_store import queue_notices
 from accord.store.outcomes_models import RecallRow
 
@@ -28,15 +28,7 @@ RECALL_READ_METHODS = frozenset({"get_recall", "recalls", "open_recall_for"})
 """Public methods that change nothing."""
 
 
-class RecallStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class RecallStore(Repository):
     def open_recall(self, recall: Recall, notice: Notice, *, audit: AuditEvent) -> Recall:
         """Record the recall and queue the recipient's notice; one open recall per transfer."""
 

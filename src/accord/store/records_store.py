@@ -26,7 +26,7 @@ from accord.core.lifecycle.record_retention import (
     RetentionFact,
 )
 from accord.errors import ConflictError, NotFoundError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.outbox_store import queue_notices
 from accord.store.records_models import DeleteConfigRow, HeldRecordRow, RetentionFactRow
 
@@ -55,15 +55,7 @@ def _record(row: Row[Any]) -> HeldRecord:
     )
 
 
-class RecordsStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class RecordsStore(Repository):
     # -- changes -----------------------------------------------------------------------
 
     def add_record(self, record: HeldRecord, *, audit: AuditEvent) -> HeldRecord:

@@ -17,7 +17,7 @@ from accord.core.audit import AuditEvent
 from accord.core.governance.subcontractors import SubcontractorApproval
 from accord.core.lifecycle.notices import Notice
 from accord.errors import ConflictError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.outbox_store import queue_notices
 from accord.store.referrals_models import SubcontractorApprovalRow
 
@@ -27,15 +27,7 @@ REFERRALS_READ_METHODS = frozenset({"approvals", "get_approval"})
 """Public methods that change nothing."""
 
 
-class ReferralsStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class ReferralsStore(Repository):
     def add_approval(self, approval: SubcontractorApproval, *, audit: AuditEvent) -> None:
         def change(conn: Any) -> None:
             conn.execute(

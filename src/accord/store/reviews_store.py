@@ -19,7 +19,7 @@ from accord.core.audit import AuditEvent
 from accord.core.lifecycle.notices import Notice
 from accord.core.lifecycle.reviews import Recertification
 from accord.errors import ConflictError
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.outbox_store import queue_notices
 from accord.store.reviews_models import RecertificationRow, ReviewEventRow
 from accord.store.sharing_models import ShareTokenRow
@@ -74,15 +74,7 @@ def _insert_event(
     return True
 
 
-class ReviewsStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class ReviewsStore(Repository):
     def recertify(
         self,
         recertification: Recertification,

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from accord.core.audit import AuditEvent
-from accord.store.base import StoreBase
+from accord.store.base import Repository
 from accord.store.web_models import WebSessionRow
 
 __all__ = ["WEB_READ_METHODS", "WebSession", "WebStore"]
@@ -34,15 +34,7 @@ class WebSession:
     ended_at: datetime | None
 
 
-class WebStore(StoreBase):
-    def __init__(self, base: StoreBase) -> None:
-        super().__init__(
-            base.engine,
-            signer=base.signer,
-            checkpoint_every=base.checkpoint_every,
-            clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
-        )
-
+class WebStore(Repository):
     def start_session(self, session: WebSession, *, audit: AuditEvent) -> None:
         def change(conn: Connection) -> None:
             conn.execute(
