@@ -130,5 +130,7 @@ class AuditSigner:
     def __init__(self, key: Ed25519PrivateKey) -> None:
         self._key = key
 
-    def __call__(self, seq: int, head_hash: str, signed_at: str) -> Checkpoint:
-        return sign_checkpoint(self._key, seq, head_hash, signed_at)
+    def __call__(
+        self, seq: int, head_hash: str, signed_at: str, root: str | None = None
+    ) -> Checkpoint:
+        return sign_checkpoint(self._key, seq, head_hash, signed_at, root)

@@ -10,11 +10,16 @@ from sqlalchemy import func, or_, select, update
 
 from accord.core.audit import FIELDS, LEGACY_FIELDS, AuditEvent, AuditRecord, PayloadBatch
 from accord.core.checkpoint import Checkpoint
+from accord.errors import AuditError
 from accord.store.audit_owners import parties_of
 from accord.store.base import StoreBase
 from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow, AuditOwnerRow
+from accord.store.witness_models import AuditCheckpointTreeRow
 
-__all__ = ["AuditFilter", "AuditStore"]
+__all__ = ["AUDIT_READ_METHODS", "AuditFilter", "AuditStore"]
+
+AUDIT_READ_METHODS = frozenset({"checkpoints_after", "audit_leaves"})
+"""This module's newer public methods that change nothing (the rest are in READ_METHODS)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +245,47 @@ class AuditStore(StoreBase):
             return {int(seq): str(digest) for seq, digest in conn.execute(query)}
 
     def checkpoints(self) -> list[Checkpoint]:
-        c = AuditCheckpointRow
-        query = select(c.seq, c.head_hash, c.signed_at, c.key_fingerprint, c.signature)
+        """Every stored checkpoint, oldest first; version 1 ones without a tree."""
+        return self.checkpoints_after(-1)
+
+    def checkpoints_after(self, seq: int) -> list[Checkpoint]:
+        """The stored checkpoints of heads after ``seq``, oldest first: what is left to publish."""
+        c, t = AuditCheckpointRow, AuditCheckpointTreeRow
+        query = (
+            select(
+                c.seq, c.head_hash, c.signed_at, c.key_fingerprint, c.signature, t.tree_size, t.root
+            )
+            .outerjoin(t, t.checkpoint_id == c.id)
+            .where(c.seq > seq)
+            .order_by(c.id)
+        )
         with self._read() as conn:
-            return [Checkpoint(*row) for row in conn.execute(query.order_by(c.id))]
+            return [Checkpoint(*row) for row in conn.execute(query)]
+
+    def audit_leaves(
+        self, first_seq: int, last_seq: int, batch: int = 50_000
+    ) -> Iterator[list[bytes]]:
+        """The raw 32-byte hashes of events ``first_seq..last_seq`` in ``seq`` order, in
+        batches: the Merkle tree's leaves. A missing event ends the stream early, so the
+        caller counts what it got."""
+        with self._read() as conn:
+            for low in range(first_seq, last_seq + 1, batch):
+                high = min(low + batch - 1, last_seq)
+                rows = conn.execute(
+                    select(AuditEventRow.seq, AuditEventRow.hash)
+                    .where(AuditEventRow.seq.between(low, high))
+                    .order_by(AuditEventRow.seq)
+                ).all()
+                leaves = []
+                for expected, (seq, digest) in enumerate(rows, start=low):
+                    if seq != expected:
+                        break
+                    try:
+                        leaves.append(bytes.fromhex(digest))
+                    except ValueError:
+                        raise AuditError(
+                            f"event {seq}'s hash is not 64 hex digits: the log was edited"
+                        ) from None
+                yield leaves
+                if len(leaves) != high - low + 1:
+                    return

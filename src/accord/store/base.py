@@ -4,6 +4,13 @@ A change and the audit event that records it are written in one transaction: the
 change first, then the event chained onto the head, then the commit. If the audit
 write fails the change is rolled back with it, so nothing happens unrecorded
 (fail closed). Driver errors are translated here and nowhere else.
+
+The same append keeps the Merkle tree's frontier over the events' hashes
+(``audit_tree``) and signs a checkpoint when ``checkpoint_every`` events or
+``checkpoint_seconds`` seconds have passed since the last one: no background thread,
+the next append does it, inside its transaction. A checkpoint is *published* outside
+the store only after that transaction commits (:class:`CommitHook`), so the published
+file never holds a checkpoint the store does not.
 """
 
 from __future__ import annotations
@@ -11,23 +18,42 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from accord.core.audit import AuditEvent, AuditRecord, chain_events, format_time
 from accord.core.checkpoint import Checkpoint
+from accord.core.merkle import Frontier
 from accord.errors import AccordError, AuditError, ConflictError, StoreError
 from accord.store.audit_owners import resolve_owners
 from accord.store.models import AuditCheckpointRow, AuditEventRow, AuditHeadRow, AuditOwnerRow
+from accord.store.witness_models import AuditCheckpointTreeRow, AuditTreeRow
 
-__all__ = ["Clock", "Repository", "Signer", "StoreBase", "utcnow"]
+__all__ = ["Clock", "CommitHook", "Repository", "Signer", "StoreBase", "utcnow"]
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
-Signer = Callable[[int, str, str], Checkpoint]
-"""Signs (head seq, head hash, signed-at) with the platform's audit key."""
+
+
+class Signer(Protocol):
+    """Signs (head seq, head hash, signed-at[, Merkle root]) with the platform's audit key;
+    with a root, in the version-2 form (see :mod:`accord.core.checkpoint`)."""
+
+    def __call__(
+        self, seq: int, head_hash: str, signed_at: str, root: str | None = None
+    ) -> Checkpoint: ...
+
+
+class CommitHook(Protocol):
+    """Told after every committed write whether it signed a checkpoint (to publish it)."""
+
+    def after_commit(self, checkpointed: bool) -> None: ...
+
+
+_CHECKPOINTED = "accord.checkpointed"
+"""Key in the connection's ``info``: this transaction signed a checkpoint."""
 
 _AUDIT_COLUMNS = (
     "seq",
@@ -64,11 +90,15 @@ class StoreBase:
         signer: Signer | None = None,
         checkpoint_every: int = 0,
         clock: Clock = utcnow,
+        checkpoint_seconds: int = 0,
+        on_commit: CommitHook | None = None,
     ) -> None:
         self.engine = engine
         self.signer = signer
         self.checkpoint_every = checkpoint_every
+        self.checkpoint_seconds = checkpoint_seconds
         self.clock = clock
+        self.on_commit = on_commit
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -82,16 +112,24 @@ class StoreBase:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        """A write transaction, with driver errors translated into Accord's."""
+        """A write transaction, with driver errors translated into Accord's.
+
+        After it commits, :attr:`on_commit` hears whether it signed a checkpoint.
+        """
+        checkpointed = False
         try:
             with self.engine.begin() as conn:
+                conn.info.pop(_CHECKPOINTED, None)
                 yield conn
+                checkpointed = bool(conn.info.pop(_CHECKPOINTED, False))
         except AccordError:
             raise
         except IntegrityError as exc:
             raise ConflictError(f"that conflicts with what is stored: {exc.orig}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"the change was not made: {_cause(exc)}") from exc
+        if self.on_commit is not None:
+            self.on_commit.after_commit(checkpointed)
 
     def _write(
         self, events: AuditEvent | Sequence[AuditEvent], change: Callable[[Connection], T]
@@ -118,7 +156,19 @@ class StoreBase:
         # Owners are resolved here, after the change and under the head's lock, so that
         # an object the same transaction created already names its owners.
         events = resolve_owners(conn, events)
-        records = chain_events(events, after_seq=head.seq, after_hash=head.hash, at=self.clock())
+        tree = conn.execute(
+            select(AuditTreeRow.size, AuditTreeRow.frontier, AuditTreeRow.checkpointed_at).where(
+                AuditTreeRow.id == 1
+            )
+        ).one_or_none()
+        if tree is None or tree.size != head.seq:
+            raise AuditError(
+                "the audit log's Merkle tree is missing or out of step with its head "
+                f"(tree of {tree.size if tree else 'no'} events, head at {head.seq}): "
+                "run `accord init` to migrate the store, then `accord audit verify`"
+            )
+        now = self.clock()
+        records = chain_events(events, after_seq=head.seq, after_hash=head.hash, at=now)
         conn.execute(
             insert(AuditEventRow),
             [dict(zip(_AUDIT_COLUMNS, r.as_row(), strict=True)) for r in records],
@@ -127,8 +177,21 @@ class StoreBase:
         if owned:
             conn.execute(insert(AuditOwnerRow), owned)
         last = records[-1]
+        frontier = Frontier.decode(tree.size, tree.frontier).extend(
+            bytes.fromhex(r.hash) for r in records
+        )
+        conn.execute(
+            update(AuditTreeRow)
+            .where(AuditTreeRow.id == 1)
+            .values(
+                size=frontier.size,
+                frontier=frontier.encode(),
+                # The time rule's clock starts at the first append it sees.
+                checkpointed_at=tree.checkpointed_at or format_time(now),
+            )
+        )
         since = head.since_checkpoint + len(records)
-        if self.signer is not None and self.checkpoint_every and since >= self.checkpoint_every:
+        if self.signer is not None and self._checkpoint_due(since, tree.checkpointed_at, now):
             self._insert_checkpoint(conn, last.seq, last.hash)
             since = 0
         conn.execute(
@@ -138,19 +201,51 @@ class StoreBase:
         )
         return records
 
+    def _checkpoint_due(self, since: int, checkpointed_at: str | None, now: datetime) -> bool:
+        """Whether this append signs a checkpoint: by count, or by time while events flow."""
+        if self.checkpoint_every and since >= self.checkpoint_every:
+            return True
+        if not self.checkpoint_seconds or checkpointed_at is None:
+            return False
+        elapsed = (now - datetime.fromisoformat(checkpointed_at)).total_seconds()
+        return elapsed >= self.checkpoint_seconds
+
     def _insert_checkpoint(self, conn: Connection, seq: int, head_hash: str) -> Checkpoint:
+        """Sign the head ``seq`` in the version-2 form, with the root from the stored frontier
+        (which the append in this transaction has already brought up to ``seq``)."""
         if self.signer is None:
             raise AuditError("no audit signing key is loaded, so no checkpoint can be signed")
-        checkpoint = self.signer(seq, head_hash, format_time(self.clock()))
-        conn.execute(
-            insert(AuditCheckpointRow).values(
+        tree = conn.execute(
+            select(AuditTreeRow.size, AuditTreeRow.frontier).where(AuditTreeRow.id == 1)
+        ).one()
+        if tree.size != seq:
+            raise AuditError(
+                f"the audit log's Merkle tree holds {tree.size} events but the head is {seq}: "
+                "run `accord audit verify`"
+            )
+        root = Frontier.decode(tree.size, tree.frontier).root().hex()
+        signed_at = format_time(self.clock())
+        checkpoint = self.signer(seq, head_hash, signed_at, root)
+        checkpoint_id = conn.execute(
+            insert(AuditCheckpointRow)
+            .values(
                 seq=checkpoint.seq,
                 head_hash=checkpoint.head_hash,
                 signed_at=checkpoint.signed_at,
                 key_fingerprint=checkpoint.key_fingerprint,
                 signature=checkpoint.signature,
             )
+            .returning(AuditCheckpointRow.id)
+        ).scalar_one()
+        conn.execute(
+            insert(AuditCheckpointTreeRow).values(
+                checkpoint_id=checkpoint_id, tree_size=seq, root=root
+            )
         )
+        conn.execute(
+            update(AuditTreeRow).where(AuditTreeRow.id == 1).values(checkpointed_at=signed_at)
+        )
+        conn.info[_CHECKPOINTED] = True
         return checkpoint
 
 
@@ -164,4 +259,6 @@ class Repository(StoreBase):
             signer=base.signer,
             checkpoint_every=base.checkpoint_every,
             clock=lambda: base.clock(),  # noqa: PLW0108 - late: tests move the clock
+            checkpoint_seconds=base.checkpoint_seconds,
+            on_commit=base.on_commit,
         )

@@ -7,7 +7,7 @@ required keyword argument ``audit`` and writes it in the same transaction
 
 from __future__ import annotations
 
-from accord.store.audit_store import AuditFilter, AuditStore
+from accord.store.audit_store import AUDIT_READ_METHODS, AuditFilter, AuditStore
 from accord.store.catalogue_store import CatalogueStore
 from accord.store.disclosure_store import DISCLOSURE_READ_METHODS, DisclosureStore
 from accord.store.governance_store import GOVERNANCE_READ_METHODS, GovernanceStore
@@ -19,7 +19,8 @@ from accord.store.transfer_store import TRANSFER_READ_METHODS, TransferStore
 __all__ = ["READ_METHODS", "AuditFilter", "Store"]
 
 READ_METHODS = (
-    GOVERNANCE_READ_METHODS
+    AUDIT_READ_METHODS
+    | GOVERNANCE_READ_METHODS
     | PLANE_READ_METHODS
     | DISCLOSURE_READ_METHODS
     | SHARING_READ_METHODS
