@@ -52,6 +52,39 @@ SETTINGS: tuple[Setting, ...] = (
         "1000",
         "Sign an audit checkpoint automatically after this many events (0 turns it off).",
     ),
+    # -- the audit log's published checkpoints and witness (docs/audit.md) ---------------
+    Setting(
+        "ACCORD_CHECKPOINT_SECONDS",
+        "60",
+        "Also sign an audit checkpoint when this many seconds have passed since the last "
+        "one while events are being written (the next event signs it); 0 turns the time "
+        "rule off.",
+    ),
+    Setting(
+        "ACCORD_CHECKPOINT_LOG",
+        "",
+        "The append-only file every checkpoint is published to after it commits, one JSON "
+        "line each, for shipping off the machine. Empty means "
+        "ACCORD_HOME/audit/checkpoints.jsonl.",
+    ),
+    Setting(
+        "ACCORD_WITNESS_URL",
+        "",
+        "Base URL of a witness (`accord witness serve`) that countersigns each newest "
+        "published checkpoint. Empty means no witness.",
+    ),
+    Setting(
+        "ACCORD_WITNESS_PUBLIC_KEY",
+        "",
+        "The witness's Ed25519 public key, 64 hex digits (`accord witness key`); "
+        "required with ACCORD_WITNESS_URL.",
+    ),
+    Setting(
+        "ACCORD_WITNESS_TIMEOUT_SECONDS",
+        "5",
+        "How long to wait for the witness's answer; a witness that is slower counts as "
+        "down (the checkpoint stays published, uncosigned, and is sent again later).",
+    ),
     Setting(
         "ACCORD_TOKEN_TTL_DAYS",
         "90",
@@ -192,6 +225,15 @@ class Settings:
     web_idle_minutes: int = 30
     web_demo_sign_in: bool = False
     oidc_providers: str = ""
+    checkpoint_seconds: int = 60
+    checkpoint_log: Path | None = None
+    witness_url: str = ""
+    witness_public_key: str = ""
+    witness_timeout_seconds: int = 5
+
+    @property
+    def checkpoint_log_path(self) -> Path:
+        return self.checkpoint_log or self.home / "audit" / "checkpoints.jsonl"
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -283,7 +325,35 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_idle_minutes=_int("ACCORD_WEB_IDLE_MINUTES", get("ACCORD_WEB_IDLE_MINUTES"), 1),
         web_demo_sign_in=_flag("ACCORD_WEB_DEMO_SIGN_IN", get("ACCORD_WEB_DEMO_SIGN_IN")),
         oidc_providers=get("ACCORD_OIDC_PROVIDERS"),
+        checkpoint_seconds=_int("ACCORD_CHECKPOINT_SECONDS", get("ACCORD_CHECKPOINT_SECONDS"), 0),
+        checkpoint_log=(
+            Path(get("ACCORD_CHECKPOINT_LOG")).expanduser().resolve()
+            if get("ACCORD_CHECKPOINT_LOG")
+            else None
+        ),
+        **_witness(get("ACCORD_WITNESS_URL"), get("ACCORD_WITNESS_PUBLIC_KEY")),
+        witness_timeout_seconds=_int(
+            "ACCORD_WITNESS_TIMEOUT_SECONDS", get("ACCORD_WITNESS_TIMEOUT_SECONDS"), 1
+        ),
     )
+
+
+def _witness(url: str, key: str) -> dict[str, str]:
+    """The witness's URL and key: both or neither, the key 64 hex digits."""
+    if bool(url) != bool(key):
+        raise ConfigurationError(
+            "ACCORD_WITNESS_URL and ACCORD_WITNESS_PUBLIC_KEY go together: set both (the "
+            "key is what `accord witness key` prints on the witness), or neither."
+        )
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"ACCORD_WITNESS_URL={url!r} is not an http:// or https:// URL.")
+    key = key.strip().lower()
+    if key and (len(key) != 64 or any(c not in "0123456789abcdef" for c in key)):
+        raise ConfigurationError(
+            "ACCORD_WITNESS_PUBLIC_KEY is not 64 hex digits: set it to what "
+            "`accord witness key` prints on the witness."
+        )
+    return {"witness_url": url, "witness_public_key": key}
 
 
 def _default(name: str) -> str:

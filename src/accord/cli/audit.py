@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +11,9 @@ import typer
 from accord.cli.common import console, err, handles_errors, open_app, print_json, table
 from accord.core.audit import format_time
 from accord.errors import ValidationError
+from accord.services.checkpoint_log import read_published
 from accord.store import AuditFilter
+from accord.witness.state import parse_public_key
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -123,10 +126,30 @@ def audit_verify(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes to verify with (default: cores).")
     ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            help="A published checkpoint: checkpoints.jsonl (its newest) or one checkpoint's "
+            "JSON. The log must still hold everything it saw: catches a restored backup."
+        ),
+    ] = None,
+    witness_key: Annotated[
+        str | None,
+        typer.Option(
+            help="With --against: also require a countersignature by this witness key (hex)."
+        ),
+    ] = None,
 ) -> None:
     """Check the hash chain and the signed checkpoints. Exits 1 naming the first bad event."""
+    if witness_key is not None and against is None:
+        raise ValidationError("--witness-key needs --against: the checkpoint to check it on")
+    key = parse_public_key(witness_key, "--witness-key") if witness_key is not None else None
+    published = read_published(against) if against is not None else None
     app = open_app()
-    report = app.audit.verify(workers=workers)
+    if published is not None:
+        report = app.audit.verify_against(published, witness_key=key, workers=workers)
+    else:
+        report = app.audit.verify(workers=workers)
     if as_json:
         print_json(
             {
@@ -145,9 +168,9 @@ def audit_verify(
             f"{report.head_hash[:16]}…, {report.checkpoints} signed checkpoint(s) match"
         )
     else:
+        where = f" at event {report.first_bad_seq:,}" if report.first_bad_seq is not None else ""
         err.print(
-            f"[bold red]audit log does not verify at event {report.first_bad_seq}[/]: "
-            f"{report.problem}",
+            f"[bold red]audit log does not verify{where}[/]: {report.problem}",
             highlight=False,
         )
     if not report.ok:
@@ -163,4 +186,27 @@ def audit_checkpoint() -> None:
     console.print(
         f"Signed checkpoint at event {checkpoint.seq}: {checkpoint.head_hash[:16]}… "
         f"key {checkpoint.key_fingerprint}"
+    )
+
+
+@audit_app.command("publish")
+@handles_errors
+def audit_publish() -> None:
+    """Publish every stored checkpoint the checkpoint log lacks; have the newest countersigned."""
+    app = open_app()
+    report = app.audit.publish(app.operator())
+    path = app.settings.checkpoint_log_path
+    newest = f"newest at event {report.newest.seq:,}" if report.newest else "no checkpoint yet"
+    state = (
+        "countersigned by the witness"
+        if report.cosigned
+        else f"not countersigned: {report.witness_problem}"
+        if report.witness_problem
+        else "no witness configured"
+        if app.settings.witness_url == ""
+        else "not countersigned"
+    )
+    console.print(
+        f"Published {report.published} checkpoint(s) to {path}; {newest}, {state}.",
+        highlight=False,
     )

@@ -34,6 +34,7 @@ from accord.cli.reviews import reviews_app
 from accord.cli.sharing import share_app
 from accord.cli.synth import synth_command
 from accord.cli.transfer import org_keys_command, org_rotate_keys_command, package_app
+from accord.cli.witness import witness_app
 from accord.settings import SETTINGS, load_settings
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(account_app, name="account")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(audit_app, name="audit")
+app.add_typer(witness_app, name="witness")
 app.add_typer(request_app, name="request")
 app.add_typer(review_app, name="review")
 app.add_typer(agreement_app, name="agreement")

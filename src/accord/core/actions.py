@@ -197,6 +197,17 @@ class AuditAction(StrEnum):
     AUDIT_SHOW = "audit.show", "Audit events read."
     AUDIT_VERIFY = "audit.verify", "The hash chain and checkpoints verified over the API."
     AUDIT_CHECKPOINT = "audit.checkpoint", "The head of the log signed with the audit key."
+    # -- published checkpoints and the witness (docs/audit.md) --------------------
+    AUDIT_PUBLISH = (
+        "audit.publish",
+        "Stored checkpoints published to the checkpoint log by `accord audit publish` "
+        "(how many, and whether the newest is countersigned by the witness).",
+    )
+    AUDIT_VERIFY_AGAINST = (
+        "audit.verify_against",
+        "The log verified against a published checkpoint over the API: the verdict, and "
+        "the checkpoint's event and root.",
+    )
 
     # -- local accounts of the web service ------------------------------------------
     ACCOUNT_CREATE = (

@@ -23,6 +23,7 @@ from accord.services.identity import IdentityService
 from accord.services.linkage import LinkageService
 from accord.services.org_keys import OrgKeyService
 from accord.services.plane import PlaneService
+from accord.services.publication import checkpoint_publisher
 from accord.services.requests import RequestService
 from accord.services.sharing import SharingService
 from accord.services.transfer import TransferService
@@ -94,11 +95,15 @@ class Accord:
                 f"the store at {engine.url.render_as_string(hide_password=True)} is not at the "
                 "current schema. Run `accord init` to migrate it."
             )
+        publisher = checkpoint_publisher(settings)
         store = Store(
             engine,
             signer=keys.audit_signer(),
             checkpoint_every=settings.checkpoint_every,
+            checkpoint_seconds=settings.checkpoint_seconds,
+            on_commit=publisher,
         )
+        publisher.attach(store)
         identity = IdentityService(store, token_ttl_days=settings.token_ttl_days)
         platform = identity.platform_organisation()
         plane = PlaneService(store, keys, home=settings.home)
@@ -109,7 +114,7 @@ class Accord:
             keys=keys,
             identity=identity,
             catalogue=CatalogueService(store, data_dir=settings.home / "data"),
-            audit=AuditService(store, keys.public_key("audit-checkpoint")),
+            audit=AuditService(store, keys.public_key("audit-checkpoint"), publisher),
             requests=RequestService(store, keys),
             agreements=AgreementService(store, keys),
             plane=plane,

@@ -20,15 +20,18 @@ from accord.core.audit import (
     ChainVerdict,
     verify_chain,
 )
-from accord.core.checkpoint import Checkpoint, verify_checkpoint_signature
+from accord.core.checkpoint import Checkpoint, verify_checkpoint_signature, verify_cosignature
 from accord.core.permissions import (
     Caller,
     can_read_audit,
     can_read_audit_about,
     can_sign_checkpoint,
 )
+from accord.errors import AuditError
 from accord.pseudonymise.native import load as load_native
+from accord.services.checkpoint_log import PublishedCheckpoint
 from accord.services.guard import authorise
+from accord.services.publication import CheckpointPublisher, PublishReport, tree_root
 from accord.store import AuditFilter, Store, connect_engine
 
 RECORD_SEPARATOR = 0x1E
@@ -50,10 +53,21 @@ class VerifyReport:
     problem: str = ""
 
 
+def _when(checkpoint: Checkpoint) -> str:
+    """A checkpoint as people name it: by when it was signed, to the minute."""
+    return checkpoint.signed_at[:16] + "Z"
+
+
 class AuditService:
-    def __init__(self, store: Store, public_key: Ed25519PublicKey) -> None:
+    def __init__(
+        self,
+        store: Store,
+        public_key: Ed25519PublicKey,
+        publisher: CheckpointPublisher | None = None,
+    ) -> None:
         self.store = store
         self.public_key = public_key
+        self.publisher = publisher
 
     def show(self, caller: Caller, where: AuditFilter) -> list[AuditRecord]:
         """The events ``where`` selects, if the caller may read them all.
@@ -150,6 +164,82 @@ class AuditService:
         return VerifyReport(
             True, verdict.checked, verdict.head_seq, verdict.head_hash, len(checkpoints)
         )
+
+    def publish(self, caller: Caller) -> PublishReport:
+        """Publish every stored checkpoint the checkpoint log lacks, and have the newest
+        countersigned by the witness if one is configured (``accord audit publish``)."""
+        allowed = authorise(
+            self.store, caller, can_sign_checkpoint(caller), action="audit.publish", obj="audit"
+        )
+        if self.publisher is None:
+            raise AuditError("no checkpoint log is configured for this store")
+        report = self.publisher.publish(force_witness=True)
+        self.store.record(
+            allowed.with_details(
+                published=report.published,
+                newest_seq=report.newest.seq if report.newest else None,
+                cosigned=report.cosigned,
+            )
+        )
+        return report
+
+    def verify_against(
+        self,
+        published: PublishedCheckpoint,
+        *,
+        witness_key: Ed25519PublicKey | None = None,
+        workers: int | None = None,
+    ) -> VerifyReport:
+        """Verify the log, and that it still holds everything ``published`` saw.
+
+        The stored checkpoints go with the store: restore an older backup and they are
+        older too, so the ordinary verification passes. A checkpoint kept elsewhere does
+        not: the log must hold at least its ``tree_size`` events, whose Merkle root must
+        be its root and whose last hash its head hash. That catches a restored backup or
+        a cut tail (too few events) and rewritten history (a different root).
+        """
+        checkpoint = published.checkpoint
+        when = _when(checkpoint)
+        _, high, _ = self.store.audit_bounds()
+
+        def bad(seq: int | None, problem: str) -> VerifyReport:
+            head_seq, head_hash = self.store.audit_head()
+            return VerifyReport(False, 0, head_seq, head_hash, 0, seq, problem)
+
+        if not verify_checkpoint_signature(self.public_key, checkpoint):
+            return bad(
+                None,
+                f"checkpoint {when} (event {checkpoint.seq:,}) is not signed by this "
+                "platform's audit key: it is forged, altered, or from another deployment",
+            )
+        if witness_key is not None and not any(
+            verify_cosignature(witness_key, checkpoint, c) for c in published.cosignatures
+        ):
+            return bad(
+                None,
+                f"checkpoint {when} carries no countersignature that verifies with the "
+                "witness key given",
+            )
+        if high < checkpoint.seq:
+            return bad(
+                high + 1,
+                f"the log ends at event {high:,} but checkpoint {when} saw "
+                f"{checkpoint.seq:,} events: it has been rolled back or its tail cut",
+            )
+        rewritten = (
+            f"the first {checkpoint.seq:,} events differ from what checkpoint {when} saw: "
+            "history was rewritten"
+        )
+        if checkpoint.root is not None:
+            try:
+                root = tree_root(self.store, 0, checkpoint.seq).hex()
+            except AuditError:
+                return bad(None, rewritten)
+            if root != checkpoint.root:
+                return bad(None, rewritten)
+        if self.store.audit_hashes_at([checkpoint.seq]).get(checkpoint.seq) != checkpoint.head_hash:
+            return bad(checkpoint.seq, rewritten)
+        return self.verify(workers=workers)
 
     def _verify_runs(self, last_seq: int, workers: int | None) -> ChainVerdict:
         count = workers or min(os.cpu_count() or 1, 4)
