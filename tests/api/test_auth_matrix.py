@@ -183,6 +183,21 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
     ("GET", "/gateways"): ("/gateways", {}, "roleless"),
     ("GET", "/audit/events"): ("/audit/events?organisation=dwp", {}, "bob"),
     ("GET", "/audit/verify"): ("/audit/verify", {}, "alice"),
+    ("POST", "/audit/verify"): (
+        "/audit/verify",
+        {
+            "json": {
+                "checkpoint": {
+                    "seq": 1,
+                    "head_hash": "0" * 64,
+                    "signed_at": "2026-12-07T22:01:00.000000Z",
+                    "key_fingerprint": "0" * 32,
+                    "signature": "00",
+                }
+            }
+        },
+        "alice",
+    ),
     ("POST", "/audit/checkpoints"): ("/audit/checkpoints", {}, "bob"),
     # Delta Sharing: a recipient's share token, refused because the agreement behind it
     # does not allow the channel.

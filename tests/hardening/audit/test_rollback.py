@@ -10,9 +10,13 @@ import json
 import shutil
 from pathlib import Path
 
+import httpx
 from sqlalchemy import create_engine, text
 
+from accord.api.local_server import running_server
+from accord.core.identity import Membership, PrincipalKind, Role
 from accord.core.merkle import Frontier
+from accord.services.app import Accord
 from accord.services.checkpoint_log import read_published
 
 from .conftest import CHECKPOINT_EVERY, run, write_events
@@ -157,3 +161,47 @@ def test_malformed_checkpoint_files_name_the_line_and_field(home: Path) -> None:
     assert "no checkpoint file" in output
     output = run("audit", "verify", "--witness-key", "ab", code=1)
     assert "--witness-key needs --against" in output
+
+
+def test_the_api_verifies_against_a_published_checkpoint(home: Path) -> None:
+    """``POST /audit/verify`` takes a published line as its body: ok on the live store,
+    the rollback named on a restored backup; unknown fields are refused."""
+    accord = Accord.open()
+    try:
+        operator = accord.operator()
+        accord.identity.create_principal(
+            operator,
+            "audrey",
+            "Audrey",
+            PrincipalKind.PERSON,
+            (Membership(accord.platform_org, Role.AUDITOR),),
+        )
+        _, secret = accord.identity.issue_token(operator, "audrey")
+    finally:
+        accord.close()
+    headers = {"Authorization": f"Bearer {secret}"}
+    write_events(CHECKPOINT_EVERY)
+    backup = home.parent / "backup.sqlite"
+    shutil.copyfile(home / "accord.sqlite", backup)
+    write_events(2 * CHECKPOINT_EVERY)
+    line = json.loads(_published(home).read_text().splitlines()[-1])
+
+    def verify(body: dict[str, object]) -> httpx.Response:
+        accord = Accord.open()
+        try:
+            with running_server(accord) as url:
+                return httpx.post(url + "/audit/verify", json=body, headers=headers, timeout=30)
+        finally:
+            accord.close()
+
+    answer = verify({"checkpoint": line})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["ok"] is True
+    extra = verify({"checkpoint": {**line, "extra": 1}})
+    assert extra.status_code == 422
+    assert "extra" in extra.text
+    shutil.copyfile(backup, home / "accord.sqlite")
+    answer = verify({"checkpoint": line})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["ok"] is False
+    assert "rolled back or its tail cut" in answer.json()["problem"]

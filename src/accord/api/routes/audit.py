@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from accord.api.deps import AccordDep, CallerDep
 from accord.api.schemas import AuditEventOut, CheckpointOut, VerifyOut
+from accord.core.checkpoint import Cosignature, checkpoint_from_json
 from accord.core.permissions import can_read_audit
+from accord.services.checkpoint_log import PublishedCheckpoint
 from accord.services.guard import authorise
 from accord.store import AuditFilter
+from accord.witness.state import parse_public_key
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -76,6 +80,76 @@ def verify(accord: AccordDep, caller: CallerDep) -> VerifyOut:
         accord.store, caller, can_read_audit(caller, None), action="audit.verify", obj="audit"
     )
     report = accord.audit.verify()
+    return VerifyOut(
+        ok=report.ok,
+        events=report.events,
+        head_seq=report.head_seq,
+        head_hash=report.head_hash,
+        checkpoints=report.checkpoints,
+        first_bad_seq=report.first_bad_seq,
+        problem=report.problem,
+    )
+
+
+Hex64 = Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+
+
+class CosignatureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key_fingerprint: str = Field(max_length=64)
+    signature: str = Field(max_length=200)
+
+
+class PublishedCheckpointIn(BaseModel):
+    """A checkpoint as ``accord audit publish`` writes it (one line of checkpoints.jsonl)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field("checkpoint", pattern="^checkpoint$")
+    version: int = Field(2, ge=1, le=2)
+    seq: int = Field(ge=1)
+    head_hash: Hex64
+    signed_at: str = Field(max_length=40)
+    key_fingerprint: str = Field(max_length=64)
+    signature: str = Field(max_length=200)
+    tree_size: int | None = Field(None, ge=1)
+    root: Hex64 | None = None
+
+
+class VerifyAgainstIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    checkpoint: PublishedCheckpointIn
+    cosignatures: list[CosignatureIn] = Field(default_factory=list, max_length=16)
+    witness_key: Hex64 | None = Field(
+        None, description="Also require a countersignature by this witness key (hex)."
+    )
+
+
+@router.post("/verify", response_model=VerifyOut)
+def verify_against(accord: AccordDep, caller: CallerDep, body: VerifyAgainstIn) -> VerifyOut:
+    """Verify the log against a checkpoint published outside the store: a restored
+    backup, a cut tail or rewritten history fails, named (platform auditors)."""
+    allowed = authorise(
+        accord.store,
+        caller,
+        can_read_audit(caller, None),
+        action="audit.verify_against",
+        obj="audit",
+    )
+    data = body.checkpoint.model_dump(exclude_none=True)
+    published = PublishedCheckpoint(
+        checkpoint_from_json(data, "the checkpoint"),
+        tuple(Cosignature(c.key_fingerprint, c.signature) for c in body.cosignatures),
+    )
+    key = parse_public_key(body.witness_key, "witness_key") if body.witness_key else None
+    report = accord.audit.verify_against(published, witness_key=key)
+    accord.audit.record(
+        allowed.with_details(
+            ok=report.ok, seq=published.checkpoint.seq, root=published.checkpoint.root
+        )
+    )
     return VerifyOut(
         ok=report.ok,
         events=report.events,
