@@ -174,6 +174,41 @@ SETTINGS: tuple[Setting, ...] = (
         "The most notices one run of `accord notices deliver` attempts; the rest wait for "
         "the next run.",
     ),
+    # -- limits on what callers send: read by the API's body limits and the ingest readers
+    Setting(
+        "ACCORD_MAX_BODY_BYTES",
+        str(1024**2),
+        "The largest request body the API and web service accept for JSON and form posts, "
+        "in bytes; larger ones answer 413 before they are read (see docs/limits.md).",
+    ),
+    Setting(
+        "ACCORD_MAX_UPLOAD_BYTES",
+        str(1024**3),
+        "The largest dataset upload (a CSV or Parquet body posted to /datasets), in bytes; "
+        "larger ones answer 413, and nothing is stored.",
+    ),
+    Setting(
+        "ACCORD_MAX_DECODED_BYTES",
+        str(2 * 1024**3),
+        "The most bytes of values one ingested file may decode to (a Parquet file's declared "
+        "uncompressed size, and the values actually read from it or from a CSV): a "
+        "compressed or dictionary-encoded file that would swell past this is refused.",
+    ),
+    Setting(
+        "ACCORD_MAX_VALUE_BYTES",
+        str(64 * 1024),
+        "The largest single value (one cell) an ingested file may hold, in bytes of UTF-8.",
+    ),
+    Setting(
+        "ACCORD_MAX_ROWS",
+        "100000000",
+        "The most rows an ingested file may hold.",
+    ),
+    Setting(
+        "ACCORD_MAX_COLUMNS",
+        "2000",
+        "The most columns an ingested file may hold (a header, or any row of a CSV).",
+    ),
 )
 
 
@@ -192,6 +227,12 @@ class Settings:
     web_idle_minutes: int = 30
     web_demo_sign_in: bool = False
     oidc_providers: str = ""
+    max_body_bytes: int = 1024**2
+    max_upload_bytes: int = 1024**3
+    max_decoded_bytes: int = 2 * 1024**3
+    max_value_bytes: int = 64 * 1024
+    max_rows: int = 100_000_000
+    max_columns: int = 2000
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -283,6 +324,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_idle_minutes=_int("ACCORD_WEB_IDLE_MINUTES", get("ACCORD_WEB_IDLE_MINUTES"), 1),
         web_demo_sign_in=_flag("ACCORD_WEB_DEMO_SIGN_IN", get("ACCORD_WEB_DEMO_SIGN_IN")),
         oidc_providers=get("ACCORD_OIDC_PROVIDERS"),
+        max_body_bytes=_int("ACCORD_MAX_BODY_BYTES", get("ACCORD_MAX_BODY_BYTES"), 1024),
+        max_upload_bytes=_int("ACCORD_MAX_UPLOAD_BYTES", get("ACCORD_MAX_UPLOAD_BYTES"), 1024),
+        max_decoded_bytes=_int("ACCORD_MAX_DECODED_BYTES", get("ACCORD_MAX_DECODED_BYTES"), 1024),
+        max_value_bytes=_int("ACCORD_MAX_VALUE_BYTES", get("ACCORD_MAX_VALUE_BYTES"), 16),
+        max_rows=_int("ACCORD_MAX_ROWS", get("ACCORD_MAX_ROWS"), 1),
+        max_columns=_int("ACCORD_MAX_COLUMNS", get("ACCORD_MAX_COLUMNS"), 1),
     )
 
 
