@@ -25,6 +25,7 @@ from accord.core.catalogue import (
     SourceKind,
     UpdateFrequency,
 )
+from accord.core.csv_safety import safe_row
 from accord.core.permissions import Caller, can_publish, can_read_catalogue
 from accord.core.vocabulary import Category, SemanticType
 from accord.errors import ConflictError, NotFoundError, ValidationError
@@ -452,7 +453,8 @@ class CatalogueService:
             tmp.open("w", newline="", encoding="utf-8") as handle,
         ):
             writer = csv.writer(handle)
-            writer.writerow(columns)
+            writer.writerow(safe_row(columns))
+            # The rows' original text: a number that failed its type stays as it came.
             for row in table.to_pylist():
-                writer.writerow([row[c] for c in columns])
+                writer.writerow(safe_row((row[c] for c in columns), keep_numbers=True))
         return target
