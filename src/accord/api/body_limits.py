@@ -8,7 +8,8 @@ FastAPI or a route reads any of it. Each request is matched to a cap:
   the cap raises :class:`~accord.errors.TooLarge` inside the route that was reading
   it (an upload then removes its partial file), whose answer is replaced by the 413.
 
-Caps: dataset uploads ``ACCORD_MAX_UPLOAD_BYTES``; held-record files and the web
+Caps: dataset uploads ``ACCORD_MAX_UPLOAD_BYTES``; lists of up to 100,000
+identifiers (batch validation, checks, opt-outs) 8 MiB; held-record files and the web
 service's DPIA document their own fixed limits (their routes give the friendlier
 answer up to those, and this cap, a little above, stops anything larger); every
 other body, JSON or form, ``ACCORD_MAX_BODY_BYTES``. The 413 is the API's one JSON
@@ -34,6 +35,9 @@ __all__ = ["BodyCap", "BodyLimits", "caps_for"]
 
 _MULTIPART_SLACK = 64 * 1024
 """Room above a form's file limit for its multipart framing and other fields."""
+IDENTIFIER_LIST_BYTES = 8 * 1024**2
+"""The cap for bodies carrying a list of identifiers (up to 100,000 of them, which is
+about 1.5 MB of JSON): generous for the largest list a route accepts, bounded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +70,21 @@ def caps_for(settings: Settings) -> tuple[tuple[_Route, ...], BodyCap]:
 
     segment = "[^/]+"
     upload = BodyCap(settings.max_upload_bytes, "ACCORD_MAX_UPLOAD_BYTES")
+    identifiers = BodyCap(IDENTIFIER_LIST_BYTES, "the identifier-list limit, 8 MiB")
     routes = (
         _Route("POST", re.compile(f"/datasets/{segment}/{segment}(/versions)?/?"), upload),
         _Route(
             "POST",
             re.compile(f"/organisations/{segment}/held-records/?"),
             BodyCap(MAX_RECORD_BYTES, "the held-record file limit, 20 MiB"),
+        ),
+        *(
+            _Route("POST", re.compile(path), identifiers)
+            for path in (
+                f"/batch-checks/{segment}/{segment}/batches/?",
+                f"/agreements/{segment}/check/?",
+                f"/organisations/{segment}/opt-outs/?",
+            )
         ),
         _Route(
             "POST",

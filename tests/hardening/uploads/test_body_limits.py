@@ -7,9 +7,11 @@ refused with nothing in uploads/ and a deny event on the record.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from accord.api.app import create_app
+from accord.api.body_limits import BodyLimits
 from tests.hardening.uploads.conftest import World, WorldFactory
 
 CSV = b"nino,postcode\nAB123456C,SW1A 1AA\n"
@@ -120,3 +122,16 @@ def test_the_contract_documents_413(world: World) -> None:
     schema = create_app(world.accord).openapi()
     upload = schema["paths"]["/datasets/{org_id}/{name}"]["post"]["responses"]
     assert "413" in upload
+
+
+def test_each_route_has_the_cap_its_largest_valid_body_needs(world: World) -> None:
+    """A batch of 100,000 identifiers (about 1.5 MB of JSON) must fit its cap; a form
+    or a JSON command gets the small default."""
+    limits = BodyLimits(create_app(world.accord), settings=world.accord.settings)
+    largest_batch = len(json.dumps({"identifiers": ["9434765919"] * 100_000}))
+    for path in ("/batch-checks/dwp/carers/batches", "/organisations/dwp/opt-outs"):
+        assert limits.cap("POST", path).limit > largest_batch
+    assert limits.cap("POST", "/datasets/dwp/x").setting == "ACCORD_MAX_UPLOAD_BYTES"
+    assert limits.cap("POST", "/datasets/dwp/x/versions").setting == "ACCORD_MAX_UPLOAD_BYTES"
+    assert limits.cap("POST", "/requests").setting == "ACCORD_MAX_BODY_BYTES"
+    assert limits.cap("PATCH", "/datasets/dwp/x/fields/nino").setting == "ACCORD_MAX_BODY_BYTES"
