@@ -8,6 +8,7 @@ these with ``raise ... from exc``, so they never leak to users.
     AccordError
     ├── ConfigurationError        a setting is missing or invalid (the message says how to fix it)
     ├── ValidationError           input is malformed; carries the problems by row and column
+    │   └── TooLarge              a body, file or value is over a configured limit (413)
     ├── NotFoundError             an object named by the caller does not exist, or is
     │                             another organisation's: both answer :func:`not_found`
     ├── ConflictError             the object exists already, or its state forbids the change
@@ -33,6 +34,7 @@ __all__ = [
     "PermissionDenied",
     "RateLimited",
     "StoreError",
+    "TooLarge",
     "ValidationError",
     "not_found",
 ]
@@ -64,6 +66,23 @@ class ValidationError(AccordError, ValueError):
     def __init__(self, message: str, *, problems: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.problems = tuple(problems)
+
+
+class TooLarge(ValidationError):
+    """Input over a configured size limit: 413, naming the limit and the setting that sets it.
+
+    A subclass of :class:`ValidationError` so that code catching bad input catches this
+    too; it differs only in status, which tells a client that sending less will do.
+    """
+
+    status_code = 413
+    code = "too_large"
+
+    def __init__(self, message: str, *, limit: int, setting: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.setting = setting
+        self.details.update(limit=limit, setting=setting)
 
 
 class NotFoundError(AccordError, LookupError):

@@ -207,6 +207,41 @@ SETTINGS: tuple[Setting, ...] = (
         "The most notices one run of `accord notices deliver` attempts; the rest wait for "
         "the next run.",
     ),
+    # -- limits on what callers send: read by the API's body limits and the ingest readers
+    Setting(
+        "ACCORD_MAX_BODY_BYTES",
+        str(1024**2),
+        "The largest request body the API and web service accept for JSON and form posts, "
+        "in bytes; larger ones answer 413 before they are read (see docs/limits.md).",
+    ),
+    Setting(
+        "ACCORD_MAX_UPLOAD_BYTES",
+        str(1024**3),
+        "The largest dataset upload (a CSV or Parquet body posted to /datasets), in bytes; "
+        "larger ones answer 413, and nothing is stored.",
+    ),
+    Setting(
+        "ACCORD_MAX_DECODED_BYTES",
+        str(2 * 1024**3),
+        "The most bytes of values one ingested file may decode to (a Parquet file's declared "
+        "uncompressed size, and the values actually read from it or from a CSV): a "
+        "compressed or dictionary-encoded file that would swell past this is refused.",
+    ),
+    Setting(
+        "ACCORD_MAX_VALUE_BYTES",
+        str(64 * 1024),
+        "The largest single value (one cell) an ingested file may hold, in bytes of UTF-8.",
+    ),
+    Setting(
+        "ACCORD_MAX_ROWS",
+        "100000000",
+        "The most rows an ingested file may hold.",
+    ),
+    Setting(
+        "ACCORD_MAX_COLUMNS",
+        "2000",
+        "The most columns an ingested file may hold (a header, or any row of a CSV).",
+    ),
 )
 
 
@@ -234,6 +269,12 @@ class Settings:
     @property
     def checkpoint_log_path(self) -> Path:
         return self.checkpoint_log or self.home / "audit" / "checkpoints.jsonl"
+    max_body_bytes: int = 1024**2
+    max_upload_bytes: int = 1024**3
+    max_decoded_bytes: int = 2 * 1024**3
+    max_value_bytes: int = 64 * 1024
+    max_rows: int = 100_000_000
+    max_columns: int = 2000
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -335,6 +376,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         witness_timeout_seconds=_int(
             "ACCORD_WITNESS_TIMEOUT_SECONDS", get("ACCORD_WITNESS_TIMEOUT_SECONDS"), 1
         ),
+        max_body_bytes=_int("ACCORD_MAX_BODY_BYTES", get("ACCORD_MAX_BODY_BYTES"), 1024),
+        max_upload_bytes=_int("ACCORD_MAX_UPLOAD_BYTES", get("ACCORD_MAX_UPLOAD_BYTES"), 1024),
+        max_decoded_bytes=_int("ACCORD_MAX_DECODED_BYTES", get("ACCORD_MAX_DECODED_BYTES"), 1024),
+        max_value_bytes=_int("ACCORD_MAX_VALUE_BYTES", get("ACCORD_MAX_VALUE_BYTES"), 16),
+        max_rows=_int("ACCORD_MAX_ROWS", get("ACCORD_MAX_ROWS"), 1),
+        max_columns=_int("ACCORD_MAX_COLUMNS", get("ACCORD_MAX_COLUMNS"), 1),
     )
 
 

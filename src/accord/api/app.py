@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from accord import __version__
+from accord.api.body_limits import BodyLimits
 from accord.api.errors import ErrorEnvelope, install_error_handlers
 from accord.api.routes import (
     audit,
@@ -38,6 +39,7 @@ _ERRORS = {
         (403, "The caller's organisation or role does not allow this"),
         (404, "Not found"),
         (409, "Conflicts with what exists"),
+        (413, "The body is over the endpoint's size limit (named, with its setting)"),
         (422, "Invalid input, with the row, field or parameter at fault"),
     )
 }
@@ -56,6 +58,7 @@ def create_app(accord: Accord) -> FastAPI:
     )
     app.state.accord = accord
     install_error_handlers(app)
+    app.add_middleware(BodyLimits, settings=accord.settings)
     # The data plane first: its fixed paths must win over the governance routes' {action}.
     for module in (
         identity, catalogue, plane, outcomes, linkage, transfer, disclosure, inbound, governance,

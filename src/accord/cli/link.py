@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from accord.engine.csv_safety import safe_table
 from accord.errors import AccordError, ValidationError
 from accord.fsutil import atomic_path
 from accord.linkage import LinkageOptions, Role, link, parse_role
@@ -52,7 +53,7 @@ def _write(table: pa.Table, out: Path) -> None:
     suffix = out.suffix.lower()
     with atomic_path(out) as temporary:
         if suffix == ".csv":
-            pacsv.write_csv(table, temporary)
+            pacsv.write_csv(safe_table(table), temporary)
         else:
             pq.write_table(table, temporary)
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from accord.engine.csv_safety import safe_batch
 from accord.errors import ValidationError
 
 __all__ = ["write_batches"]
@@ -70,6 +71,8 @@ def write_batches(
     the ``pseudonyms`` columns are stored plain: a dictionary never pays for values
     that are unique per person, and zstd only halves hex digests at about the CPU cost
     of computing them. Every other column is dictionary-encoded and zstd-compressed.
+    In CSV, text cells that a spreadsheet would run as formulas are quoted (see
+    :mod:`accord.core.csv_safety`); the hash is of what was written.
     """
     sink = _HashingFile(path)
     chunks: queue.Queue[Any] = queue.Queue(maxsize=4)
@@ -80,6 +83,9 @@ def write_batches(
         writer: Any = None
         try:
             while (batch := chunks.get()) is not _DONE:
+                if fmt != "parquet":
+                    # A spreadsheet must not run a recipient's cells as formulas.
+                    batch = safe_batch(batch)
                 if writer is None:
                     stream = pa.PythonFile(sink, mode="w")
                     writer = (

@@ -31,6 +31,7 @@ from accord.core.vocabulary import SemanticType
 from accord.errors import ValidationError
 from accord.ingest.atomic import write_parquet_atomic
 from accord.ingest.csv_source import DEFAULT_CHUNK_ROWS, DEFAULT_SAMPLE_ROWS, inspect_csv
+from accord.ingest.limits import ReadLimits
 from accord.ingest.outcome import MAX_PROBLEMS_PER_COLUMN, IngestOutcome, ProblemCode
 from accord.ingest.parquet_source import inspect_parquet
 from accord.ingest.validator import EXTRA_COLUMN, PROBLEMS_COLUMN, ROW_COLUMN
@@ -45,6 +46,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "IngestOutcome",
     "ProblemCode",
+    "ReadLimits",
     "inspect_duckdb_table",
     "inspect_file",
     "inspect_postgres_table",
@@ -61,6 +63,7 @@ def inspect_file(
     overrides: Mapping[str, SemanticType] | None = None,
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    limits: ReadLimits | None = None,
 ) -> IngestOutcome:
     """Inspect a ``.csv`` or ``.parquet`` file.
 
@@ -69,18 +72,30 @@ def inspect_file(
     types are inferred from the first ``sample_rows`` non-empty values of each column
     and every row is then checked against them. Semantic types are suggested unless
     ``overrides`` names them. ``chunk_rows`` bounds the rows held as Python strings at
-    once. Raises ``ValidationError`` for an unsupported suffix or an override naming
+    once. The file is read within ``limits`` (the defaults unless given): what it
+    declares and what it holds past them refuses it, naming the limit. Raises
+    ``ValidationError`` for an unsupported suffix or an override naming
     a column the file lacks: those are the caller's mistakes, not the file's.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return inspect_csv(
-            path, schema=schema, overrides=overrides, sample_rows=sample_rows, chunk_rows=chunk_rows
+            path,
+            schema=schema,
+            overrides=overrides,
+            sample_rows=sample_rows,
+            chunk_rows=chunk_rows,
+            limits=limits,
         )
     if suffix == ".parquet":
         return inspect_parquet(
-            path, schema=schema, overrides=overrides, sample_rows=sample_rows, chunk_rows=chunk_rows
+            path,
+            schema=schema,
+            overrides=overrides,
+            sample_rows=sample_rows,
+            chunk_rows=chunk_rows,
+            limits=limits,
         )
     raise ValidationError(
         f"cannot ingest {path.name}: expected a file ending {' or '.join(SUPPORTED_SUFFIXES)}"

@@ -11,6 +11,12 @@ Row numbers are file lines, the header being line 1; a record whose quoted field
 spans lines is numbered by the line it starts on. Blank lines are skipped in files
 of more than one column (they hold no data, so nothing is lost); in a one-column file
 a blank line is a missing value.
+
+The file is read within :class:`~accord.ingest.limits.ReadLimits`: its size bounds the
+decoded bytes (CSV is not compressed), the header and every row the columns, each
+record the value size and each chunk its Python strings (a chunk ends at a row count
+or a character budget, whichever comes first, so a wide or heavy file is checked in
+smaller chunks). Control characters are refused in header names and values alike.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +39,14 @@ from accord.core.vocabulary import DataType, SemanticType
 from accord.ingest.explain import shorten
 from accord.ingest.fields import apply_overrides, suggest_fields
 from accord.ingest.identifier_checks import nhs_number_valid, nino_valid, postcode_valid
+from accord.ingest.limits import (
+    CONTROL_IN_NAME,
+    CONTROL_IN_VALUE,
+    ReadLimits,
+    control_problem,
+    first_control,
+    over_limit,
+)
 from accord.ingest.outcome import IngestOutcome, ProblemCode, ProblemLog
 from accord.ingest.parsing import infer_data_type, null_empty, parse
 from accord.ingest.validator import RowValidator
@@ -45,6 +60,11 @@ DEFAULT_CHUNK_ROWS = 100_000
 enough that a chunk's Python strings stay in the tens of megabytes."""
 
 _BLOCK = 1 << 20
+_CHUNK_CELLS = 4_000_000
+"""Cells held as Python strings at once, whatever the width: about 200 MB at most."""
+_CHUNK_CHARS = 64 * 1024**2
+"""Characters held as Python strings at once, whatever the values' sizes."""
+_CONTROL = re.compile(CONTROL_IN_VALUE)
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
@@ -110,11 +130,17 @@ def _looks_like_data(names: Sequence[str]) -> str | None:
 
 
 def _check_header(
-    header: list[str] | None, schema: Sequence[FieldSpec] | None, log: ProblemLog
+    header: list[str] | None,
+    schema: Sequence[FieldSpec] | None,
+    log: ProblemLog,
+    limits: ReadLimits,
 ) -> list[str]:
     """The column names, after logging every file-level problem with them."""
     if not header or header == [""]:
         log.add(Problem(ProblemCode.MISSING_HEADER, "the file has no header row", row=1))
+        return []
+    if len(header) > limits.max_columns:
+        log.add(over_limit(limits, "max_columns", f"the header has {len(header):,} columns", row=1))
         return []
     if any(_SURROGATE.search(name) for name in header):
         log.add(Problem(ProblemCode.UNREADABLE, "the header row is not valid UTF-8", row=1))
@@ -132,6 +158,17 @@ def _check_header(
             )
         )
         return names
+    if (bad := first_control(pa.array(header, pa.string()), CONTROL_IN_NAME)) is not None:
+        log.add(
+            control_problem(
+                header[bad],
+                row=1,
+                column=None,
+                where=f"the name of column {bad + 1}",
+                pattern=CONTROL_IN_NAME,
+            )
+        )
+        return []
     first_seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if not name:
@@ -182,7 +219,11 @@ class _CsvInspection:
         overrides: Mapping[str, SemanticType] | None,
         sample_rows: int,
         log: ProblemLog,
+        limits: ReadLimits,
     ) -> None:
+        self.limits = limits
+        self.utf8 = True
+        """Whether the first pass found only UTF-8 (else rows are searched for bad bytes)."""
         self.names = names
         self.width = len(names)
         self.schema = schema
@@ -204,6 +245,15 @@ class _CsvInspection:
     def reject(self, row: int, record: list[str], has_bad_bytes: bool) -> None:
         """Log and keep a row that cannot be split into the header's columns."""
         reasons: list[str] = []
+        for position, value in enumerate(record):
+            if _CONTROL.search(value):
+                column = self.names[position] if position < self.width else None
+                self.log.add(
+                    control_problem(
+                        value, row=row, column=column, where=f"field {position + 1} of the row"
+                    )
+                )
+                return
         if has_bad_bytes:
             for position, value in enumerate(record):
                 if _SURROGATE.search(value):
@@ -251,9 +301,41 @@ class _CsvInspection:
             ]
         else:
             text = [pa.array([], type=pa.string()) for _ in self.order]
+        if not self._within_limits(text, rows):
+            return
         if self.validator is None:
             self.validator = RowValidator(self._fields(text), self.log)
         self.validator.check(text, np.asarray(rows, dtype=np.int64))
+
+    def _within_limits(self, text: list[pa.Array], rows: list[int]) -> bool:
+        """Log the first oversized value or control character in a chunk; True if none."""
+        for column, position in zip(text, self.order, strict=True):
+            name = self.names[position]
+            lengths = pc.binary_length(column)
+            longest = pc.max(lengths).as_py() or 0
+            if longest > self.limits.max_value_bytes:
+                at = pc.index(pc.greater(lengths, self.limits.max_value_bytes), True).as_py()
+                self.log.add(
+                    over_limit(
+                        self.limits,
+                        "max_value_bytes",
+                        f"a value of {longest:,} bytes",
+                        row=rows[at],
+                        column=name,
+                    )
+                )
+                return False
+            if (at := first_control(column)) is not None:
+                self.log.add(
+                    control_problem(
+                        column[at].as_py(),
+                        row=rows[at],
+                        column=name,
+                        where=f"the value of {name!r}",
+                    )
+                )
+                return False
+        return True
 
     def _fields(self, text: list[pa.Array]) -> tuple[FieldSpec, ...]:
         if self.schema is not None:
@@ -296,11 +378,17 @@ def inspect_csv(
     overrides: Mapping[str, SemanticType] | None = None,
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    limits: ReadLimits | None = None,
 ) -> IngestOutcome:
     """Inspect a CSV file: see ``accord.ingest.inspect_file``."""
+    limits = limits or ReadLimits()
     log = ProblemLog()
     fields = tuple(schema or ())
     try:
+        size = path.stat().st_size
+        if size > limits.max_decoded_bytes:
+            log.add(over_limit(limits, "max_decoded_bytes", f"the file holds {size:,} bytes"))
+            return _fatal(fields, "", log)
         digest, utf8 = _hash_and_check(path)
     except OSError as exc:
         log.add(Problem(ProblemCode.UNREADABLE, f"cannot read the file: {exc.strerror or exc}"))
@@ -310,34 +398,73 @@ def inspect_csv(
         stream = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
         reader = csv.reader(stream)
         try:
-            names = _check_header(next(reader, None), schema, log)
+            names = _check_header(next(reader, None), schema, log, limits)
         except csv.Error as exc:
-            log.add(Problem(ProblemCode.UNREADABLE, f"cannot parse the header: {exc}", row=1))
+            log.add(_parse_problem(exc, limits, 1, "cannot parse the header"))
         if log.fatal:
             return _fatal(fields, digest, log)
-        inspection = _CsvInspection(names, schema, overrides, sample_rows, log)
-        width = len(names)
-        records: list[list[str]] = []
-        rows: list[int] = []
-        line = reader.line_num
-        try:
-            for record in reader:
-                start, line = line + 1, reader.line_num
-                if not record:
-                    if width > 1:
-                        continue
-                    record.append("")
-                has_bad_bytes = not utf8 and any(_SURROGATE.search(value) for value in record)
-                if has_bad_bytes or len(record) != width:
-                    inspection.reject(start, record, has_bad_bytes)
-                    continue
-                records.append(record)
-                rows.append(start)
-                if len(records) >= chunk_rows:
-                    inspection.check(records, rows)
-                    records, rows = [], []
-        except csv.Error as exc:
-            log.add(Problem(ProblemCode.UNREADABLE, f"cannot parse the file: {exc}", row=line + 1))
+        inspection = _CsvInspection(names, schema, overrides, sample_rows, log, limits)
+        inspection.utf8 = utf8
+        _read_rows(reader, inspection, chunk_rows)
+        if log.fatal:
             return _fatal(fields, digest, log)
-        inspection.check(records, rows)
     return inspection.finish(digest)
+
+
+def _read_rows(reader: Any, inspection: _CsvInspection, chunk_rows: int) -> None:
+    """Check every row after the header, in chunks; stop at the first fatal problem."""
+    log, limits, width = inspection.log, inspection.limits, inspection.width
+    utf8 = inspection.utf8
+    # A chunk ends at chunk_rows, at _CHUNK_CELLS cells or at _CHUNK_CHARS characters.
+    rows_per_chunk = min(chunk_rows, max(1, _CHUNK_CELLS // max(1, width)))
+    records: list[list[str]] = []
+    rows: list[int] = []
+    chars = 0
+    seen = 0
+    line = reader.line_num
+    try:
+        for record in reader:
+            start, line = line + 1, reader.line_num
+            if not record:
+                if width > 1:
+                    continue
+                record.append("")
+            seen += 1
+            if seen > limits.max_rows:
+                log.add(over_limit(limits, "max_rows", f"row {seen:,} was reached", row=start))
+                return
+            if len(record) > limits.max_columns:
+                found = f"the row has {len(record):,} fields"
+                log.add(over_limit(limits, "max_columns", found, row=start))
+                return
+            has_bad_bytes = not utf8 and any(_SURROGATE.search(value) for value in record)
+            if has_bad_bytes or len(record) != width:
+                inspection.reject(start, record, has_bad_bytes)
+                if log.fatal:
+                    return
+                continue
+            records.append(record)
+            rows.append(start)
+            chars += sum(map(len, record))
+            if len(records) >= rows_per_chunk or chars >= _CHUNK_CHARS:
+                inspection.check(records, rows)
+                if log.fatal:
+                    return
+                records, rows, chars = [], [], 0
+    except csv.Error as exc:
+        log.add(_parse_problem(exc, limits, line + 1, "cannot parse the file"))
+        return
+    inspection.check(records, rows)
+
+
+def _parse_problem(exc: csv.Error, limits: ReadLimits, row: int, what: str) -> Problem:
+    """The csv module's refusal, in Accord's terms: its own cap on a field's length
+    (131,072 characters) is reported as the value limit it stands in for."""
+    if "field larger than field limit" in str(exc):
+        return over_limit(
+            limits,
+            "max_value_bytes",
+            f"a value of more than {csv.field_size_limit():,} characters",
+            row=row,
+        )
+    return Problem(ProblemCode.UNREADABLE, f"{what}: {exc}", row=row)

@@ -48,6 +48,8 @@ class ProblemCode(StrEnum):
     INVALID_NHS_NUMBER = "invalid_nhs_number"
     INVALID_POSTCODE = "invalid_postcode"
     MORE_PROBLEMS = "more_problems"
+    OVER_LIMIT = "over_limit"
+    CONTROL_CHARACTER = "control_character"
 
 
 FILE_LEVEL = frozenset(
@@ -60,6 +62,8 @@ FILE_LEVEL = frozenset(
         ProblemCode.EXTRA_COLUMN,
         ProblemCode.UNSUPPORTED_TYPE,
         ProblemCode.TYPE_MISMATCH,
+        ProblemCode.OVER_LIMIT,
+        ProblemCode.CONTROL_CHARACTER,
     }
 )
 

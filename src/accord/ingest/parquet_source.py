@@ -7,6 +7,13 @@ tabular meaning (lists, structs, binary) refuse the file: flattening them silent
 would hide data from the agreement that governs it. When the dataset already has a
 schema and a column's type differs, its values are parsed from their text exactly as
 a CSV's would be, so a stray value is a type error by row and column.
+
+The file is read within :class:`~accord.ingest.limits.ReadLimits`: the footer's row and
+column counts and each column chunk's uncompressed size are checked before any page
+is decoded; string columns are read as dictionaries, so a dictionary page repeated by
+index (the "Parquet bomb") is measured by its values' lengths times their uses before
+it is ever expanded; and each batch's values are checked for size and control
+characters before they are decoded to text.
 """
 
 from __future__ import annotations
@@ -23,6 +30,14 @@ from accord.core.catalogue import FieldSpec, Problem
 from accord.core.vocabulary import DataType, SemanticType
 from accord.fsutil import sha256_file
 from accord.ingest.fields import apply_overrides, suggest_fields
+from accord.ingest.limits import (
+    CONTROL_IN_NAME,
+    CONTROL_IN_VALUE,
+    ReadLimits,
+    control_problem,
+    first_control,
+    over_limit,
+)
 from accord.ingest.outcome import IngestOutcome, ProblemCode, ProblemLog
 from accord.ingest.parsing import ARROW_TYPES
 from accord.ingest.validator import RowValidator
@@ -125,6 +140,112 @@ def _check_columns(
                 )
 
 
+def _declared_problem(metadata: pq.FileMetaData, limits: ReadLimits) -> Problem | None:
+    """A limit the footer says the file crosses, found before any page is read."""
+    if metadata.num_columns > limits.max_columns:
+        return over_limit(
+            limits, "max_columns", f"the file declares {metadata.num_columns:,} columns"
+        )
+    if metadata.num_rows > limits.max_rows:
+        return over_limit(limits, "max_rows", f"the file declares {metadata.num_rows:,} rows")
+    declared = 0
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for position in range(row_group.num_columns):
+            declared += max(0, row_group.column(position).total_uncompressed_size)
+        if declared > limits.max_decoded_bytes:
+            return over_limit(
+                limits,
+                "max_decoded_bytes",
+                f"the file declares {declared:,} bytes uncompressed by row group {group + 1}",
+            )
+    return None
+
+
+def _text_lengths(column: pa.Array) -> pa.Array | None:
+    """Each row's value length in bytes once decoded, for a text column; computed
+    from a dictionary's values and indices without expanding it."""
+    if pa.types.is_dictionary(column.type):
+        if arrow_data_type(column.type.value_type) is not DataType.VARCHAR:
+            return None
+        lengths = pc.binary_length(column.dictionary)
+        return pc.take(lengths, column.indices)
+    if arrow_data_type(column.type) is DataType.VARCHAR and not pa.types.is_null(column.type):
+        return pc.binary_length(column)
+    return None
+
+
+def _control_rows(column: pa.Array) -> pa.Array | None:
+    """A mask of the rows whose text holds a refused control character."""
+    if pa.types.is_dictionary(column.type):
+        if arrow_data_type(column.type.value_type) is not DataType.VARCHAR:
+            return None
+        hits = pc.match_substring_regex(column.dictionary, CONTROL_IN_VALUE)
+        return pc.take(hits, column.indices)
+    if arrow_data_type(column.type) is DataType.VARCHAR and not pa.types.is_null(column.type):
+        return pc.match_substring_regex(column, CONTROL_IN_VALUE)
+    return None
+
+
+class _Budget:
+    """The decoded bytes read so far from one file, and the checks on each batch."""
+
+    def __init__(self, limits: ReadLimits, names: list[str]) -> None:
+        self.limits = limits
+        self.names = names
+        self.decoded = 0
+
+    def check(self, batch: pa.RecordBatch, first_row: int, log: ProblemLog) -> bool:
+        """Log the first limit or control character the batch crosses; True if none."""
+        last_row = first_row + batch.num_rows - 1
+        if last_row > self.limits.max_rows:
+            log.add(over_limit(self.limits, "max_rows", f"row {last_row:,} was reached"))
+            return False
+        for position in range(batch.num_columns):
+            column, name = batch.column(position), self.names[position]
+            lengths = _text_lengths(column)
+            if lengths is None:
+                size = column.nbytes
+            else:
+                longest = pc.max(lengths).as_py() or 0
+                if longest > self.limits.max_value_bytes:
+                    at = pc.index(pc.greater(lengths, self.limits.max_value_bytes), True).as_py()
+                    log.add(
+                        over_limit(
+                            self.limits,
+                            "max_value_bytes",
+                            f"a value of {longest:,} bytes",
+                            row=first_row + at,
+                            column=name,
+                        )
+                    )
+                    return False
+                size = int(pc.sum(lengths).as_py() or 0)
+            self.decoded += size
+            if self.decoded > self.limits.max_decoded_bytes:
+                log.add(
+                    over_limit(
+                        self.limits,
+                        "max_decoded_bytes",
+                        f"the values read reach {self.decoded:,} bytes",
+                        row=first_row,
+                        column=name,
+                    )
+                )
+                return False
+            hits = _control_rows(column)
+            if hits is not None and pc.any(hits).as_py():
+                at = pc.index(hits.fill_null(False), True).as_py()
+                value = _as_text(column.slice(at, 1))[0].as_py() or ""
+                log.add(
+                    control_problem(
+                        value, row=first_row + at, column=name, where=f"the value of {name!r}"
+                    )
+                )
+                return False
+        return True
+
+
 def inspect_parquet(
     path: Path,
     *,
@@ -132,8 +253,10 @@ def inspect_parquet(
     overrides: Mapping[str, SemanticType] | None = None,
     sample_rows: int = 20_480,
     chunk_rows: int = 100_000,
+    limits: ReadLimits | None = None,
 ) -> IngestOutcome:
     """Inspect a Parquet file: see ``accord.ingest.inspect_file``."""
+    limits = limits or ReadLimits()
     log = ProblemLog()
     fields = tuple(schema or ())
 
@@ -142,13 +265,36 @@ def inspect_parquet(
 
     try:
         digest = sha256_file(path)
-        parquet = pq.ParquetFile(path)
+        with pq.ParquetFile(path) as footer:
+            declared = _declared_problem(footer.metadata, limits)
+            text_columns = [
+                field.name
+                for field in footer.schema_arrow
+                if arrow_data_type(field.type) is DataType.VARCHAR
+                and not pa.types.is_null(field.type)
+            ]
+        if declared is not None:
+            log.add(declared)
+            return refused(digest)
+        # Text read as dictionaries: a repeated value is measured before it is expanded.
+        parquet = pq.ParquetFile(path, read_dictionary=text_columns)
     except (OSError, pa.ArrowException) as exc:
         log.add(Problem(ProblemCode.UNREADABLE, f"cannot read the file as Parquet: {exc}"))
         return refused("")
     with parquet:
         arrow_schema = parquet.schema_arrow
         names = list(arrow_schema.names)
+        if (bad := first_control(pa.array(names, pa.string()), CONTROL_IN_NAME)) is not None:
+            log.add(
+                control_problem(
+                    names[bad],
+                    row=None,
+                    column=None,
+                    where=f"the name of column {bad + 1}",
+                    pattern=CONTROL_IN_NAME,
+                )
+            )
+            return refused(digest)
         arrow_types = [arrow_schema.field(i).type for i in range(len(names))]
         native = [arrow_data_type(arrow_type) for arrow_type in arrow_types]
         _check_columns(names, native, arrow_types, schema, log)
@@ -156,9 +302,12 @@ def inspect_parquet(
             return refused(digest)
         order = list(range(len(names))) if schema is None else [names.index(s.name) for s in schema]
         validator: RowValidator | None = None
+        budget = _Budget(limits, names)
         first_row = 1
         try:
             for batch in parquet.iter_batches(batch_size=max(chunk_rows, sample_rows)):
+                if not budget.check(batch, first_row, log):
+                    return refused(digest)
                 columns = [batch.column(position) for position in order]
                 text = [_as_text(column) for column in columns]
                 if validator is None:

@@ -14,6 +14,7 @@ from accord.core.audit import AuditEvent
 from accord.core.identity import Organisation, OrgKind
 from accord.core.permissions import Caller
 from accord.errors import ConfigurationError
+from accord.ingest.limits import ReadLimits
 from accord.keys import KeyStore
 from accord.services.agreements import AgreementService
 from accord.services.audit import AuditService
@@ -113,7 +114,9 @@ class Accord:
             store=store,
             keys=keys,
             identity=identity,
-            catalogue=CatalogueService(store, data_dir=settings.home / "data"),
+            catalogue=CatalogueService(
+                store, data_dir=settings.home / "data", limits=ReadLimits.of(settings)
+            ),
             audit=AuditService(store, keys.public_key("audit-checkpoint"), publisher),
             requests=RequestService(store, keys),
             agreements=AgreementService(store, keys),

@@ -13,7 +13,7 @@ import csv
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from accord.core.audit import AuditEvent, Decision
@@ -25,12 +25,16 @@ from accord.core.catalogue import (
     SourceKind,
     UpdateFrequency,
 )
+from accord.core.csv_safety import safe_row
 from accord.core.permissions import Caller, can_publish, can_read_catalogue
 from accord.core.vocabulary import Category, SemanticType
 from accord.errors import ConflictError, NotFoundError, ValidationError
 from accord.fsutil import atomic_path
 from accord.services.guard import authorise, refuse
 from accord.store import Store
+
+if TYPE_CHECKING:
+    from accord.ingest.limits import ReadLimits
 
 __all__ = ["CatalogueService", "IngestReport", "SourceRef", "parse_source"]
 
@@ -108,9 +112,11 @@ def _organisation_of(dataset_id: str) -> str:
 
 
 class CatalogueService:
-    def __init__(self, store: Store, *, data_dir: Path) -> None:
+    def __init__(self, store: Store, *, data_dir: Path, limits: ReadLimits | None = None) -> None:
         self.store = store
         self.data_dir = data_dir
+        self.limits = limits
+        """What one ingested file may hold (None: the readers' defaults)."""
 
     # -- reading -------------------------------------------------------------------
 
@@ -136,6 +142,38 @@ class CatalogueService:
         return self.store.search_datasets(terms)
 
     # -- publishing ----------------------------------------------------------------
+
+    def check_publish(self, caller: Caller, dataset_id: str, *, creating: bool) -> None:
+        """Refuse, audited, a caller who may not publish ``dataset_id``'s organisation's data.
+
+        The same verdict :meth:`register` (``creating``) and :meth:`ingest` reach first,
+        asked before an upload's body is read, so a caller without the role stores
+        nothing. An allowed caller is recorded once, by the call that commits.
+        """
+        organisation = _organisation_of(dataset_id)
+        verdict = can_publish(caller, organisation)
+        if not verdict.allowed:
+            action = "dataset.register" if creating else "dataset.ingest"
+            raise refuse(
+                self.store, caller, action, f"dataset:{dataset_id}", organisation, verdict.reason
+            )
+
+    def refuse_upload(
+        self, caller: Caller, dataset_id: str, *, creating: bool, reason: str
+    ) -> None:
+        """Record the refusal of an allowed caller's upload before it was inspected
+        (over the size limit, say): a ``deny`` event, so the attempt is on the record."""
+        self.store.record(
+            AuditEvent(
+                actor=caller.actor,
+                action="dataset.register" if creating else "dataset.ingest",
+                object=f"dataset:{dataset_id}",
+                organisation=_organisation_of(dataset_id),
+                decision=Decision.DENY,
+                reason=reason,
+                details={"via": caller.via} if caller.via else {},
+            )
+        )
 
     def register(
         self,
@@ -313,7 +351,9 @@ class CatalogueService:
         from accord import ingest
 
         if ref.kind is SourceKind.FILE:
-            return ingest.inspect_file(Path(ref.location), schema=schema, overrides=overrides)
+            return ingest.inspect_file(
+                Path(ref.location), schema=schema, overrides=overrides, limits=self.limits
+            )
         if ref.kind is SourceKind.DUCKDB:
             return ingest.inspect_duckdb_table(
                 Path(ref.location), ref.table, schema=schema, overrides=overrides
@@ -413,7 +453,8 @@ class CatalogueService:
             tmp.open("w", newline="", encoding="utf-8") as handle,
         ):
             writer = csv.writer(handle)
-            writer.writerow(columns)
+            writer.writerow(safe_row(columns))
+            # The rows' original text: a number that failed its type stays as it came.
             for row in table.to_pylist():
-                writer.writerow([row[c] for c in columns])
+                writer.writerow(safe_row((row[c] for c in columns), keep_numbers=True))
         return target

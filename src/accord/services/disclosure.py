@@ -28,6 +28,7 @@ import numpy as np
 
 from accord.core.audit import Decision as AuditDecision
 from accord.core.catalogue import SourceKind
+from accord.core.csv_safety import safe_row
 from accord.core.disclosure_permissions import (
     can_define_batch_check,
     can_designate_checker,
@@ -145,10 +146,11 @@ class ProtectedTable:
     def to_csv(self) -> bytes:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([*self.rows, *("/".join(map(str, c)) for c in self.column_labels), "Total"])
+        header = [*self.rows, *("/".join(map(str, c)) for c in self.column_labels), "Total"]
+        writer.writerow(safe_row(header))
         labels = [*self.row_labels, tuple("Total" for _ in self.rows)]
         for label, row in zip(labels, self.values, strict=True):
-            writer.writerow([*label, *("c" if v is None else f"{v:g}" for v in row)])
+            writer.writerow([*safe_row(label), *("c" if v is None else f"{v:g}" for v in row)])
         return out.getvalue().encode("utf-8")
 
     def to_long_csv(self) -> bytes:
@@ -162,13 +164,14 @@ class ProtectedTable:
         measure = "count" if self.value is None else self.value
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([*self.rows, *self.columns, measure])
+        writer.writerow(safe_row([*self.rows, *self.columns, measure]))
         row_labels = [*self.row_labels, tuple("" for _ in self.rows)]
         column_labels = [*self.column_labels, tuple("" for _ in self.columns)]
         for r, row_label in enumerate(row_labels):
             for c, column_label in enumerate(column_labels):
                 v = self.values[r][c]
-                writer.writerow([*row_label, *column_label, "" if v is None else f"{v:g}"])
+                labels = safe_row([*row_label, *column_label])
+                writer.writerow([*labels, "" if v is None else f"{v:g}"])
         return out.getvalue().encode("utf-8")
 
 

@@ -1,5 +1,11 @@
 """The catalogue: search and read metadata; publish datasets by uploading files.
 
+An upload is authorised before a byte of it is read: a caller who may not publish to
+the organisation is refused (and audited) with nothing in ``uploads/``. The body is
+then streamed to a private temporary file there, within ``ACCORD_MAX_UPLOAD_BYTES``
+(:mod:`accord.api.body_limits` counts it), and removed once the ingest has read it,
+whatever the outcome.
+
 In-place sources (DuckDB and PostgreSQL tables) are registered from the command line
 only: letting an API caller name a path or a database URL on the server would let
 it read what the server can.
@@ -12,17 +18,19 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from accord.api.deps import AccordDep, CallerDep
 from accord.api.schemas import DatasetOut, FieldPatch, IngestOut, ProblemOut, VersionOut
 from accord.core.catalogue import UpdateFrequency
-from accord.errors import ValidationError
+from accord.core.permissions import Caller
+from accord.errors import TooLarge, ValidationError
 from accord.fsutil import fsync_directory
+from accord.services.app import Accord
 from accord.services.catalogue import IngestReport
 
 router = APIRouter(tags=["catalogue"])
 
-MAX_UPLOAD_BYTES = 4 * 1024**3
 _SUFFIX = {
     "text/csv": ".csv",
     "application/vnd.apache.parquet": ".parquet",
@@ -30,16 +38,33 @@ _SUFFIX = {
 }
 
 
-async def _receive(request: Request, directory: Path) -> Path:
-    """Stream the request body to a private temporary file of the upload's type."""
+async def _upload(
+    request: Request, accord: Accord, caller: Caller, dataset_id: str, *, creating: bool
+) -> Path:
+    """The upload in a private temporary file, once the caller may publish there.
+
+    Permission is decided (and a refusal audited) before the body is touched; an
+    upload over the size limit is refused, audited, and leaves nothing behind.
+    """
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     suffix = _SUFFIX.get(content_type)
+    await run_in_threadpool(accord.catalogue.check_publish, caller, dataset_id, creating=creating)
     if suffix is None:
         raise ValidationError(
             f"Content-Type {content_type or '(none)'!r} is not an upload Accord takes: "
             "send text/csv or application/vnd.apache.parquet"
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        return await _receive(request, accord.home / "uploads", suffix)
+    except TooLarge as exc:
+        refuse = accord.catalogue.refuse_upload
+        await run_in_threadpool(refuse, caller, dataset_id, creating=creating, reason=exc.message)
+        raise
+
+
+async def _receive(request: Request, directory: Path, suffix: str) -> Path:
+    """Stream the request body to a private temporary file of the upload's type."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, kept on success
         dir=directory, suffix=suffix, delete=False
     )
@@ -49,8 +74,6 @@ async def _receive(request: Request, directory: Path) -> Path:
         with handle:
             async for chunk in request.stream():
                 size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
-                    raise ValidationError(f"the upload is larger than {MAX_UPLOAD_BYTES:,} bytes")
                 handle.write(chunk)
         fsync_directory(directory)
     except BaseException:
@@ -131,9 +154,10 @@ async def register_dataset(
     lenient: bool = False,
 ) -> IngestOut:
     """Register a dataset from the uploaded CSV or Parquet body: version 1."""
-    upload = await _receive(request, accord.home / "uploads")
+    upload = await _upload(request, accord, caller, f"{org_id}/{name}", creating=True)
     try:
-        report = accord.catalogue.register(
+        report = await run_in_threadpool(
+            accord.catalogue.register,
             caller,
             org_id,
             name,
@@ -173,9 +197,11 @@ async def ingest_version(
 
     Authorisation comes before the dataset is looked up (in the service), so a caller
     who may not publish there is refused alike whether the dataset exists or not."""
-    upload = await _receive(request, accord.home / "uploads")
+    upload = await _upload(request, accord, caller, f"{org_id}/{name}", creating=False)
     try:
-        report = accord.catalogue.ingest(caller, f"{org_id}/{name}", str(upload), lenient=lenient)
+        report = await run_in_threadpool(
+            accord.catalogue.ingest, caller, f"{org_id}/{name}", str(upload), lenient=lenient
+        )
     finally:
         upload.unlink(missing_ok=True)
     return _ingest_out(report)
