@@ -17,6 +17,11 @@ from tests.plane.conftest import agreement_request, approve
 
 PEOPLE = 3000
 VIEW = "dwp_carers_allowance"
+CROSS_JOIN = (
+    f"select a.nino || b.nino as pair, count(*) as n from {VIEW} a cross join {VIEW} b "
+    "group by 1 order by 2 desc"
+)
+"""Every one of 9 million pairs of 128 characters held at once: more than a gigabyte."""
 
 
 def many_carers(path: Path, count: int = PEOPLE) -> Path:
