@@ -14,7 +14,10 @@ these with ``raise ... from exc``, so they never leak to users.
     ├── ConflictError             the object exists already, or its state forbids the change
     ├── AuthenticationError       no valid credential (401)
     ├── PermissionDenied          a valid caller may not do this (403); carries the reason
-    ├── RateLimited               too many refusals for this caller (429); carries retry_after
+    ├── RateLimited               too many requests or refusals for this caller, or every
+    │                             query slot busy (429); carries retry_after
+    ├── LimitExceeded             a query or extract went past a resource limit (memory,
+    │                             time, spill space): names the limit and its setting (422)
     ├── AuditError                the audit log could not be written or does not verify
     └── StoreError                the metadata store failed underneath us
 """
@@ -30,6 +33,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
+    "LimitExceeded",
     "NotFoundError",
     "PermissionDenied",
     "RateLimited",
@@ -131,6 +135,22 @@ class RateLimited(AccordError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message, details={"retry_after": round(retry_after, 3)})
         self.retry_after = retry_after
+
+
+class LimitExceeded(AccordError):
+    """A query or extract stopped at one of its resource limits.
+
+    ``limit`` is the setting that bounds it (``ACCORD_QUERY_MEMORY``, say), so the
+    message tells the caller what was too big and the operator what to raise. Asking
+    again unchanged fails the same way, hence 422 rather than a 5xx.
+    """
+
+    status_code = 422
+    code = "limit_exceeded"
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message, details={"limit": limit})
+        self.limit = limit
 
 
 class AuditError(AccordError):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from accord.errors import ConfigurationError
 
-__all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
+__all__ = ["SETTINGS", "Setting", "Settings", "load_settings", "parse_size"]
 
 ENGINES = ("duckdb", "spark")
 
@@ -241,6 +241,70 @@ SETTINGS: tuple[Setting, ...] = (
         "ACCORD_MAX_COLUMNS",
         "2000",
         "The most columns an ingested file may hold (a header, or any row of a CSV).",
+    # -- limits on queries and requests (accord.engine.bounds, accord.api.rate_limits) ---
+    Setting(
+        "ACCORD_QUERY_MEMORY",
+        "1GB",
+        "Memory one query, extract, check, aggregate, change file or linkage may use on "
+        "DuckDB (a size: 512MB, 2GB, or bytes), and the work_mem of a PostgreSQL session. "
+        "Past it the query stops with an error naming this setting. DuckDB's limit is per "
+        "database instance: each in-memory query is its own instance.",
+    ),
+    Setting(
+        "ACCORD_QUERY_THREADS",
+        "2",
+        "Threads one DuckDB query may use.",
+    ),
+    Setting(
+        "ACCORD_QUERY_SECONDS",
+        "120",
+        "Wall-clock seconds a query or extract may run before it is interrupted (DuckDB) "
+        "or cancelled by statement_timeout (PostgreSQL).",
+    ),
+    Setting(
+        "ACCORD_QUERY_TEMP_BYTES",
+        "0",
+        "Disk a DuckDB query may spill to when it outgrows ACCORD_QUERY_MEMORY (a size). "
+        "0, the default, turns spilling off: spilled pages are unencrypted personal data. "
+        "Above 0, they go to ACCORD_HOME/tmp/spill (never the working directory) and are "
+        "removed when the query ends.",
+    ),
+    Setting(
+        "ACCORD_MAX_CONCURRENT_QUERIES",
+        "4",
+        "Queries and extracts that may run at once in one process; a caller arriving when "
+        "all are busy waits up to ACCORD_QUERY_WAIT_SECONDS, then is answered 429 with "
+        "Retry-After.",
+    ),
+    Setting(
+        "ACCORD_QUERY_WAIT_SECONDS",
+        "2",
+        "Seconds a query waits for a free slot (see ACCORD_MAX_CONCURRENT_QUERIES).",
+    ),
+    Setting(
+        "ACCORD_RATE_PER_MINUTE",
+        "1200",
+        "Requests one caller (a token, a web session, or an address when unauthenticated) "
+        "may make a minute, sustained; a query or extract costs ACCORD_RATE_QUERY_COST. "
+        "Past it the API answers 429 with Retry-After. 0 turns rate limits off.",
+    ),
+    Setting(
+        "ACCORD_RATE_BURST",
+        "600",
+        "Requests one caller may make at once before ACCORD_RATE_PER_MINUTE applies.",
+    ),
+    Setting(
+        "ACCORD_RATE_QUERY_COST",
+        "10",
+        "What one query, extract, check, linkage or Delta Sharing table read costs against "
+        "the rate limit, in requests: they run the engine, a metadata read does not.",
+    ),
+    Setting(
+        "ACCORD_REFUSALS_COUNT_SECONDS",
+        "60",
+        "Unauthenticated (401) and rate-limited (429) answers are not audited one by one but "
+        "counted, and written as one api.refusals.counted event per kind per this many "
+        "seconds, so nobody can flood the audit log.",
     ),
 )
 
@@ -275,6 +339,16 @@ class Settings:
     max_value_bytes: int = 64 * 1024
     max_rows: int = 100_000_000
     max_columns: int = 2000
+    query_memory_bytes: int = 1_000_000_000
+    query_threads: int = 2
+    query_seconds: int = 120
+    query_temp_bytes: int = 0
+    max_concurrent_queries: int = 4
+    query_wait_seconds: int = 2
+    rate_per_minute: int = 1200
+    rate_burst: int = 600
+    rate_query_cost: int = 10
+    refusals_count_seconds: int = 60
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -301,6 +375,34 @@ def _flag(name: str, raw: str) -> bool:
     if raw not in ("0", "1"):
         raise ConfigurationError(f"{name}={raw!r} is not 0 or 1. Set it to 0 or 1, or unset it.")
     return raw == "1"
+
+
+_UNITS = {
+    "": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+    "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4,
+}  # fmt: skip
+
+
+def _size(name: str, raw: str, minimum: int) -> int:
+    """A size in bytes from ``512MB``, ``2 GiB`` or ``1048576``."""
+    text = raw.strip().upper().replace(" ", "")
+    number = text.rstrip("KMGTIB")
+    unit = text[len(number) :]
+    try:
+        value = int(float(number) * _UNITS[unit]) if number else -1
+    except (ValueError, KeyError):
+        value = -1
+    if value < minimum:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not a size of at least {minimum} bytes. Write it like "
+            "512MB, 2GB or 1073741824, or unset it to use the default."
+        )
+    return value
+
+
+def parse_size(name: str, raw: str, minimum: int = 0) -> int:
+    """Bytes from a size like ``512MB``; ConfigurationError naming ``name`` otherwise."""
+    return _size(name, raw, minimum)
 
 
 def _batch_max(raw: str) -> int:
@@ -382,6 +484,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_value_bytes=_int("ACCORD_MAX_VALUE_BYTES", get("ACCORD_MAX_VALUE_BYTES"), 16),
         max_rows=_int("ACCORD_MAX_ROWS", get("ACCORD_MAX_ROWS"), 1),
         max_columns=_int("ACCORD_MAX_COLUMNS", get("ACCORD_MAX_COLUMNS"), 1),
+        query_memory_bytes=_size("ACCORD_QUERY_MEMORY", get("ACCORD_QUERY_MEMORY"), 16_000_000),
+        query_threads=_int("ACCORD_QUERY_THREADS", get("ACCORD_QUERY_THREADS"), 1),
+        query_seconds=_int("ACCORD_QUERY_SECONDS", get("ACCORD_QUERY_SECONDS"), 1),
+        query_temp_bytes=_size("ACCORD_QUERY_TEMP_BYTES", get("ACCORD_QUERY_TEMP_BYTES"), 0),
+        max_concurrent_queries=_int(
+            "ACCORD_MAX_CONCURRENT_QUERIES", get("ACCORD_MAX_CONCURRENT_QUERIES"), 1
+        ),
+        query_wait_seconds=_int("ACCORD_QUERY_WAIT_SECONDS", get("ACCORD_QUERY_WAIT_SECONDS"), 0),
+        rate_per_minute=_int("ACCORD_RATE_PER_MINUTE", get("ACCORD_RATE_PER_MINUTE"), 0),
+        rate_burst=_int("ACCORD_RATE_BURST", get("ACCORD_RATE_BURST"), 1),
+        rate_query_cost=_int("ACCORD_RATE_QUERY_COST", get("ACCORD_RATE_QUERY_COST"), 1),
+        refusals_count_seconds=_int(
+            "ACCORD_REFUSALS_COUNT_SECONDS", get("ACCORD_REFUSALS_COUNT_SECONDS"), 1
+        ),
     )
 
 

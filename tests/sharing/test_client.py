@@ -78,7 +78,9 @@ def test_the_table_version_follows_the_agreement_and_dataset_versions(served: Se
     assert version == served.agreement.version * 1_000_000 + dataset
 
 
-def test_a_wrong_token_is_refused_and_audited(served: Served) -> None:
+def test_a_wrong_token_is_refused_and_counted_not_logged(served: Served) -> None:
+    """A 401 names nobody: the API counts it per interval (``api.refusals.counted``,
+    tests/hardening/limits) rather than writing one event per forged token."""
     profile = served.tmp_path / "forged.share"
     document = json.loads(served.profile().read_text())
     profile.write_text(json.dumps({**document, "bearerToken": "accord_ds_forged"}))
@@ -86,9 +88,8 @@ def test_a_wrong_token_is_refused_and_audited(served: Served) -> None:
     with pytest.raises(HTTPError) as raised:
         delta_sharing.SharingClient(str(profile)).list_shares()
     assert raised.value.response.status_code == 401
-    [denied, *_] = events(served.accord, "sharing.authenticate", "deny")
-    assert len(events(served.accord, "sharing.authenticate", "deny")) == before + 1
-    assert denied.reason == "unknown share token"
+    assert raised.value.response.json()["message"] == "unknown share token"
+    assert len(events(served.accord, "sharing.authenticate", "deny")) == before
 
 
 def test_a_revoked_share_token_is_refused(served: Served) -> None:
@@ -100,8 +101,7 @@ def test_a_revoked_share_token_is_refused(served: Served) -> None:
     with pytest.raises(HTTPError) as raised:
         delta_sharing.SharingClient(str(profile)).list_shares()
     assert raised.value.response.status_code == 401
-    [denied, *_] = events(served.accord, "sharing.authenticate", "deny")
-    assert denied.reason == f"share token {token.id} was revoked"
+    assert raised.value.response.json()["message"] == f"share token {token.id} was revoked"
 
 
 def test_another_recipients_share_is_refused_and_audited(served: Served) -> None:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from accord import __version__
 from accord.api.body_limits import BodyLimits
 from accord.api.errors import ErrorEnvelope, install_error_handlers
+from accord.api.rate_limits import RateLimitMiddleware, RefusalCounter
 from accord.api.routes import (
     audit,
     catalogue,
@@ -26,6 +27,8 @@ from accord.api.routes import (
     transfer,
 )
 from accord.api.routes import erasure as erasure_routes
+from accord.engine.bounds import QueryLimits
+from accord.engine.bounds import configure as configure_limits
 from accord.services.app import Accord
 from accord.web import api_docs
 from accord.web.app import mount_web
@@ -41,6 +44,7 @@ _ERRORS = {
         (409, "Conflicts with what exists"),
         (413, "The body is over the endpoint's size limit (named, with its setting)"),
         (422, "Invalid input, with the row, field or parameter at fault"),
+        (429, "Too many requests, or every query slot busy: try again after Retry-After"),
     )
 }
 
@@ -58,7 +62,17 @@ def create_app(accord: Accord) -> FastAPI:
     )
     app.state.accord = accord
     install_error_handlers(app)
+    # Middleware added last runs first: the rate limit, then the body limit.
     app.add_middleware(BodyLimits, settings=accord.settings)
+    # Limits first, so that no route, body or store is touched past them.
+    configure_limits(QueryLimits.from_settings(accord.settings))
+    app.state.refusals = RefusalCounter(accord.settings.refusals_count_seconds)
+    app.add_middleware(
+        RateLimitMiddleware,
+        record=accord.record,
+        settings=accord.settings,
+        counter=app.state.refusals,
+    )
     # The data plane first: its fixed paths must win over the governance routes' {action}.
     for module in (
         identity, catalogue, plane, outcomes, linkage, transfer, disclosure, inbound, governance,

@@ -458,6 +458,14 @@ class AuditAction(StrEnum):
         "A data owner's approved sub-contractors listed; recorded when refused.",
     )
 
+    # -- limits on requests (accord.api.rate_limits) -------------------------------
+    API_REFUSALS_COUNTED = (
+        "api.refusals.counted",
+        "Unauthenticated (401) or rate-limited (429) answers over one interval, counted "
+        "rather than logged one by one: the kind, the count, the interval and the five "
+        "callers refused most, as hashes of their token, session or address.",
+    )
+
 
 CREATING = frozenset(
     {

@@ -133,11 +133,19 @@ def tabulate(
     anything DuckDB can scan (a pyarrow Table, a pandas DataFrame). ``record_keys``
     (one per source row, in row order) adds each cell's key for cell-key perturbation.
     """
-    import duckdb
+    from contextlib import ExitStack
+
+    from accord.engine.bounds import bounded_duckdb
 
     if not rows or not columns:
         raise ValueError("a table needs at least one row and one column variable")
-    con = connection if connection is not None else duckdb.connect()
+    stack = ExitStack()
+    # A connection of its own is bounded like every query (memory, threads, time, slot).
+    con = (
+        connection
+        if connection is not None
+        else stack.enter_context(bounded_duckdb(what="aggregate"))
+    )
     try:
         if record_keys is not None:
             source = _with_keys(source, record_keys)
@@ -186,8 +194,7 @@ def tabulate(
         finally:
             con.execute(f"DROP TABLE IF EXISTS {g}")
     finally:
-        if connection is None:
-            con.close()
+        stack.close()
     grid, keys = _grid(cells, (len(row_labels), len(column_labels)), value, k, record_keys)
     return AggregateTable(
         cell_keys=keys,

@@ -3,7 +3,8 @@
 The source is registered through DuckDB's relation API or opened read-only, never by
 splicing a path into SQL. Rows stream out as Arrow record batches, so memory stays
 bounded whatever the size of the extract; pseudonymised columns are hashed on the way
-out with the domain's key, which never enters SQL.
+out with the domain's key, which never enters SQL. Every connection is opened by
+:func:`accord.engine.bounds.bounded_duckdb`, within the query limits.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from accord.core.catalogue import DatasetVersion, SourceKind
+from accord.engine.bounds import bounded_duckdb
 from accord.errors import StoreError, ValidationError
 
 __all__ = ["BATCH_ROWS", "OPT_OUT_TABLE", "SOURCE_TABLE", "DuckDBSource", "source_table"]
@@ -54,30 +56,29 @@ class DuckDBSource:
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection with the register, and any further one-column ``identifier``
         tables the plan reads (the erased people, a check's supplied identifiers)."""
+        if self.kind is SourceKind.DUCKDB:
+            database = self.version.location.removeprefix("duckdb:").rsplit("#", 1)[0]
+        elif self.kind is SourceKind.FILE:
+            database = ":memory:"
+            if not Path(self.version.location).is_file():
+                raise StoreError(
+                    f"the rows of {self.version.dataset_id} v{self.version.number} are "
+                    f"missing from {self.version.location}"
+                )
+        else:
+            raise ValidationError(f"DuckDB does not read {self.kind.value} sources in place")
         try:
-            if self.kind is SourceKind.DUCKDB:
-                path = self.version.location.removeprefix("duckdb:").rsplit("#", 1)[0]
-                con = duckdb.connect(path, read_only=True)
-            elif self.kind is SourceKind.FILE:
-                con = duckdb.connect()
-                if not Path(self.version.location).is_file():
-                    raise StoreError(
-                        f"the rows of {self.version.dataset_id} v{self.version.number} are "
-                        f"missing from {self.version.location}"
-                    )
-                con.read_parquet(self.version.location).create_view(SOURCE_TABLE)
-            else:
-                raise ValidationError(f"DuckDB does not read {self.kind.value} sources in place")
+            with bounded_duckdb(database, read_only=self.kind is SourceKind.DUCKDB) as con:
+                if self.kind is SourceKind.FILE:
+                    con.read_parquet(self.version.location).create_view(SOURCE_TABLE)
+                registry = pa.table({"identifier": pa.array(list(opt_outs), pa.string())})
+                con.register(OPT_OUT_TABLE, registry)
+                for name, values in (tables or {}).items():
+                    identifiers = pa.array(list(values), pa.string())
+                    con.register(name, pa.table({"identifier": identifiers}))
+                yield con
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the source of {self.version.dataset_id}: {exc}") from exc
-        try:
-            registry = pa.table({"identifier": pa.array(list(opt_outs), pa.string())})
-            con.register(OPT_OUT_TABLE, registry)
-            for name, values in (tables or {}).items():
-                con.register(name, pa.table({"identifier": pa.array(list(values), pa.string())}))
-            yield con
-        finally:
-            con.close()
 
     def batches(
         self,
@@ -99,4 +100,6 @@ class DuckDBSource:
                     schema = reader.schema
                     yield pa.record_batch([pa.array([], f.type) for f in schema], schema=schema)
             except duckdb.Error as exc:
+                if isinstance(exc, duckdb.OutOfMemoryException | duckdb.InterruptException):
+                    raise  # the bounded connection names the limit that stopped it
                 raise StoreError(f"the plan failed on DuckDB: {exc}\nSQL: {sql}") from exc

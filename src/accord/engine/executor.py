@@ -7,6 +7,11 @@ dialect, logs it, streams Arrow record batches, and translates every driver erro
 :class:`EngineError` with the message scrubbed of data values (a conversion error can
 carry the very value it failed on). DuckDB and PostgreSQL run here today; Spark comes
 behind the same Protocol. Nothing outside this module branches on a source's kind.
+
+Each engine runs within the query limits of :mod:`accord.engine.bounds`; a release that
+reaches one fails with :class:`EngineLimitError`, an :class:`EngineError` (so every
+release path that audits engine failures audits it) that answers 422 and names the
+setting, its message kept whole since it holds no data.
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ from accord.core.catalogue import DatasetVersion, SourceKind
 from accord.core.plan.release import GovernedRelease
 from accord.engine.duckdb_engine import DuckDBSource, source_table
 from accord.engine.postgres_engine import PostgresSource
-from accord.errors import StoreError
+from accord.errors import AccordError, LimitExceeded, StoreError
 
 __all__ = [
     "BaseExecutor",
     "DuckDBExecutor",
     "EngineError",
+    "EngineLimitError",
     "Executor",
     "PostgresExecutor",
     "executor_for",
@@ -48,6 +54,17 @@ _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
 
 class EngineError(StoreError):
     """The engine failed while running a release; the message carries no data values."""
+
+
+class EngineLimitError(EngineError, LimitExceeded):
+    """The engine stopped a release at one of its limits (memory, time, spill space)."""
+
+    status_code = LimitExceeded.status_code
+    code = LimitExceeded.code
+
+    def __init__(self, cause: LimitExceeded) -> None:
+        AccordError.__init__(self, cause.message, details=dict(cause.details))
+        self.limit = cause.limit
 
 
 def scrub(message: str, identifiers: Collection[str] = ()) -> str:
@@ -100,6 +117,10 @@ class BaseExecutor(ABC):
         names = {c.name for c in release.plan.outputs} | {f.name for f in release.dataset.fields}
         try:
             yield from self._run(release, sql, {**release.tables(), **(tables or {})})
+        except EngineLimitError:
+            raise
+        except LimitExceeded as exc:
+            raise EngineLimitError(exc) from exc
         except StoreError as exc:
             raise EngineError(scrub(exc.message, names)) from exc
         except self.driver_errors as exc:
@@ -156,6 +177,8 @@ def own_rows(kind: SourceKind, version: DatasetVersion) -> Path | pa.Table:
             batches = list(PostgresSource(version).batches(sql, ()))
         else:
             batches = list(DuckDBSource(version, kind).batches(sql))
+    except LimitExceeded as exc:
+        raise EngineLimitError(exc) from exc
     except StoreError as exc:
         raise EngineError(scrub(exc.message)) from exc
     return pa.Table.from_batches(batches)

@@ -4,6 +4,10 @@ The plan renders for PostgreSQL (a SELECT Accord compiled, never caller text) an
 streams through a server-side cursor. The opt-out register is loaded into a temporary
 table with COPY, so identifiers travel as data, never as SQL text. Credentials are not stored in the
 catalogue: libpq finds them in PGPASSWORD or ~/.pgpass.
+
+Each plan holds a query slot and runs in a transaction that sets its own
+``statement_timeout`` and ``work_mem`` (:func:`accord.engine.bounds.postgres_session_settings`);
+a plan cancelled by the timeout fails with the same time-limit error DuckDB's does.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pyarrow as pa
 from psycopg import sql as pgsql
 
 from accord.core.catalogue import DatasetVersion
+from accord.engine.bounds import postgres_session_settings, query_limits, query_slot, time_exceeded
 from accord.engine.duckdb_engine import BATCH_ROWS, OPT_OUT_TABLE
 from accord.errors import StoreError
 
@@ -36,9 +41,18 @@ class PostgresSource:
     ) -> Iterator[pa.RecordBatch]:
         """Stream the plan's rows; ``identifiers`` names further one-column temporary tables."""
         tables = {OPT_OUT_TABLE: opt_outs, **(identifiers or {})}
+        limits = query_limits()
         try:
-            with psycopg.connect(self.url) as conn, conn.transaction():
+            with (
+                query_slot(limits),
+                psycopg.connect(self.url) as conn,
+                conn.transaction(),
+            ):
                 with conn.cursor() as setup:
+                    for name, value in postgres_session_settings(limits).items():
+                        setup.execute(
+                            "SELECT set_config(%s, %s, true)", (name, value), prepare=False
+                        )
                     for name, values in tables.items():
                         table = pgsql.Identifier(name)
                         setup.execute(
@@ -63,5 +77,7 @@ class PostgresSource:
                         yield pa.RecordBatch.from_arrays(
                             [pa.array([], pa.string()) for _ in names], names=names
                         )
+        except psycopg.errors.QueryCanceled as exc:
+            raise time_exceeded(limits.seconds) from exc
         except psycopg.Error as exc:
             raise StoreError(f"the plan failed on PostgreSQL: {exc}\nSQL: {sql}") from exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import duckdb
 
 from accord.core.catalogue import FieldSpec, Problem
 from accord.core.vocabulary import DataType, SemanticType
+from accord.engine.bounds import bounded_duckdb
 from accord.errors import ValidationError
 from accord.ingest.inplace import Column, InPlaceTable, inspect_in_place
 from accord.ingest.outcome import IngestOutcome, ProblemCode
@@ -71,8 +73,12 @@ def inspect_duckdb(
     name = parse_table_name(table)
     if not Path(database).is_file():
         return _refused(Problem(ProblemCode.UNREADABLE, f"no DuckDB database at {database}"))
+    stack = ExitStack()
     try:
-        connection = duckdb.connect(str(database), read_only=True)
+        # Within the query limits: the table is the caller's, and so is its size.
+        connection = stack.enter_context(
+            bounded_duckdb(database, read_only=True, slot=False, what="inspection")
+        )
     except duckdb.Error as exc:
         return _refused(Problem(ProblemCode.UNREADABLE, f"cannot open the database: {exc}"))
     try:
@@ -116,7 +122,7 @@ def inspect_duckdb(
             run, in_place, schema=schema, overrides=overrides, sample_rows=sample_rows
         )
     finally:
-        connection.close()
+        stack.close()
 
 
 def _hash_query(reference: str, names: Sequence[str]) -> str:

@@ -17,6 +17,7 @@ import psycopg
 
 from accord.core.catalogue import FieldSpec, Problem
 from accord.core.vocabulary import DataType, SemanticType
+from accord.engine.bounds import postgres_session_settings, query_limits, time_exceeded
 from accord.errors import ValidationError
 from accord.ingest.inplace import Column, InPlaceTable, inspect_in_place
 from accord.ingest.outcome import IngestOutcome, ProblemCode
@@ -70,6 +71,9 @@ def inspect_postgres(
         return _refused(Problem(ProblemCode.UNREADABLE, f"cannot connect to PostgreSQL: {exc}"))
     try:
         connection.read_only = True
+        # Within the query limits, as every plan on PostgreSQL is.
+        for setting, value in postgres_session_settings().items():
+            connection.execute("SELECT set_config(%s, %s, false)", (setting, value))
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT table_schema, table_name FROM information_schema.tables "
@@ -101,6 +105,8 @@ def inspect_postgres(
                 with connection.cursor() as cursor:
                     cursor.execute(sql.encode())
                     return cursor.fetchall()
+            except psycopg.errors.QueryCanceled as exc:
+                raise time_exceeded(query_limits().seconds, "inspection") from exc
             except psycopg.Error as exc:
                 raise ValidationError(f"PostgreSQL could not inspect {name}: {exc}") from exc
 

@@ -19,15 +19,18 @@ import importlib.util
 import logging
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
 
+from accord.engine.bounds import bounded_duckdb, query_limits, translate
 from accord.errors import AccordError, ConfigurationError
 from accord.linkage.redact import redact
+from accord.settings import parse_size
 
 __all__ = ["ENGINES", "DuckDBEngine", "Engine", "LinkageError", "open_engine"]
 
@@ -77,7 +80,10 @@ class DuckDBEngine:
     """DuckDB in process: the default engine.
 
     ``memory_limit`` caps DuckDB's own buffers (it spills to ``temp_directory``
-    beyond it); ``threads`` defaults to the machine's cores.
+    beyond it), never above ``ACCORD_QUERY_MEMORY``; ``threads`` defaults to
+    ``ACCORD_QUERY_THREADS``. The connection is opened by
+    :func:`accord.engine.bounds.bounded_duckdb`, without a query slot or a wall-clock
+    limit, since it lives as long as the linkage job.
     """
 
     name = "duckdb"
@@ -94,13 +100,17 @@ class DuckDBEngine:
         if temp_directory is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="accord-linkage-")
             temp_directory = Path(self._tmp.name)
-        config: dict[str, Any] = {"temp_directory": str(temp_directory)}
-        if memory_limit:
-            config["memory_limit"] = memory_limit
-        if threads:
-            config["threads"] = threads
-        self.connection = duckdb.connect(config=config)
-        self.connection.execute("SET preserve_insertion_order = false")
+        base = query_limits()
+        asked = parse_size("memory_limit", memory_limit) if memory_limit else base.memory_bytes
+        limits = replace(
+            base, memory_bytes=min(asked, base.memory_bytes), threads=threads or base.threads
+        )
+        self._bounded = ExitStack()
+        self.connection = self._bounded.enter_context(
+            bounded_duckdb(
+                limits=limits, slot=False, timed=False, spill_to=temp_directory, what="linkage"
+            )
+        )
         self._api: Any = None
 
     def execute(self, sql: str, *, step: str) -> None:
@@ -141,7 +151,7 @@ class DuckDBEngine:
         return self._api
 
     def close(self) -> None:
-        self.connection.close()
+        self._bounded.close()
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -156,6 +166,9 @@ def _wrapped(step: str, sql: str) -> Iterator[None]:
         yield
     except duckdb.Error as exc:
         log.debug("linkage step %s failed running: %s", step, redact(sql))
+        limited = translate(exc, query_limits(), what="linkage")
+        if limited is not None:
+            raise limited from exc
         raise LinkageError(f"linkage failed at {step}: {redact(str(exc))}") from exc
 
 

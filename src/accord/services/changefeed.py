@@ -21,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from accord.core.audit import AuditEvent
 from accord.core.catalogue import Dataset
 from accord.core.governance.records import AgreementRecord
@@ -33,6 +31,7 @@ from accord.core.permissions import Caller
 from accord.core.plan.release import GovernedRelease
 from accord.core.sharing.changes import Commit, history
 from accord.core.sharing.protocol import SCHEMA, table_version
+from accord.engine.bounds import bounded_duckdb
 from accord.fsutil import atomic_path
 from accord.services.catalogue import CatalogueService, IngestReport
 from accord.services.outbox import Outbox, new_notice
@@ -93,14 +92,14 @@ class ChangeFeed:
                     f"SELECT * FROM read_parquet({_literal(new)}))) "
                     f"TO {_literal(temporary)} (FORMAT parquet, COMPRESSION zstd)"
                 )
-                with duckdb.connect() as con:
+                with bounded_duckdb(what="change file") as con:
                     con.execute(sql)
         return target
 
     def change_file(self, release: GovernedRelease, dataset_version: int) -> ChangeFile:
         """The change file of ``dataset_version`` with its rows counted by change type."""
         target = self.change_path(release, dataset_version)
-        with duckdb.connect() as con:
+        with bounded_duckdb(what="change file") as con:
             counted = dict(
                 con.execute(
                     f"SELECT {CHANGE_TYPE}, count(*) FROM read_parquet({_literal(target)}) "

@@ -831,8 +831,9 @@ class BatchValidationService:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
 
     def _eligible(self, release: GovernedRelease, check: BatchCheck, identifiers: list[str]) -> int:
-        import duckdb
         import pyarrow as pa
+
+        from accord.engine.bounds import bounded_duckdb
 
         location, _, _ = _parquet_of(self.store, check.dataset_id, release.version.number)
         types = _field_types(self.store.get_dataset(check.dataset_id))
@@ -840,8 +841,7 @@ class BatchValidationService:
             criterion = coerce_criterion(check.criterion, types)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
-        con = duckdb.connect()
-        try:
+        with bounded_duckdb(what="batch check") as con:
             con.register("accord_batch", pa.table({"id": identifiers}))
             conditions = []
             params: list[Any] = [location]
@@ -858,8 +858,6 @@ class BatchValidationService:
                 f"JOIN accord_batch AS b ON {key} = b.id WHERE {where}"
             )
             return int(con.execute(sql, params).fetchone()[0])  # type: ignore[index]
-        finally:
-            con.close()
 
     def requester_organisation(self, caller: Caller, check_id: str) -> str:
         """The organisation a caller submits for: theirs, among those the check is offered to.

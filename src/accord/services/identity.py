@@ -283,11 +283,15 @@ class IdentityService:
         )
         return self.store.list_tokens(principal_id)
 
-    def authenticate(self, secret: str | None, access: str, platform_org: str) -> Caller:
+    def authenticate(
+        self, secret: str | None, access: str, platform_org: str, *, record_refusal: bool = True
+    ) -> Caller:
         """The caller a bearer token stands for, recording the access; or a recorded 401.
 
         ``access`` names what was asked for (``GET /datasets``); it becomes the
-        object of the audit event, so every API access is in the log.
+        object of the audit event, so every API access is in the log. The API passes
+        ``record_refusal=False``: it counts its 401s per interval instead
+        (:mod:`accord.api.rate_limits`), so a flood of bad tokens cannot flood the log.
         """
         now = self.store.clock()
         token = self.store.find_token(hash_secret(secret)) if secret else None
@@ -300,15 +304,16 @@ class IdentityService:
         else:
             reason = ""
         if reason or token is None:
-            self.store.record(
-                AuditEvent(
-                    actor=f"token:{token.id}" if token else "anonymous",
-                    action="api.authenticate",
-                    object=access,
-                    decision=Decision.DENY,
-                    reason=reason,
+            if record_refusal:
+                self.store.record(
+                    AuditEvent(
+                        actor=f"token:{token.id}" if token else "anonymous",
+                        action="api.authenticate",
+                        object=access,
+                        decision=Decision.DENY,
+                        reason=reason,
+                    )
                 )
-            )
             raise AuthenticationError(reason)
         try:
             principal = self.store.get_principal(token.principal_id)

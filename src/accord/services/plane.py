@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import tempfile
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -61,10 +60,11 @@ from accord.core.transfer.schema import schema_sha256
 from accord.core.vocabulary import SemanticType
 from accord.disclosure.anonymity import anonymise_release
 from accord.disclosure.query_controls import control_query
+from accord.engine.bounds import bounded_duckdb
 from accord.engine.duckdb_engine import OPT_OUT_TABLE, source_table
 from accord.engine.executor import EngineError, executor_for, scrub
 from accord.engine.writer import write_batches as _write
-from accord.errors import NotFoundError, ValidationError
+from accord.errors import LimitExceeded, NotFoundError, ValidationError
 from accord.fsutil import atomic_path, fsync_directory, write_atomic
 from accord.keys import KeyStore
 from accord.pseudonymise._kernel import pads
@@ -849,9 +849,11 @@ class PlaneService:
         sql: str,
         *,
         max_rows: int = MAX_QUERY_ROWS,
-        seconds: float = QUERY_SECONDS,
+        seconds: float | None = None,
     ) -> QueryResult:
-        """The recipient's SELECT over the agreement's views, in place, within limits."""
+        """The recipient's SELECT over the agreement's views, in place, within limits:
+        the agreement's row cap, and the query limits of :mod:`accord.engine.bounds`
+        (``seconds`` may only shorten ACCORD_QUERY_SECONDS)."""
         releases = {
             view_name(r.dataset): r
             for r in self.releases(caller, agreement_id, PlaneChannel.QUERY, action="query.run")
@@ -876,48 +878,50 @@ class PlaneService:
         # The agreement's cap is a hard limit; a caller may only ask for less.
         max_rows = min(max_rows, agreement.policy.output_controls.max_rows_per_query)
         limited = exp.select("*").from_(control.tree.subquery("accord_query")).limit(max_rows + 1)
-        con = duckdb.connect()
-        try:
-            for name in sorted(checked.views):
-                try:
-                    path = self.materialise(releases[name])
-                except EngineError as exc:
-                    raise self.engine_failed(caller, releases[name], "query.run", exc) from exc
-                con.read_parquet(str(path)).create(name)
-            # Nothing the query does may reach a file or the network.
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
-            timer = threading.Timer(seconds, con.interrupt)
-            timer.start()
+        # Views first, each through its own bounded executor run, then the query in a
+        # bounded connection of its own: one query slot held at a time.
+        paths = {}
+        for name in sorted(checked.views):
             try:
-                table = con.sql(limited.sql(dialect="duckdb")).to_arrow_table()
-            except duckdb.InterruptException as exc:
-                raise refuse(
-                    self.store,
-                    caller,
-                    "query.run",
-                    obj,
-                    agreement.policy.recipient,
-                    f"the query ran past its {seconds:g} second limit",
-                    sql_sha256=query_hash,
-                ) from exc
-            except duckdb.Error as exc:
-                known = set(checked.views) | {f for names in fields.values() for f in names}
-                message = f"query failed: {scrub(str(exc), known)}"
-                refuse(
-                    self.store,
-                    caller,
-                    "query.run",
-                    obj,
-                    agreement.policy.recipient,
-                    message,
-                    sql_sha256=query_hash,
-                )
-                raise ValidationError(message) from exc
-            finally:
-                timer.cancel()
-        finally:
-            con.close()
+                paths[name] = self.materialise(releases[name])
+            except EngineError as exc:
+                raise self.engine_failed(caller, releases[name], "query.run", exc) from exc
+        try:
+            with bounded_duckdb(seconds=seconds) as con:
+                for name, path in paths.items():
+                    con.read_parquet(str(path)).create(name)
+                # Nothing the query does may reach a file or the network.
+                con.execute("SET enable_external_access = false")
+                con.execute("SET lock_configuration = true")
+                try:
+                    table = con.sql(limited.sql(dialect="duckdb")).to_arrow_table()
+                except duckdb.Error as exc:
+                    if isinstance(exc, duckdb.OutOfMemoryException | duckdb.InterruptException):
+                        raise  # the bounded connection names the limit that stopped it
+                    known = set(checked.views) | {f for names in fields.values() for f in names}
+                    message = f"query failed: {scrub(str(exc), known)}"
+                    refuse(
+                        self.store,
+                        caller,
+                        "query.run",
+                        obj,
+                        agreement.policy.recipient,
+                        message,
+                        sql_sha256=query_hash,
+                    )
+                    raise ValidationError(message) from exc
+        except LimitExceeded as exc:
+            refuse(
+                self.store,
+                caller,
+                "query.run",
+                obj,
+                agreement.policy.recipient,
+                exc.message,
+                sql_sha256=query_hash,
+                limit=exc.limit,
+            )
+            raise
         truncated = table.num_rows > max_rows
         table, controls = control.release(table.slice(0, max_rows))
         self.store.record(

@@ -287,23 +287,29 @@ class SharingService:
         )
         return self.store.list_share_tokens(agreement_id=agreement.id)
 
-    def authenticate(self, secret: str | None, access: str, platform_org: str) -> Recipient:
-        """The recipient a bearer token stands for; a refusal is recorded and raised as 401."""
+    def authenticate(
+        self, secret: str | None, access: str, platform_org: str, *, record_refusal: bool = True
+    ) -> Recipient:
+        """The recipient a bearer token stands for; a refusal is recorded and raised as 401.
+
+        The API passes ``record_refusal=False``: it counts its 401s per interval instead
+        (:mod:`accord.api.rate_limits`), so a flood of bad tokens cannot flood the log."""
         token = self.store.find_share_token(hash_secret(secret)) if secret else None
         if token is None:
             reason = "no bearer token" if not secret else "unknown share token"
         else:
             reason = share_token_problem(token, self.store.clock())
         if token is None or reason:
-            self.store.record(
-                AuditEvent(
-                    actor=f"share-token:{token.id}" if token else "anonymous",
-                    action="sharing.authenticate",
-                    object=access,
-                    decision=Decision.DENY,
-                    reason=reason,
+            if record_refusal:
+                self.store.record(
+                    AuditEvent(
+                        actor=f"share-token:{token.id}" if token else "anonymous",
+                        action="sharing.authenticate",
+                        object=access,
+                        decision=Decision.DENY,
+                        reason=reason,
+                    )
                 )
-            )
             raise AuthenticationError(reason)
         principal = self.store.get_principal(token.principal_id)
         caller = Caller.for_principal(
