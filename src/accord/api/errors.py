@@ -109,6 +109,14 @@ def _page(request: Request, exc: Exception) -> Response | None:
     return result
 
 
+def _request_problem(error: dict[str, Any]) -> str:
+    """A request-shape problem in words; an unknown field is named, since it is most
+    likely a misspelling of one the endpoint knows (see :class:`accord.api.schemas.StrictModel`)."""
+    if error.get("type") == "extra_forbidden" and error.get("loc"):
+        return f"unknown field {str(error['loc'][-1])!r}: check its spelling"
+    return problem_message(error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AccordError)
     async def accord_error(request: Request, exc: AccordError) -> Response:
@@ -130,7 +138,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"location": ".".join(str(p) for p in e["loc"]), "message": problem_message(e)}
+            {"location": ".".join(str(p) for p in e["loc"]), "message": _request_problem(e)}
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"location": "request", "message": "invalid"}

@@ -8,17 +8,18 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.background import BackgroundTask
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.linkage import LinkageOptions
 from accord.services.linkage import OwnDataset
 
 router = APIRouter(tags=["data plane"])
 
 
-class LinkIn(BaseModel):
+class LinkIn(StrictModel):
     recipient_dataset: str = Field(
         min_length=3, description="ORG/NAME of a catalogue dataset the recipient owns."
     )
