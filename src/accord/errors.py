@@ -15,7 +15,9 @@ these with ``raise ... from exc``, so they never leak to users.
     ├── PermissionDenied          a valid caller may not do this (403); carries the reason
     ├── RateLimited               too many refusals for this caller (429); carries retry_after
     ├── AuditError                the audit log could not be written or does not verify
-    └── StoreError                the metadata store failed underneath us
+    ├── StoreError                the metadata store failed underneath us
+    └── StorageError              a file could not be written (disk full, read-only, no
+                                  permission); names the path and what to do
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDenied",
     "RateLimited",
+    "StorageError",
     "StoreError",
     "ValidationError",
     "not_found",
@@ -122,3 +125,14 @@ class AuditError(AccordError):
 class StoreError(AccordError):
     status_code = 500
     code = "store"
+
+
+class StorageError(AccordError):
+    """A file could not be written: the disk is full, read-only or not ours to write.
+
+    Raised by :mod:`accord.fsutil` in place of the ``OSError``, after removing whatever
+    was half-written, so the message names the path and the fix instead of a traceback.
+    """
+
+    status_code = 507
+    code = "storage"

@@ -174,6 +174,14 @@ SETTINGS: tuple[Setting, ...] = (
         "The most notices one run of `accord notices deliver` attempts; the rest wait for "
         "the next run.",
     ),
+    # -- faults: temporary files (accord.fsutil.sweep_temp) ----------------------------
+    Setting(
+        "ACCORD_TEMP_GRACE_SECONDS",
+        "3600",
+        "Temporary files a killed write left in ACCORD_HOME (partial data) are removed "
+        "when Accord starts once they are this many seconds old; younger ones may belong "
+        "to a write still running in another process.",
+    ),
 )
 
 
@@ -192,6 +200,7 @@ class Settings:
     web_idle_minutes: int = 30
     web_demo_sign_in: bool = False
     oidc_providers: str = ""
+    temp_grace_seconds: int = 3600
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -283,6 +292,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_idle_minutes=_int("ACCORD_WEB_IDLE_MINUTES", get("ACCORD_WEB_IDLE_MINUTES"), 1),
         web_demo_sign_in=_flag("ACCORD_WEB_DEMO_SIGN_IN", get("ACCORD_WEB_DEMO_SIGN_IN")),
         oidc_providers=get("ACCORD_OIDC_PROVIDERS"),
+        temp_grace_seconds=_int("ACCORD_TEMP_GRACE_SECONDS", get("ACCORD_TEMP_GRACE_SECONDS"), 0),
     )
 
 

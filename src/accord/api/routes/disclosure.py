@@ -5,8 +5,6 @@ validation and the airlock. The same services as ``accord stats``, ``accord batc
 from __future__ import annotations
 
 import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -17,6 +15,7 @@ from accord.api.schemas import StrictModel
 from accord.disclosure.airlock import Decision, OutputRequest
 from accord.disclosure.batch import MAX_BATCH_RECORDS, BatchAnswer, BatchPolicy
 from accord.errors import ValidationError
+from accord.fsutil import private_tempdir
 from accord.services.disclosure import ProtectedTable, Protection, SubmittedOutput
 
 router = APIRouter(tags=["disclosure control"])
@@ -330,7 +329,7 @@ def download_output(
 @router.post("/airlock/requests/{request_id}/release")
 def release_outputs(request_id: str, accord: AccordDep, caller: CallerDep) -> dict[str, Any]:
     """results.json (ACRO's layout) for the approved files; each file is downloaded on its own."""
-    directory = Path(tempfile.mkdtemp(prefix="release-", dir=accord.home))
+    directory = private_tempdir(accord.home, "release")
     try:
         return accord.airlock.release(caller, request_id, directory)
     finally:
