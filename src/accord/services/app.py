@@ -91,6 +91,9 @@ class Accord:
     def open(cls, settings: Settings | None = None) -> Accord:
         """The application over an initialised home; a clear error says when it is not."""
         settings = settings or load_settings()
+        # Everything this process creates from here on (dataset versions, extracts,
+        # packages, SQLite's -wal and -shm) is Accord's user's alone: personal data.
+        os.umask(0o077)
         if settings.sqlite_path is not None and not settings.sqlite_path.exists():
             raise ConfigurationError(
                 f"there is no Accord store at {settings.sqlite_path}. "
@@ -181,8 +184,8 @@ def _private_umask() -> Iterator[None]:
 
 
 def private_home(settings: Settings) -> None:
-    """Tighten the home to Accord's user: the home and its directories 0700, the SQLite
-    store and its companion files 0600.
+    """Tighten the home to Accord's user: the home and every directory in it 0700, the
+    SQLite store and its companion files 0600.
 
     An existing home with looser modes (one made before this rule, or copied with a
     permissive umask) is tightened, with a warning, rather than refused: the files hold
@@ -192,7 +195,11 @@ def private_home(settings: Settings) -> None:
     if not home.is_dir():
         return
     targets: list[tuple[Path, int]] = [(home, PRIVATE_DIR)]
-    targets += [(child, PRIVATE_DIR) for child in home.iterdir() if child.is_dir()]
+    targets += [
+        (Path(directory) / name, PRIVATE_DIR)
+        for directory, dirnames, _ in os.walk(home)
+        for name in dirnames
+    ]
     store = settings.sqlite_path
     if store is not None:
         targets += [
