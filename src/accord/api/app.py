@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from accord import __version__
 from accord.api.errors import ErrorEnvelope, install_error_handlers
+from accord.api.query_params import refuse_unknown_query_parameters
 from accord.api.routes import (
     audit,
     catalogue,
@@ -53,6 +54,7 @@ def create_app(accord: Accord) -> FastAPI:
         responses=_ERRORS,  # type: ignore[arg-type]
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.accord = accord
     install_error_handlers(app)

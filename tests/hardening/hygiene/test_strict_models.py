@@ -132,3 +132,20 @@ def test_the_walk_sees_nested_models(tmp_path: Path) -> None:
         inner: list[Inner] | None = None
 
     assert list(models_in(Outer)) == [Outer, Inner]
+
+
+def test_a_misspelt_query_parameter_is_refused_not_ignored(api: Api) -> None:
+    """``actr`` for ``actor`` would otherwise answer the whole, unfiltered log."""
+    answer = api.client.get("/audit/events?actr=alice&limit=5", headers=api.headers)
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["message"] == "query.actr: unknown field 'actr': check its spelling"
+    good = api.client.get("/audit/events?actor=alice&limit=5", headers=api.headers)
+    assert good.status_code == 200
+
+
+def test_pages_and_the_delta_sharing_protocol_keep_their_own_query_parameters(api: Api) -> None:
+    page = api.client.get("/?utm_source=newsletter", follow_redirects=False)
+    assert page.status_code < 400
+    shares = api.client.get("/delta-sharing/shares?maxResults=5&futureHint=1", headers=api.headers)
+    assert shares.status_code != 422
