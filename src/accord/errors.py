@@ -19,7 +19,9 @@ these with ``raise ... from exc``, so they never leak to users.
     ├── LimitExceeded             a query or extract went past a resource limit (memory,
     │                             time, spill space): names the limit and its setting (422)
     ├── AuditError                the audit log could not be written or does not verify
-    └── StoreError                the metadata store failed underneath us
+    ├── StoreError                the metadata store failed underneath us
+    └── StorageError              a file could not be written (disk full, read-only, no
+                                  permission); names the path and what to do
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDenied",
     "RateLimited",
+    "StorageError",
     "StoreError",
     "TooLarge",
     "ValidationError",
@@ -161,3 +164,14 @@ class AuditError(AccordError):
 class StoreError(AccordError):
     status_code = 500
     code = "store"
+
+
+class StorageError(AccordError):
+    """A file could not be written: the disk is full, read-only or not ours to write.
+
+    Raised by :mod:`accord.fsutil` in place of the ``OSError``, after removing whatever
+    was half-written, so the message names the path and the fix instead of a traceback.
+    """
+
+    status_code = 507
+    code = "storage"

@@ -305,6 +305,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Unauthenticated (401) and rate-limited (429) answers are not audited one by one but "
         "counted, and written as one api.refusals.counted event per kind per this many "
         "seconds, so nobody can flood the audit log.",
+    # -- faults: temporary files (accord.fsutil.sweep_temp) ----------------------------
+    Setting(
+        "ACCORD_TEMP_GRACE_SECONDS",
+        "3600",
+        "Temporary files a killed write left in ACCORD_HOME (partial data) are removed "
+        "when Accord starts once they are this many seconds old; younger ones may belong "
+        "to a write still running in another process.",
     ),
 )
 
@@ -349,6 +356,7 @@ class Settings:
     rate_burst: int = 600
     rate_query_cost: int = 10
     refusals_count_seconds: int = 60
+    temp_grace_seconds: int = 3600
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -498,6 +506,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         refusals_count_seconds=_int(
             "ACCORD_REFUSALS_COUNT_SECONDS", get("ACCORD_REFUSALS_COUNT_SECONDS"), 1
         ),
+        temp_grace_seconds=_int("ACCORD_TEMP_GRACE_SECONDS", get("ACCORD_TEMP_GRACE_SECONDS"), 0),
     )
 
 

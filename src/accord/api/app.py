@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from accord import __version__
 from accord.api.body_limits import BodyLimits
 from accord.api.errors import ErrorEnvelope, install_error_handlers
+from accord.api.query_params import refuse_unknown_query_parameters
 from accord.api.rate_limits import RateLimitMiddleware, RefusalCounter
 from accord.api.routes import (
     audit,
@@ -59,6 +60,7 @@ def create_app(accord: Accord) -> FastAPI:
         responses=_ERRORS,  # type: ignore[arg-type]
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.accord = accord
     install_error_handlers(app)

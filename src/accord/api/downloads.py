@@ -8,14 +8,13 @@ refusal leaves nothing behind and a download leaves no copy.
 from __future__ import annotations
 
 import shutil
-import tempfile
-from pathlib import Path
 
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from accord.core.permissions import Caller
 from accord.core.plan.release import Declared
+from accord.fsutil import private_tempdir
 from accord.services.app import Accord
 
 __all__ = ["extract_download"]
@@ -30,7 +29,7 @@ def extract_download(
     declared: Declared | None = None,
 ) -> FileResponse:
     """Run the governed extract (audited before release) and answer it as a file."""
-    directory = Path(tempfile.mkdtemp(prefix="extract-", dir=accord.home))
+    directory = private_tempdir(accord.home, "extract")
     try:
         result = accord.plane.extract(
             caller, agreement_id, dataset_id, directory, fmt=fmt, declared=declared

@@ -3,8 +3,10 @@
     {"error": {"status": 403, "code": "forbidden", "message": "...", "details": {...}}}
 
 Accord's own errors carry their status; request-shape errors from FastAPI become 422
-with the location of each bad parameter; anything unexpected becomes a 500 that says
-nothing about internals.
+with the location of each bad parameter (an unknown body field is named); a full disk
+or refused write becomes 507 ``storage`` and a ``storage.write_failed`` event; anything
+unexpected becomes a 500 that says nothing about internals, only a reference under which
+the server's log holds the traceback.
 
 Refusals are uniform and always on the record. Another organisation's private object
 answers exactly as a missing one: 404, ``not_found``, ``no request 'req-1'`` (see
@@ -35,8 +37,11 @@ from accord.errors import (
     NotFoundError,
     PermissionDenied,
     RateLimited,
+    StorageError,
     ValidationError,
 )
+from accord.fsutil import storage_error
+from accord.services.faults import error_reference, record_write_failure
 from accord.store import AuditFilter
 
 __all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handlers"]
@@ -101,6 +106,13 @@ def record_refusal(request: Request, exc: AccordError) -> None:
     )
 
 
+def record_storage_failure(request: Request, exc: StorageError) -> None:
+    caller = getattr(request.state, "caller", None)
+    actor = caller.actor if caller is not None else "anonymous"
+    obj = f"{request.method} {request.url.path}"
+    record_write_failure(request.app.state.accord.store, actor, exc, obj)
+
+
 def _page(request: Request, exc: Exception) -> Response | None:
     """The web service's HTML answer, when the request was for a page (see
     :mod:`accord.web.app`); None for the API, which answers in JSON."""
@@ -109,10 +121,20 @@ def _page(request: Request, exc: Exception) -> Response | None:
     return result
 
 
+def _request_problem(error: dict[str, Any]) -> str:
+    """A request-shape problem in words; an unknown field is named, since it is most
+    likely a misspelling of one the endpoint knows (see :class:`accord.api.schemas.StrictModel`)."""
+    if error.get("type") == "extra_forbidden" and error.get("loc"):
+        return f"unknown field {str(error['loc'][-1])!r}: check its spelling"
+    return problem_message(error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AccordError)
     async def accord_error(request: Request, exc: AccordError) -> Response:
         await run_in_threadpool(record_refusal, request, exc)
+        if isinstance(exc, StorageError):
+            await run_in_threadpool(record_storage_failure, request, exc)
         html = await run_in_threadpool(_page, request, exc)
         if html is not None:
             return html
@@ -130,7 +152,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"location": ".".join(str(p) for p in e["loc"]), "message": problem_message(e)}
+            {"location": ".".join(str(p) for p in e["loc"]), "message": _request_problem(e)}
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"location": "request", "message": "invalid"}
@@ -151,9 +173,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        translated = storage_error(exc, getattr(exc, "filename", None) or "a file")
+        if translated is not None:
+            log.warning("write refused: %s", translated.message)
+            return await accord_error(request, translated)
+        reference = error_reference()
+        request.state.error_reference = reference
+        log.error("unhandled error, reference %s", reference, exc_info=exc)
         if getattr(request.state, "web", False):
             html = await run_in_threadpool(_page, request, exc)
             if html is not None:
                 return html
-        log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal", "an unexpected error occurred; it has been logged")
+        return error_response(
+            500,
+            "internal",
+            f"internal error, reference {reference}: the server's log holds the details",
+            {"reference": reference},
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from accord.core.catalogue import Dataset, DatasetVersion, UpdateFrequency
 from accord.core.identity import (
@@ -20,7 +20,20 @@ from accord.core.identity import (
 from accord.core.vocabulary import Category, DataType, SemanticType
 
 
-class AssuranceIn(BaseModel):
+class StrictModel(BaseModel):
+    """The base of every request body: an unknown field is refused (422, naming it).
+
+    A misspelt field (``purpos`` for ``purpose``) would otherwise be dropped without a
+    word and the request acted on with the default: a filter not applied, a condition
+    not recorded. Every model a route accepts as a body inherits this, and
+    ``tests/hardening/hygiene/test_strict_models.py`` walks the app's routes so a new
+    endpoint cannot forget. Response models need not be strict.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssuranceIn(StrictModel):
     scheme: AssuranceScheme
     reference: str = Field(min_length=1, max_length=200)
     expires_on: date
@@ -30,7 +43,7 @@ class AssuranceOut(AssuranceIn):
     valid: bool
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(StrictModel):
     id: str = Field(min_length=1, max_length=64, examples=["dwp"])
     name: str = Field(min_length=1, max_length=200)
     kind: OrgKind
@@ -43,7 +56,7 @@ class OrganisationIn(BaseModel):
     )
 
 
-class AreasIn(BaseModel):
+class AreasIn(StrictModel):
     areas: list[str] = Field(
         max_length=500,
         description="Local authority district codes it serves (replaces the list)",
@@ -77,12 +90,12 @@ class OrganisationOut(BaseModel):
         )
 
 
-class MembershipIO(BaseModel):
+class MembershipIO(StrictModel):
     organisation: str
     role: Role
 
 
-class PrincipalIn(BaseModel):
+class PrincipalIn(StrictModel):
     id: str = Field(min_length=1, max_length=64)
     name: str = ""
     kind: PrincipalKind = PrincipalKind.PERSON
@@ -111,7 +124,7 @@ class PrincipalOut(BaseModel):
         )
 
 
-class TokenIn(BaseModel):
+class TokenIn(StrictModel):
     ttl_days: int | None = Field(default=None, ge=1, le=366)
     description: str = Field(default="", max_length=200)
 
@@ -155,7 +168,7 @@ class FieldOut(BaseModel):
     description: str
 
 
-class FieldPatch(BaseModel):
+class FieldPatch(StrictModel):
     category: Category | None = None
     semantic_type: SemanticType | None = None
     description: str | None = None

@@ -585,6 +585,7 @@ def governance_metrics(as_json: JsonOption = False) -> None:
 
 
 @governance_app.command("gateways")
+@handles_errors
 def governance_gateways(as_json: JsonOption = False) -> None:
     """The legal gateways Accord knows, and the purposes each serves."""
     if as_json:
@@ -601,6 +602,7 @@ def governance_gateways(as_json: JsonOption = False) -> None:
 
 
 @governance_app.command("diagram")
+@handles_errors
 def governance_diagram(
     write: Annotated[bool, typer.Option(help="Rewrite docs/workflow.md.")] = False,
     path: Annotated[Path, typer.Option(help="Where the workflow doc is.")] = Path(

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from accord.cli.common import handles_errors
 from accord.engine.csv_safety import safe_table
 from accord.errors import AccordError, ValidationError
 from accord.fsutil import atomic_path
@@ -58,6 +59,7 @@ def _write(table: pa.Table, out: Path) -> None:
             pq.write_table(table, temporary)
 
 
+@handles_errors
 def link_command(
     left: Annotated[
         Path, typer.Argument(help="Left dataset (CSV or Parquet).", show_default=False)

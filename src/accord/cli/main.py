@@ -99,6 +99,7 @@ def init() -> None:
 
 
 @app.command("settings")
+@handles_errors
 def show_settings() -> None:
     """List every setting Accord reads from the environment, with its help."""
     table(

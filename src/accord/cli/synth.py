@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from accord.cli.common import handles_errors
 from accord.errors import AccordError
 from accord.synth import SCENARIOS, CorruptionRates, generate
 from accord.synth.rates import RATE_HELP
@@ -33,6 +34,7 @@ _PARAMETER_HINTS = {
 }
 
 
+@handles_errors
 def synth_command(
     scenario: Annotated[
         str,

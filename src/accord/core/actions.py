@@ -457,6 +457,17 @@ class AuditAction(StrEnum):
         "subcontractor.list",
         "A data owner's approved sub-contractors listed; recorded when refused.",
     )
+    # -- faults (hygiene) ----------------------------------------------------------
+    STORAGE_TEMP_SWEPT = (
+        "storage.temp_swept",
+        "Temporary files a killed write left in the home removed at start; the details "
+        "give only their count.",
+    )
+    STORAGE_WRITE_FAILED = (
+        "storage.write_failed",
+        "A write refused by the file system (disk full, read-only, no permission): nothing "
+        "was half-written; the reason names the error, the details the path.",
+    )
 
     # -- limits on requests (accord.api.rate_limits) -------------------------------
     API_REFUSALS_COUNTED = (

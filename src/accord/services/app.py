@@ -7,13 +7,19 @@ so every interface runs the same use cases with the same rules.
 from __future__ import annotations
 
 import getpass
+import logging
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from accord.core.audit import AuditEvent
 from accord.core.identity import Organisation, OrgKind
 from accord.core.permissions import Caller
-from accord.errors import ConfigurationError
+from accord.errors import AccordError, ConfigurationError
+from accord.fsutil import PRIVATE_DIR, PRIVATE_FILE, sweep_temp, translating_storage_errors
 from accord.ingest.limits import ReadLimits
 from accord.keys import KeyStore
 from accord.services.agreements import AgreementService
@@ -32,7 +38,9 @@ from accord.settings import Settings, load_settings
 from accord.store import Store, connect_engine
 from accord.store.migrate import current_heads, head_revisions, migrate
 
-__all__ = ["PLATFORM_ORG", "Accord"]
+__all__ = ["PLATFORM_ORG", "Accord", "private_home"]
+
+log = logging.getLogger("accord")
 
 PLATFORM_ORG = "platform"
 BATCH_OVERLAP_SECRET = "batch-overlap"  # noqa: S105 - the key's name, not the key
@@ -66,12 +74,13 @@ class Accord:
         Safe to run again: existing keys are kept and migrations are idempotent.
         """
         settings = settings or load_settings()
-        settings.home.mkdir(parents=True, exist_ok=True)
-        keys = KeyStore.open(settings.home, settings.master_key, create=True)
-        keys.audit_signer(create=True)
-        engine = connect_engine(settings.database_url)
-        migrate(engine)
-        engine.dispose()
+        with translating_storage_errors(settings.home), _private_umask():
+            settings.home.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+            keys = KeyStore.open(settings.home, settings.master_key, create=True)
+            keys.audit_signer(create=True)
+            engine = connect_engine(settings.database_url)
+            migrate(engine)
+            engine.dispose()
         app = cls.open(settings)
         if app.identity.platform_organisation() is None:
             caller = Caller.local_operator(operator or _os_user(), PLATFORM_ORG)
@@ -84,11 +93,15 @@ class Accord:
     def open(cls, settings: Settings | None = None) -> Accord:
         """The application over an initialised home; a clear error says when it is not."""
         settings = settings or load_settings()
+        # Everything this process creates from here on (dataset versions, extracts,
+        # packages, SQLite's -wal and -shm) is Accord's user's alone: personal data.
+        os.umask(0o077)
         if settings.sqlite_path is not None and not settings.sqlite_path.exists():
             raise ConfigurationError(
                 f"there is no Accord store at {settings.sqlite_path}. "
                 "Run `accord init` first, or set ACCORD_HOME to an initialised home."
             )
+        private_home(settings)
         keys = KeyStore.open(settings.home, settings.master_key)
         engine = connect_engine(settings.database_url)
         if current_heads(engine) != head_revisions():
@@ -109,6 +122,7 @@ class Accord:
         platform = identity.platform_organisation()
         plane = PlaneService(store, keys, home=settings.home)
         org_keys = OrgKeyService(store, keys)
+        _sweep(store, settings)
         return cls(
             settings=settings,
             store=store,
@@ -164,6 +178,68 @@ class Accord:
     @property
     def home(self) -> Path:
         return self.settings.home
+
+
+@contextmanager
+def _private_umask() -> Iterator[None]:
+    """Files made in the block (SQLite's store, -wal, -shm and -journal among them) are
+    readable by Accord's user only; the process's umask is restored after."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def private_home(settings: Settings) -> None:
+    """Tighten the home to Accord's user: the home and every directory in it 0700, the
+    SQLite store and its companion files 0600.
+
+    An existing home with looser modes (one made before this rule, or copied with a
+    permissive umask) is tightened, with a warning, rather than refused: the files hold
+    personal data and keys, and nobody else has a reason to read them.
+    """
+    home = settings.home
+    if not home.is_dir():
+        return
+    targets: list[tuple[Path, int]] = [(home, PRIVATE_DIR)]
+    targets += [
+        (Path(directory) / name, PRIVATE_DIR)
+        for directory, dirnames, _ in os.walk(home)
+        for name in dirnames
+    ]
+    store = settings.sqlite_path
+    if store is not None:
+        targets += [
+            (Path(f"{store}{suffix}"), PRIVATE_FILE) for suffix in ("", "-wal", "-shm", "-journal")
+        ]
+    for path, mode in targets:
+        try:
+            current = stat.S_IMODE(path.lstat().st_mode)
+        except FileNotFoundError:
+            continue
+        if current & ~mode & 0o777:
+            log.warning("tightening %s from %o to %o", path, current, mode)
+            with translating_storage_errors(path):
+                os.chmod(path, current & mode)
+
+
+def _sweep(store: Store, settings: Settings) -> None:
+    """Remove the temporary files killed writes left behind, and say how many were."""
+    removed = sweep_temp(settings.home, grace_seconds=settings.temp_grace_seconds)
+    if not removed:
+        return
+    event = AuditEvent(
+        actor=f"operator:{_os_user()}",
+        action="storage.temp_swept",
+        object="home",
+        reason="temporary files left by interrupted writes removed at start",
+        details={"count": removed},
+    )
+    try:
+        store.record(event)
+    except AccordError as exc:  # the sweep happened; a store that cannot say so is told
+        log.warning("removed %d temporary files but could not audit it: %s", removed, exc)
 
 
 def _os_user() -> str:

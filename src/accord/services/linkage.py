@@ -44,7 +44,7 @@ from accord.core.plan.release import GovernedRelease
 from accord.core.vocabulary import SemanticType
 from accord.engine.executor import EngineError, own_rows
 from accord.errors import ValidationError
-from accord.fsutil import fsync_directory, sha256_file, write_atomic
+from accord.fsutil import TEMP_PREFIX, fsync_directory, sha256_file, write_atomic
 from accord.linkage import LinkageOptions, LinkageResult, Role, link
 from accord.linkage.inputs import LinkSource
 from accord.services.guard import refuse
@@ -289,7 +289,7 @@ class LinkageService:
             f"{view.dataset.name}-v{view.version.number}.matches"
         )
         target = out_dir / f"{stem}.parquet"
-        fd, temporary_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=out_dir)
+        fd, temporary_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=out_dir)
         os.close(fd)
         temporary = Path(temporary_name)
         matches = result.matches

@@ -65,7 +65,7 @@ from accord.engine.duckdb_engine import OPT_OUT_TABLE, source_table
 from accord.engine.executor import EngineError, executor_for, scrub
 from accord.engine.writer import write_batches as _write
 from accord.errors import LimitExceeded, NotFoundError, ValidationError
-from accord.fsutil import atomic_path, fsync_directory, write_atomic
+from accord.fsutil import TEMP_PREFIX, atomic_path, fsync_directory, write_atomic
 from accord.keys import KeyStore
 from accord.pseudonymise._kernel import pads
 from accord.pseudonymise.domain_keys import DomainKeyStore
@@ -736,7 +736,7 @@ class PlaneService:
             f"{dataset.organisation_id}-{dataset.name}-v{version.number}"
         )
         target = out_dir / f"{stem}.{fmt}"
-        fd, temporary_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=out_dir)
+        fd, temporary_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=out_dir)
         os.close(fd)
         temporary = Path(temporary_name)
         anonymity: dict[str, Any] = {}

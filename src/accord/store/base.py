@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from accord.core.audit import AuditEvent, AuditRecord, chain_events, format_time
 from accord.core.checkpoint import Checkpoint
@@ -138,10 +138,21 @@ class StoreBase:
         batch = [events] if isinstance(events, AuditEvent) else list(events)
         if not batch:
             raise AuditError("a change must carry at least one audit event")
-        with self._transaction() as conn:
-            result = change(conn)
-            self._append(conn, batch)
-            return result
+        try:
+            with self._transaction() as conn:
+                result = change(conn)
+                try:
+                    self._append(conn, batch)
+                except SQLAlchemyError as exc:
+                    raise _audit_not_written(exc) from exc
+                return result
+        except StoreError as exc:
+            # The store could not be written at all (read-only, locked, full, I/O): the
+            # audit event was not written either, which is what the caller must hear.
+            cause = exc.__cause__
+            if isinstance(cause, OperationalError):
+                raise _audit_not_written(cause) from cause
+            raise
 
     def _append(self, conn: Connection, events: Sequence[AuditEvent]) -> list[AuditRecord]:
         head = conn.execute(
@@ -247,6 +258,16 @@ class StoreBase:
         )
         conn.info[_CHECKPOINTED] = True
         return checkpoint
+
+
+def _audit_not_written(exc: SQLAlchemyError) -> AuditError:
+    """A failure to append the audit event, told as such rather than as a conflict:
+    the change is rolled back with it (fail closed), so nothing was changed or released."""
+    return AuditError(
+        f"the audit log could not be written ({_cause(exc)}), so nothing was changed "
+        "or released; check that the store is writable and its disk has space, then retry",
+        details={"reason": "audit_write_failed"},
+    )
 
 
 class Repository(StoreBase):

@@ -18,6 +18,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from accord.errors import AccordError, ConfigurationError, NotFoundError, PermissionDenied
 from accord.services.app import Accord
+from accord.services.faults import error_reference
 from accord.web.deps import SignInRequired, current, sign_in_url
 from accord.web.render import page
 from accord.web.routes import ROUTERS
@@ -110,12 +111,18 @@ def web_error_page(request: Request, exc: Exception) -> HTMLResponse:
             paragraphs=[exc.message],
             link=("/", "Go to the start page"),
         )
-    log.exception("unhandled error on a page", exc_info=exc)
+    reference = getattr(request.state, "error_reference", None)
+    if reference is None:  # an AccordError of the service's own (audit, store, storage)
+        reference = error_reference()
+        log.error("error on a page, reference %s", reference, exc_info=exc)
     return page(
         request,
         "message.html",
-        status_code=500,
+        status_code=getattr(exc, "status_code", 500),
         title="Sorry, there is a problem with the service",
-        paragraphs=["Try again later. The problem has been logged."],
+        paragraphs=[
+            "Try again later. The problem has been logged.",
+            f"If you contact the service's operator, quote the reference {reference}.",
+        ],
         link=None,
     )

@@ -5,23 +5,23 @@ validation and the airlock. The same services as ``accord stats``, ``accord batc
 from __future__ import annotations
 
 import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.disclosure.airlock import Decision, OutputRequest
 from accord.disclosure.batch import MAX_BATCH_RECORDS, BatchAnswer, BatchPolicy
 from accord.errors import ValidationError
+from accord.fsutil import private_tempdir
 from accord.services.disclosure import ProtectedTable, Protection, SubmittedOutput
 
 router = APIRouter(tags=["disclosure control"])
 
 
-class TableIn(BaseModel):
+class TableIn(StrictModel):
     rows: list[str] = Field(min_length=1)
     columns: list[str] = Field(min_length=1)
     value: str | None = Field(default=None, description="A numeric field to sum; counts if none")
@@ -57,7 +57,7 @@ class TableOut(BaseModel):
 class PublishIn(TableIn):
     name: str = Field(description="The published dataset's name, in the source's organisation")
     description: str = ""
-    tags: list[str] = []
+    tags: list[str] = Field(default_factory=list)
 
 
 class PublishOut(BaseModel):
@@ -68,7 +68,7 @@ class PublishOut(BaseModel):
     table: TableOut
 
 
-class BatchCheckIn(BaseModel):
+class BatchCheckIn(StrictModel):
     name: str
     dataset: str = Field(description="ORG/NAME: the data owner's dataset")
     key_field: str
@@ -104,7 +104,7 @@ class BatchCheckOut(BaseModel):
     )
 
 
-class BatchIn(BaseModel):
+class BatchIn(StrictModel):
     identifiers: list[str] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
     organisation: str | None = Field(
         default=None, description="The submitting organisation, when the caller has several"
@@ -133,18 +133,18 @@ class BatchOut(BaseModel):
         )
 
 
-class CheckerIn(BaseModel):
+class CheckerIn(StrictModel):
     principal: str
 
 
-class OutputIn(BaseModel):
+class OutputIn(StrictModel):
     name: str
     content: str = Field(description="The CSV file, as text")
     query: str = Field(description="The query that produced it")
-    count_columns: list[str] = []
+    count_columns: list[str] = Field(default_factory=list)
 
 
-class OutputsIn(BaseModel):
+class OutputsIn(StrictModel):
     title: str
     outputs: list[OutputIn] = Field(min_length=1)
 
@@ -177,7 +177,7 @@ class OutputRequestOut(BaseModel):
         )
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(StrictModel):
     decision: Decision
     comment: str = ""
 
@@ -329,7 +329,7 @@ def download_output(
 @router.post("/airlock/requests/{request_id}/release")
 def release_outputs(request_id: str, accord: AccordDep, caller: CallerDep) -> dict[str, Any]:
     """results.json (ACRO's layout) for the approved files; each file is downloaded on its own."""
-    directory = Path(tempfile.mkdtemp(prefix="release-", dir=accord.home))
+    directory = private_tempdir(accord.home, "release")
     try:
         return accord.airlock.release(caller, request_id, directory)
     finally:

@@ -11,20 +11,17 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.core.lifecycle.erasure import ParticipationFacts, Programme, ReferralKind
 from accord.services.erasure import MAX_ADDRESS_LINES, MAX_TEXT, ErasureService, request_dict
 
 router = APIRouter(prefix="/erasure-requests", tags=["erasure"])
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ReceiveIn(_Strict):
+class ReceiveIn(StrictModel):
     agreement: str = Field(min_length=1, max_length=64)
     nino: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=MAX_TEXT)
@@ -32,11 +29,11 @@ class ReceiveIn(_Strict):
     received_on: date | None = None
 
 
-class ReferenceIn(_Strict):
+class ReferenceIn(StrictModel):
     reference: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
-class FactsIn(_Strict):
+class FactsIn(StrictModel):
     programme: Programme
     referral: ReferralKind
     started: bool

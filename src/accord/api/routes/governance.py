@@ -10,6 +10,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.core.governance.gateways import GATEWAYS
 from accord.core.governance.presentation import decision_view, request_view
 from accord.core.governance.records import AgreementRecord, RequestRecord
@@ -68,7 +69,7 @@ class SubmitOut(BaseModel):
     assessment: AssessmentOut
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(StrictModel):
     action: Literal["start_review", "approve", "reject", "request_changes"]
     note: str = ""
     role: Role | None = Field(default=None, description="For approve: the role it is given as")
@@ -112,12 +113,12 @@ class DecisionOut(BaseModel):
     text: str
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(StrictModel):
     finding: str
     reason: str = Field(min_length=1)
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(StrictModel):
     reason: str = Field(min_length=1)
 
 

@@ -3,22 +3,23 @@ agreement's governed view and download the match table (audited before release).
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.background import BackgroundTask
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
+from accord.fsutil import private_tempdir
 from accord.linkage import LinkageOptions
 from accord.services.linkage import OwnDataset
 
 router = APIRouter(tags=["data plane"])
 
 
-class LinkIn(BaseModel):
+class LinkIn(StrictModel):
     recipient_dataset: str = Field(
         min_length=3, description="ORG/NAME of a catalogue dataset the recipient owns."
     )
@@ -43,7 +44,7 @@ def link(
 ) -> FileResponse:
     """Link the recipient's dataset to the agreement's view of ORG/NAME; only the match
     table (Parquet: left_id, right_id, match_probability, match_pass) is returned."""
-    directory = Path(tempfile.mkdtemp(prefix="link-", dir=accord.home))
+    directory = private_tempdir(accord.home, "link")
     options = LinkageOptions(
         threshold=body.threshold,
         review_threshold=body.review_threshold,

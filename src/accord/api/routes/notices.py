@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.core.lifecycle.subscriptions import MAX_URL
 from accord.services.notify import Deliverer, DeliverySettings
 from accord.services.outbox import Outbox, status_dict, subscription_dict
@@ -20,7 +21,7 @@ from accord.services.outbox import Outbox, status_dict, subscription_dict
 router = APIRouter(tags=["notifications"])
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: Literal["email", "webhook"]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.core.lifecycle.certificate import DestructionMethod
 from accord.core.lifecycle.outcomes import MAX_KEY_LENGTH, MAX_PARTICIPANTS
 from accord.core.lifecycle.recall import MAX_REASON_CHARS
@@ -21,7 +22,7 @@ from accord.services.retention import RetentionService, certificate_dict
 router = APIRouter(tags=["lifecycle"])
 
 
-class OutcomesIn(BaseModel):
+class OutcomesIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     participants: list[Annotated[str, StringConstraints(max_length=MAX_KEY_LENGTH)]] = Field(
@@ -62,14 +63,14 @@ def outcomes(
     return [a.as_dict() for a in service.check(caller, agreement_id, body.participants)]
 
 
-class RecallIn(BaseModel):
+class RecallIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=MAX_REASON_CHARS,
                         description="Why the package is recalled; name no person")  # fmt: skip
 
 
-class ConfirmIn(BaseModel):
+class ConfirmIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     method: DestructionMethod = DestructionMethod.SECURE_DELETE

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 
 from accord.api.deps import AccordDep, CallerDep
 from accord.api.downloads import extract_download
+from accord.api.schemas import StrictModel
 from accord.core.plan.release import Declared
 
 router = APIRouter(tags=["data plane"])
 
 
-class QueryIn(BaseModel):
+class QueryIn(StrictModel):
     sql: str = Field(min_length=1, max_length=100_000)
     max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
 
@@ -27,12 +28,12 @@ class QueryOut(BaseModel):
     truncated: bool
 
 
-class CheckIn(BaseModel):
+class CheckIn(StrictModel):
     dataset: str
     identifiers: list[str] = Field(min_length=1, max_length=100_000)
 
 
-class OptOutIn(BaseModel):
+class OptOutIn(StrictModel):
     identifier_type: str
     identifiers: list[str] = Field(min_length=1)
 

@@ -14,9 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.core.lifecycle.record_retention import RecordKind, RecordState
 from accord.errors import ValidationError
 from accord.services.records import MAX_RECORD_BYTES, RecordsService, ScheduledRecord, record_dict
@@ -24,18 +25,14 @@ from accord.services.records import MAX_RECORD_BYTES, RecordsService, ScheduledR
 router = APIRouter(tags=["records"])
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EventIn(_Strict):
+class EventIn(StrictModel):
     event: str = Field(max_length=40, description="decision_notified, programme_ended, …")
     on: date = Field(description="The day it happened.")
     nino: str = Field(default="", max_length=20, description="For decision_notified.")
     programme: str = Field(default="", max_length=20, description="WHP or WHP-JETS.")
 
 
-class DeleteDateIn(_Strict):
+class DeleteDateIn(StrictModel):
     offset: str = Field(default="P0D", max_length=20, description="After keep-until.")
     on: date | None = Field(default=None, description="Or this date (not before keep-until).")
 

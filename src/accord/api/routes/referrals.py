@@ -11,9 +11,10 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.core.governance.subcontractors import MAX_NOTES, ApprovalForm
 from accord.services.subcontractors import SubcontractorService, approval_view
 
@@ -22,11 +23,7 @@ router = APIRouter(tags=["referrals"])
 OrgId = Annotated[str, Path(max_length=64)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ApprovalIn(_Strict):
+class ApprovalIn(StrictModel):
     subcontractor: str = Field(min_length=1, max_length=64)
     prime: str = Field(min_length=1, max_length=64, description="The prime provider it works for.")
     approved_from: date | None = Field(default=None, description="Default: today.")
@@ -38,7 +35,7 @@ class ApprovalIn(_Strict):
     )
 
 
-class WithdrawIn(_Strict):
+class WithdrawIn(StrictModel):
     reason: str = Field(min_length=1, max_length=MAX_NOTES)
 
 

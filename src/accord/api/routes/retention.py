@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.core.lifecycle.certificate import DestructionMethod, SignedCertificate
 from accord.core.lifecycle.deletion import ItemState, RetentionAction
 from accord.core.permissions import can_read_catalogue
@@ -25,24 +26,20 @@ from accord.services.retention import RetentionService, certificate_dict, item_d
 router = APIRouter(tags=["retention"])
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CertifyIn(_Strict):
+class CertifyIn(StrictModel):
     item: str = Field(min_length=1, max_length=40, description="The work item id (ri-…).")
     method: DestructionMethod = DestructionMethod.SECURE_DELETE
     destroyed_at: datetime | None = Field(default=None, description="Default: now.")
     note: str = Field(default="", max_length=2000)
 
 
-class SignatureIn(_Strict):
+class SignatureIn(StrictModel):
     algorithm: str
     key: str = Field(max_length=64)
     value: str = Field(max_length=256)
 
 
-class CertificateIn(_Strict):
+class CertificateIn(StrictModel):
     """A certificate in its portable form, as `accord retention certificate show --out` writes."""
 
     certificate: dict[str, Any]

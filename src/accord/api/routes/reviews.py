@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from accord.api.deps import AccordDep, CallerDep
+from accord.api.schemas import StrictModel
 from accord.services.reviews import MAX_PRINCIPALS, ReviewService
 
 router = APIRouter(tags=["access reviews"])
@@ -20,7 +21,7 @@ router = APIRouter(tags=["access reviews"])
 PrincipalId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class RecertifyIn(BaseModel):
+class RecertifyIn(StrictModel):
     """Each principal listed with access, kept or removed: none is kept by omission."""
 
     model_config = ConfigDict(extra="forbid")

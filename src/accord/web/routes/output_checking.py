@@ -28,6 +28,7 @@ from accord.core.disclosure_permissions import (
 from accord.core.permissions import Caller
 from accord.disclosure.airlock import Decision, FileStatus, OutputRequest
 from accord.errors import NotFoundError, ValidationError
+from accord.fsutil import TEMP_PREFIX
 from accord.services.app import Accord
 from accord.web.deps import CheckedForm, SignedInDep, accord_of
 from accord.web.render import page
@@ -304,7 +305,7 @@ def release(
     """
     accord = accord_of(request)
     accord.airlock.show(signed_in.caller, request_id)
-    with tempfile.TemporaryDirectory(prefix="release-", dir=accord.home) as folder:
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}release-", dir=accord.home) as folder:
         directory = Path(folder)
         accord.airlock.release(signed_in.caller, request_id, directory)
         buffer = io.BytesIO()
