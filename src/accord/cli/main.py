@@ -11,6 +11,7 @@ from accord.cli.accounts import account_app
 from accord.cli.audit import audit_app
 from accord.cli.catalogue import dataset_app
 from accord.cli.changefeed import changes_app
+from accord.cli.client_keys import client_key_app
 from accord.cli.common import console, fail, handles_errors, table
 from accord.cli.disclosure import airlock_app, batch_app, stats_app
 from accord.cli.erasure import erasure_app
@@ -47,6 +48,7 @@ app = typer.Typer(
 app.add_typer(org_app, name="org")
 app.add_typer(principal_app, name="principal")
 app.add_typer(token_app, name="token")
+app.add_typer(client_key_app, name="client-key")
 app.add_typer(account_app, name="account")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(audit_app, name="audit")

@@ -31,6 +31,7 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -41,6 +42,7 @@ from accord.errors import AuthenticationError
 __all__ = [
     "ALGORITHM",
     "REQUIRED_COMPONENTS",
+    "ClientKey",
     "Message",
     "SignatureInput",
     "check_content_digest",
@@ -67,6 +69,23 @@ _INTEGER = re.compile(r"-?[0-9]{1,15}")
 _DERIVED = frozenset(
     {"@method", "@target-uri", "@authority", "@scheme", "@request-target", "@path", "@query"}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ClientKey:
+    """A machine client's registered Ed25519 public key; ``id`` is the ``keyid`` it signs
+    with. Requests it signs act as ``principal_id``, with that principal's roles."""
+
+    id: str
+    principal_id: str
+    public_key: bytes
+    created_at: datetime
+    description: str = ""
+    revoked_at: datetime | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.public_key).hexdigest()[:32]
 
 
 class _Malformed(ValueError):
