@@ -113,6 +113,12 @@ def test_a_registered_key_reads_its_organisations_data(signed: Signed) -> None:
         )
         assert created.status_code == 201, created.text
         assert created.json()["version"]["row_count"] == 2
+        # A JSON body, which FastAPI parses, is digested as the same bytes.
+        second = client.post(
+            "/principals/dwp.sync/client-keys",
+            json={"public_key": _pem(Ed25519PrivateKey.generate()).decode()},
+        )
+        assert second.status_code == 201, second.text
     [access, *_] = signed.accord.store.audit_events(
         AuditFilter(actor="principal:dwp.sync", action="api.access", limit=1)
     )
