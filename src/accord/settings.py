@@ -312,6 +312,54 @@ SETTINGS: tuple[Setting, ...] = (
         "Temporary files a killed write left in ACCORD_HOME (partial data) are removed "
         "when Accord starts once they are this many seconds old; younger ones may belong "
         "to a write still running in another process.",
+    # -- TLS and signed requests (docs/tls.md) --
+    Setting(
+        "ACCORD_TLS_CERT",
+        "",
+        "PEM certificate chain `accord serve` presents (with ACCORD_TLS_KEY): serves https "
+        "only, TLS 1.2 at least. Empty serves plain http. --tls-cert overrides it.",
+    ),
+    Setting(
+        "ACCORD_TLS_KEY",
+        "",
+        "PEM private key of ACCORD_TLS_CERT, unencrypted, readable by Accord's user only "
+        "(mode 0600: a key readable by group or others is refused). --tls-key overrides it.",
+    ),
+    Setting(
+        "ACCORD_TLS_CLIENT_CA",
+        "",
+        "PEM certificates of the CA that signs client certificates: mutual TLS at the "
+        "transport. Empty asks for no client certificate. --tls-client-ca overrides it.",
+    ),
+    Setting(
+        "ACCORD_TLS_CLIENT_CERT",
+        "required",
+        "With ACCORD_TLS_CLIENT_CA: required (a client without a certificate signed by that "
+        "CA cannot complete the handshake) or optional (one is checked if offered).",
+    ),
+    Setting(
+        "ACCORD_PUBLIC_URL",
+        "",
+        "The URL clients reach this deployment at, like https://accord.example.gov.uk (a "
+        "deployment behind a proxy knows it): Delta Sharing profiles point there.",
+    ),
+    Setting(
+        "ACCORD_ALLOW_HTTP_ENDPOINT",
+        "0",
+        "1 lets a Delta Sharing profile name a plain http:// endpoint on a host other than "
+        "loopback. Off by default: the profile's bearer token would cross a network in clear.",
+    ),
+    Setting(
+        "ACCORD_SIGNATURE_MAX_AGE_SECONDS",
+        "300",
+        "A signed request's `created` must be within this many seconds of the server's "
+        "clock (either side); its nonce is remembered for as long, so it cannot be replayed.",
+    ),
+    Setting(
+        "ACCORD_SIGNATURE_NONCE_CACHE",
+        "100000",
+        "The most signature nonces remembered at once. When full of unexpired nonces, new "
+        "signed requests are answered 429 until one expires: replay protection never lapses.",
     ),
 )
 
@@ -357,6 +405,14 @@ class Settings:
     rate_query_cost: int = 10
     refusals_count_seconds: int = 60
     temp_grace_seconds: int = 3600
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_client_ca: str = ""
+    tls_client_cert: str = "required"
+    public_url: str = ""
+    allow_http_endpoint: bool = False
+    signature_max_age_seconds: int = 300
+    signature_nonce_cache: int = 100_000
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -526,6 +582,43 @@ def _witness(url: str, key: str) -> dict[str, str]:
             "`accord witness key` prints on the witness."
         )
     return {"witness_url": url, "witness_public_key": key}
+        tls_cert=get("ACCORD_TLS_CERT"),
+        tls_key=get("ACCORD_TLS_KEY"),
+        tls_client_ca=get("ACCORD_TLS_CLIENT_CA"),
+        tls_client_cert=_client_cert_mode(get("ACCORD_TLS_CLIENT_CERT")),
+        public_url=_public_url(get("ACCORD_PUBLIC_URL")),
+        allow_http_endpoint=_flag("ACCORD_ALLOW_HTTP_ENDPOINT", get("ACCORD_ALLOW_HTTP_ENDPOINT")),
+        signature_max_age_seconds=_int(
+            "ACCORD_SIGNATURE_MAX_AGE_SECONDS", get("ACCORD_SIGNATURE_MAX_AGE_SECONDS"), 1
+        ),
+        signature_nonce_cache=_int(
+            "ACCORD_SIGNATURE_NONCE_CACHE", get("ACCORD_SIGNATURE_NONCE_CACHE"), 1
+        ),
+    )
+
+
+TLS_CLIENT_CERT_MODES = ("required", "optional")
+
+
+def _client_cert_mode(raw: str) -> str:
+    mode = raw.lower()
+    if mode not in TLS_CLIENT_CERT_MODES:
+        raise ConfigurationError(
+            f"ACCORD_TLS_CLIENT_CERT={raw!r} is not required or optional. Set it to one of "
+            "them, or unset it to require client certificates when ACCORD_TLS_CLIENT_CA is set."
+        )
+    return mode
+
+
+def _public_url(raw: str) -> str:
+    """Without a trailing slash, so that paths append cleanly."""
+    url = raw.rstrip("/")
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigurationError(
+            f"ACCORD_PUBLIC_URL={raw!r} is not an http(s) URL. Set it to the URL "
+            "clients reach this deployment at, like https://accord.example.gov.uk."
+        )
+    return url
 
 
 def _default(name: str) -> str:

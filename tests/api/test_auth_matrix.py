@@ -12,6 +12,13 @@ import pytest
 from accord.store import AuditFilter
 from tests.api.conftest import CSV_BODY, World, request_body
 
+# RFC 9421's test key (Appendix B.1.4), for registering a client key.
+CLIENT_PUBLIC_KEY = (
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MCowBQYDK2VwAyEAJrQLj5P/89iXES9+vFgrIy29clF9CC/oPPsw3c5D0bs=\n"
+    "-----END PUBLIC KEY-----\n"
+)
+
 # (method, path template) -> (concrete path, request kwargs, who must be refused)
 REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
     ("GET", "/organisations"): ("/organisations", {}, "roleless"),
@@ -404,6 +411,14 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         {"json": {"reason": "not theirs"}},
         "bob",
     ),
+    # Machine clients' signing keys (docs/tls.md): managed as tokens are.
+    ("POST", "/principals/{principal_id}/client-keys"): (
+        "/principals/alice/client-keys",
+        {"json": {"public_key": CLIENT_PUBLIC_KEY}},
+        "bob",
+    ),
+    ("GET", "/principals/{principal_id}/client-keys"): ("/principals/alice/client-keys", {}, "bob"),
+    ("DELETE", "/client-keys/{key_id}"): ("/client-keys/ck_0000000000000000", {}, "bob"),
 }
 # Callers refused above who are no party to the object at all (another organisation's
 # principal, token, request or agreement; ``roleless`` belongs to no organisation):
@@ -438,6 +453,8 @@ NOT_A_PARTY = {
     ("POST", "/erasure-requests/{request_id}/letter"),
     ("POST", "/erasure-requests/{request_id}/holders/{holder}/erasure"),
     ("POST", "/subcontractors/{owner}/{approval_id}/withdraw"),
+    ("GET", "/principals/{principal_id}/client-keys"),
+    ("DELETE", "/client-keys/{key_id}"),
 }
 # Files are fetched by signed URL, without a bearer token (as Delta Sharing clients do);
 # tests/sharing covers their refusals: tampered, expired, revoked.

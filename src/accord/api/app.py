@@ -27,6 +27,7 @@ from accord.api.routes import (
     reviews,
     transfer,
 )
+from accord.api.routes import client_keys as client_key_routes
 from accord.api.routes import erasure as erasure_routes
 from accord.engine.bounds import QueryLimits
 from accord.engine.bounds import configure as configure_limits
@@ -39,7 +40,7 @@ __all__ = ["create_app"]
 _ERRORS = {
     status: {"model": ErrorEnvelope, "description": text}
     for status, text in (
-        (401, "Missing, unknown, expired or revoked token"),
+        (401, "Missing, unknown, expired or revoked token, or a refused request signature"),
         (403, "The caller's organisation or role does not allow this"),
         (404, "Not found"),
         (409, "Conflicts with what exists"),
@@ -89,6 +90,7 @@ def create_app(accord: Accord) -> FastAPI:
     app.include_router(referrals.router)
     app.include_router(governance.public)
     app.include_router(delta_sharing.router)
+    app.include_router(client_key_routes.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

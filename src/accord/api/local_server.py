@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from accord.api.app import create_app
+from accord.api.tls import TLSConfig, base_url, server_config
 from accord.errors import ConfigurationError
 from accord.services.app import Accord
 
@@ -22,10 +23,20 @@ __all__ = ["running_server"]
 
 
 @contextmanager
-def running_server(accord: Accord, *, host: str = "127.0.0.1", wait: float = 30.0) -> Iterator[str]:
-    """Serve ``accord`` on a free port of ``host``; yield its base URL; stop on exit."""
-    config = uvicorn.Config(
-        create_app(accord), host=host, port=0, log_level="warning", access_log=False
+def running_server(
+    accord: Accord,
+    *,
+    host: str = "127.0.0.1",
+    wait: float = 30.0,
+    tls: TLSConfig | None = None,
+) -> Iterator[str]:
+    """Serve ``accord`` on a free port of ``host``; yield its base URL; stop on exit.
+
+    With ``tls``, the server is configured exactly as ``accord serve --tls-cert …`` is
+    (the same :func:`accord.api.tls.server_config`) and the URL is ``https://``.
+    """
+    config = server_config(
+        create_app(accord), host=host, port=0, tls=tls, log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="accord-api", daemon=True)
@@ -38,7 +49,7 @@ def running_server(accord: Accord, *, host: str = "127.0.0.1", wait: float = 30.
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://{host}:{port}"
+        yield base_url(host, port, tls=tls is not None)
     finally:
         server.should_exit = True
         thread.join(timeout=wait)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from accord.cli.accounts import account_app
 from accord.cli.audit import audit_app
 from accord.cli.catalogue import dataset_app
 from accord.cli.changefeed import changes_app
+from accord.cli.client_keys import client_key_app
 from accord.cli.common import console, fail, handles_errors, table
 from accord.cli.disclosure import airlock_app, batch_app, stats_app
 from accord.cli.erasure import erasure_app
@@ -47,6 +49,7 @@ app = typer.Typer(
 app.add_typer(org_app, name="org")
 app.add_typer(principal_app, name="principal")
 app.add_typer(token_app, name="token")
+app.add_typer(client_key_app, name="client-key")
 app.add_typer(account_app, name="account")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(audit_app, name="audit")
@@ -114,16 +117,70 @@ def show_settings() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-cert",
+            help="PEM certificate chain to present: serve https only, TLS 1.2 at least "
+            "(default: ACCORD_TLS_CERT).",
+        ),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-key",
+            help="PEM private key of --tls-cert, unencrypted, mode 0600 (default: ACCORD_TLS_KEY).",
+        ),
+    ] = None,
+    tls_client_ca: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-client-ca",
+            help="PEM CA certificates that sign client certificates: mutual TLS "
+            "(default: ACCORD_TLS_CLIENT_CA).",
+        ),
+    ] = None,
+    tls_client_cert: Annotated[
+        str | None,
+        typer.Option(
+            "--tls-client-cert",
+            help="With --tls-client-ca: required or optional (default: "
+            "ACCORD_TLS_CLIENT_CERT, required).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the web service (open http://HOST:PORT/) and the REST API (OpenAPI at
-    /openapi.json, documentation at /docs) over the home's store."""
+    """Serve the web service (open http://HOST:PORT/, or https:// with --tls-cert and
+    --tls-key) and the REST API (OpenAPI at /openapi.json, documentation at /docs) over
+    the home's store. With --tls-client-ca, clients must also present a certificate that
+    CA signed (mutual TLS); docs/tls.md says what each check stops."""
     import uvicorn
 
     from accord.api.app import create_app
+    from accord.api.tls import base_url, server_config, tls_config
     from accord.services.app import Accord
 
-    uvicorn.run(create_app(Accord.open()), host=host, port=port, log_level="info")
+    settings = load_settings()
+    tls = tls_config(
+        settings, cert=tls_cert, key=tls_key, client_ca=tls_client_ca, client_cert=tls_client_cert
+    )
+    accord = Accord.open(settings)
+    config = server_config(create_app(accord), host=host, port=port, tls=tls, log_level="info")
+    url = base_url(host, port, tls=tls is not None)
+    mutual = f", client certificates {tls.client_cert} (mutual TLS)" if tls and tls.mutual else ""
+    console.print(f"Serving Accord at {url}/{mutual}. Press Ctrl-C to stop.", highlight=False)
+    if tls is None and host not in LOOPBACK:
+        console.print(
+            f"[red]Warning:[/] {host} is not a loopback interface and this server speaks "
+            "plain http: tokens and data would cross the network in clear. Serve with "
+            "--tls-cert and --tls-key (docs/tls.md)."
+        )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        accord.close()
 
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 DEMOS = ("foundation", "carers", "worklessness", "trust", "provider")
 
@@ -222,6 +279,7 @@ def _serve_demo(*, scale: float, seed: int, host: str, port: int) -> None:
     from rich.markup import escape
 
     from accord.api.app import create_app
+    from accord.api.tls import base_url, server_config
     from accord.demo.web_world import DEMO_PEOPLE, build_demo_world, describe
 
     home = Path(tempfile.mkdtemp(prefix="accord-web-demo-"))
@@ -232,17 +290,19 @@ def _serve_demo(*, scale: float, seed: int, host: str, port: int) -> None:
         console.print("Choose one of these people on the sign-in page:")
         for person in DEMO_PEOPLE:
             console.print(f"  {describe(person, names)}", highlight=False)
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        if host not in LOOPBACK:
             console.print(
                 f"[red]Warning:[/] anyone who can reach {host}:{port} can act as any of these "
                 "people. This is a demonstration on synthetic data: never serve it on a network."
             )
-        url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        url = base_url(host, port, tls=False)
         console.print(
             f"Open [bold]{escape(url)}[/] in a browser. Press Ctrl-C to stop.",
             highlight=False,
         )
-        uvicorn.run(create_app(accord), host=host, port=port, log_level="warning")
+        uvicorn.Server(
+            server_config(create_app(accord), host=host, port=port, tls=None, log_level="warning")
+        ).run()
     finally:
         accord.close()
         console.print(

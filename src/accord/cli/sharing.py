@@ -10,13 +10,12 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import console, handles_errors, open_app, print_json, table
+from accord.core.sharing.endpoint import default_share_endpoint
 from accord.fsutil import write_atomic
 
 share_app = typer.Typer(
     help="Delta Sharing credentials for the recipients of agreements.", no_args_is_help=True
 )
-
-DEFAULT_ENDPOINT = "http://127.0.0.1:8000/delta-sharing"
 
 
 @share_app.command("profile")
@@ -31,8 +30,14 @@ def profile(
         typer.Option("--out", help="Write the profile here (mode 600); default: stdout."),
     ] = None,
     endpoint: Annotated[
-        str, typer.Option("--endpoint", help="The server's Delta Sharing URL.")
-    ] = DEFAULT_ENDPOINT,
+        str | None,
+        typer.Option(
+            "--endpoint",
+            help="The server's Delta Sharing URL (default: $ACCORD_PUBLIC_URL/delta-sharing, "
+            "else https://127.0.0.1:8000/delta-sharing when ACCORD_TLS_CERT is set, else "
+            "http://127.0.0.1:8000/delta-sharing). Plain http off loopback is refused.",
+        ),
+    ] = None,
     ttl_days: Annotated[int | None, typer.Option("--ttl-days", help="Days until it expires.")] = (
         None
     ),
@@ -41,8 +46,17 @@ def profile(
     Delta Sharing clients read (shareCredentialsVersion, endpoint, bearerToken,
     expirationTime). The token is shown once and stored only as a hash."""
     app = open_app()
+    settings = app.settings
+    url = endpoint or default_share_endpoint(
+        public_url=settings.public_url, tls=bool(settings.tls_cert)
+    )
     token, document = app.sharing.profile(
-        app.acting_as(as_), agreement, as_, endpoint, ttl_days=ttl_days
+        app.acting_as(as_),
+        agreement,
+        as_,
+        url,
+        ttl_days=ttl_days,
+        allow_http=settings.allow_http_endpoint,
     )
     text = json.dumps(document, indent=2) + "\n"
     if out is None:

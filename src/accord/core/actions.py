@@ -38,7 +38,8 @@ class AuditAction(StrEnum):
     )
     API_AUTHENTICATE = (
         "api.authenticate",
-        "An API call refused before it began: no, unknown, revoked or expired token.",
+        "An API call refused before it began: no, unknown, revoked or expired token, or a "
+        "request signature that is malformed, stale, replayed, or not a registered key's.",
     )
     ORG_CREATE = "org.create", "An organisation registered on the platform."
     ORG_ASSURANCE = "org.assurance", "An organisation's security assurances recorded or changed."
@@ -477,12 +478,25 @@ class AuditAction(StrEnum):
         "callers refused most, as hashes of their token, session or address.",
     )
 
+    # -- machine clients' signing keys (docs/tls.md) --------------------------------
+    CLIENT_KEY_REGISTER = (
+        "client_key.register",
+        "An Ed25519 public key registered for a principal, to sign API requests with "
+        "(RFC 9421); only the public half is kept.",
+    )
+    CLIENT_KEY_LIST = "client_key.list", "A principal's registered client keys listed."
+    CLIENT_KEY_REVOKE = (
+        "client_key.revoke",
+        "A client key revoked: requests it signs are refused from then on.",
+    )
+
 
 CREATING = frozenset(
     {
         AuditAction.ORG_CREATE,
         AuditAction.PRINCIPAL_CREATE,
         AuditAction.TOKEN_ISSUE,
+        AuditAction.CLIENT_KEY_REGISTER,
         AuditAction.DATASET_REGISTER,
         AuditAction.REQUEST_CREATE,
         AuditAction.REQUEST_ASSESS,

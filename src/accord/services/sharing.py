@@ -51,6 +51,7 @@ from accord.core.sharing.changes import (
     version_from,
     version_until,
 )
+from accord.core.sharing.endpoint import check_share_endpoint
 from accord.core.sharing.protocol import (
     SCHEMA,
     ByteRange,
@@ -228,16 +229,20 @@ class SharingService:
         endpoint: str,
         *,
         ttl_days: int | None = None,
+        allow_http: bool = False,
     ) -> tuple[ShareToken, dict[str, Any]]:
-        """A new credential as the standard profile file a Delta Sharing client reads."""
-        if not endpoint.startswith(("http://", "https://")):
-            raise ValidationError(f"--endpoint {endpoint!r} must be an http:// or https:// URL")
+        """A new credential as the standard profile file a Delta Sharing client reads.
+
+        A plain-http endpoint off loopback is refused unless ``allow_http``
+        (:func:`accord.core.sharing.endpoint.check_share_endpoint` says why).
+        """
+        endpoint = check_share_endpoint(endpoint, allow_http=allow_http)
         token, secret = self.issue_token(
             caller, agreement_id, principal_id, ttl_days=ttl_days, description="profile"
         )
         return token, {
             "shareCredentialsVersion": SHARE_CREDENTIALS_VERSION,
-            "endpoint": endpoint.rstrip("/"),
+            "endpoint": endpoint,
             "bearerToken": secret,
             "expirationTime": token.expires_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         }
