@@ -60,6 +60,25 @@ def run(args: list[str], env: dict[str, str], log: Path, kill_after: float | Non
     return Outcome(killed, process.returncode, log.read_text(errors="replace"))
 
 
+def run_until_output(args: list[str], env: dict[str, str], log: Path, kill_after: float) -> Outcome:
+    """Run ``args`` until it has written its first line to ``log``, then SIGKILL it
+    ``kill_after`` seconds later: a slow start on a loaded machine does not use up the
+    moment meant for the work."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(args, env=env, stdout=output, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + RUN_DEADLINE
+        while b"\n" not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"no output before it ended: {log.read_text()}")
+            time.sleep(0.01)
+        time.sleep(kill_after)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=RUN_DEADLINE)
+    return Outcome(True, process.returncode, log.read_text(errors="replace"))
+
+
 def accord_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "accord", *args]
 
