@@ -20,13 +20,21 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from accord.api.errors import record_refusal
 from accord.core.problems import problem_message
 from accord.errors import AccordError
 
-__all__ = ["ERROR_CODES", "DeltaSharingRoute", "delta_error", "error_code"]
+__all__ = [
+    "ERROR_CODES",
+    "ERROR_RESPONSES",
+    "DeltaSharingError",
+    "DeltaSharingRoute",
+    "delta_error",
+    "error_code",
+]
 
 log = logging.getLogger("accord.api")
 
@@ -42,6 +50,28 @@ ERROR_CODES: dict[int, str] = {
 }
 """The protocol's code for each status Accord answers with; anything else is
 ``INTERNAL_ERROR``."""
+
+
+class DeltaSharingError(BaseModel):
+    """The protocol's error body, as the OpenAPI document describes it."""
+
+    errorCode: str
+    message: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": DeltaSharingError, "description": text}
+    for status, text in (
+        (400, "Invalid parameter, named in the message"),
+        (401, "Missing, unknown, expired or revoked share token"),
+        (403, "The agreement behind the share does not allow this"),
+        (404, "No such share, schema or table (or not yours)"),
+        (409, "Conflicts with what exists"),
+        (422, "Invalid input (answered as 400, the protocol's status)"),
+    )
+}
+"""The error answers of every protocol route, documented in the protocol's shape: they
+replace the API-wide envelope the application declares for the same statuses."""
 
 
 def error_code(status: int) -> str:

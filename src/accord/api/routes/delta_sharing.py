@@ -19,7 +19,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from accord.api.delta_errors import DeltaSharingRoute
+from accord.api.delta_errors import ERROR_RESPONSES, DeltaSharingRoute
 from accord.api.deps import AccordDep
 from accord.core.sharing.changes import ChangeRange
 from accord.core.sharing.protocol import Page, ndjson
@@ -28,7 +28,12 @@ from accord.services.sharing import QueryOptions, Recipient, ServedFile, TableAn
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/delta-sharing", tags=["delta sharing"], route_class=DeltaSharingRoute)
+router = APIRouter(
+    prefix="/delta-sharing",
+    tags=["delta sharing"],
+    route_class=DeltaSharingRoute,
+    responses=ERROR_RESPONSES,
+)
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -329,7 +329,17 @@ def _parse(sql: str) -> exp.Expr:
 
 
 def check_query(sql: str, views: Mapping[str, frozenset[str]]) -> CheckedQuery:
-    """Validate ``sql`` against ``views`` (view name to the fields it releases)."""
+    """Validate ``sql`` against ``views`` (view name to the fields it releases).
+
+    A tree too deep for Python's recursion (a chain of thousands of operators parses,
+    but walking it does not) is refused like anything else the checker cannot read."""
+    try:
+        return _check(sql, views)
+    except RecursionError as exc:
+        raise _refuse("it is nested too deeply to check") from exc
+
+
+def _check(sql: str, views: Mapping[str, frozenset[str]]) -> CheckedQuery:
     tree = _parse(sql)
     if not isinstance(tree, exp.Query):
         raise _refuse(f"only SELECT is allowed, not {type(tree).__name__.upper()}")
