@@ -241,6 +241,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ACCORD_MAX_COLUMNS",
         "2000",
         "The most columns an ingested file may hold (a header, or any row of a CSV).",
+    ),
     # -- limits on queries and requests (accord.engine.bounds, accord.api.rate_limits) ---
     Setting(
         "ACCORD_QUERY_MEMORY",
@@ -305,6 +306,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Unauthenticated (401) and rate-limited (429) answers are not audited one by one but "
         "counted, and written as one api.refusals.counted event per kind per this many "
         "seconds, so nobody can flood the audit log.",
+    ),
     # -- faults: temporary files (accord.fsutil.sweep_temp) ----------------------------
     Setting(
         "ACCORD_TEMP_GRACE_SECONDS",
@@ -312,6 +314,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Temporary files a killed write left in ACCORD_HOME (partial data) are removed "
         "when Accord starts once they are this many seconds old; younger ones may belong "
         "to a write still running in another process.",
+    ),
     # -- TLS and signed requests (docs/tls.md) --
     Setting(
         "ACCORD_TLS_CERT",
@@ -385,9 +388,6 @@ class Settings:
     witness_public_key: str = ""
     witness_timeout_seconds: int = 5
 
-    @property
-    def checkpoint_log_path(self) -> Path:
-        return self.checkpoint_log or self.home / "audit" / "checkpoints.jsonl"
     max_body_bytes: int = 1024**2
     max_upload_bytes: int = 1024**3
     max_decoded_bytes: int = 2 * 1024**3
@@ -413,6 +413,10 @@ class Settings:
     allow_http_endpoint: bool = False
     signature_max_age_seconds: int = 300
     signature_nonce_cache: int = 100_000
+
+    @property
+    def checkpoint_log_path(self) -> Path:
+        return self.checkpoint_log or self.home / "audit" / "checkpoints.jsonl"
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -563,6 +567,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "ACCORD_REFUSALS_COUNT_SECONDS", get("ACCORD_REFUSALS_COUNT_SECONDS"), 1
         ),
         temp_grace_seconds=_int("ACCORD_TEMP_GRACE_SECONDS", get("ACCORD_TEMP_GRACE_SECONDS"), 0),
+        tls_cert=get("ACCORD_TLS_CERT"),
+        tls_key=get("ACCORD_TLS_KEY"),
+        tls_client_ca=get("ACCORD_TLS_CLIENT_CA"),
+        tls_client_cert=_client_cert_mode(get("ACCORD_TLS_CLIENT_CERT")),
+        public_url=_public_url(get("ACCORD_PUBLIC_URL")),
+        allow_http_endpoint=_flag("ACCORD_ALLOW_HTTP_ENDPOINT", get("ACCORD_ALLOW_HTTP_ENDPOINT")),
+        signature_max_age_seconds=_int(
+            "ACCORD_SIGNATURE_MAX_AGE_SECONDS", get("ACCORD_SIGNATURE_MAX_AGE_SECONDS"), 1
+        ),
+        signature_nonce_cache=_int(
+            "ACCORD_SIGNATURE_NONCE_CACHE", get("ACCORD_SIGNATURE_NONCE_CACHE"), 1
+        ),
     )
 
 
@@ -582,19 +598,6 @@ def _witness(url: str, key: str) -> dict[str, str]:
             "`accord witness key` prints on the witness."
         )
     return {"witness_url": url, "witness_public_key": key}
-        tls_cert=get("ACCORD_TLS_CERT"),
-        tls_key=get("ACCORD_TLS_KEY"),
-        tls_client_ca=get("ACCORD_TLS_CLIENT_CA"),
-        tls_client_cert=_client_cert_mode(get("ACCORD_TLS_CLIENT_CERT")),
-        public_url=_public_url(get("ACCORD_PUBLIC_URL")),
-        allow_http_endpoint=_flag("ACCORD_ALLOW_HTTP_ENDPOINT", get("ACCORD_ALLOW_HTTP_ENDPOINT")),
-        signature_max_age_seconds=_int(
-            "ACCORD_SIGNATURE_MAX_AGE_SECONDS", get("ACCORD_SIGNATURE_MAX_AGE_SECONDS"), 1
-        ),
-        signature_nonce_cache=_int(
-            "ACCORD_SIGNATURE_NONCE_CACHE", get("ACCORD_SIGNATURE_NONCE_CACHE"), 1
-        ),
-    )
 
 
 TLS_CLIENT_CERT_MODES = ("required", "optional")
