@@ -92,7 +92,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
         _opened.clear()
         try:
             return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise  # Typer's own ways out: an exit code, Ctrl-C, a usage error
         except AccordError as exc:
             _fail_with(command.__name__, kwargs.get("as_"), exc)
