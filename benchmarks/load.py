@@ -3,8 +3,8 @@
 A governed world is built at set-up (DWP's 10,000-row ``claimants``, shared with HMRC
 in place and over Delta Sharing under one agreement); ``accord serve`` runs it in its
 own process (uvicorn, one worker); ``--clients`` clients (asyncio + httpx, spread over
-``--client-processes`` processes so that the clients do not starve the server of a
-core) then send for ``--seconds`` a mix of:
+``--client-processes`` processes: on two cores one process of 200 clients was itself the
+bottleneck and sent six times fewer requests than two) then send for ``--seconds`` a mix of:
 
 - ``metadata``: catalogue reads (``GET /datasets``, ``GET /datasets/dwp/claimants``);
 - ``query``: one SELECT in place (``POST /agreements/{id}/query``);
@@ -21,7 +21,7 @@ less so).
 Prints one JSON object: per kind and overall the count, 5xx answers, other errors by
 status, connection errors, p50 and p99 latency (ms) and throughput (requests/s).
 
-    python benchmarks/load.py [--clients 200] [--seconds 60] [--client-processes 1]
+    python benchmarks/load.py [--clients 200] [--seconds 60] [--client-processes 2]
                               [--rate 1.0] [--seed 16]
 """
 
@@ -340,7 +340,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--client-processes", type=int, default=1)
+    parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--rate", type=float, default=1.0, help="requests/s per client")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -17,7 +19,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture
-def load(monkeypatch: pytest.MonkeyPatch) -> object:
+def load(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     # The spawned client processes import the benchmark by its path too.
     monkeypatch.setenv("PYTHONPATH", str(BENCHMARKS))
@@ -30,8 +32,8 @@ def load(monkeypatch: pytest.MonkeyPatch) -> object:
 
 
 @pytest.mark.integration
-def test_ten_seconds_of_load_answer_no_5xx_and_drop_no_connection(load: object) -> None:
-    result = load.measure_load(clients=20, seconds=10, client_processes=1, rate=2.0, seed=16)  # type: ignore[attr-defined]
+def test_ten_seconds_of_load_answer_no_5xx_and_drop_no_connection(load: ModuleType) -> None:
+    result = load.measure_load(clients=20, seconds=10, client_processes=1, rate=2.0, seed=16)
     overall = result["overall"]
     assert overall["count"] > 0
     assert overall["server_errors_5xx"] == 0, result

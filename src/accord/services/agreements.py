@@ -30,7 +30,7 @@ from accord.core.permissions import Caller, Verdict, can_read_catalogue
 from accord.errors import ValidationError
 from accord.keys import KeyStore
 from accord.services.decisions import verify_agreement
-from accord.services.guard import authorise
+from accord.services.guard import authorise, may_know_of, refuse
 from accord.store import AuditFilter, Store
 from accord.store.lifecycle_store import LifecycleStore
 
@@ -160,6 +160,18 @@ class AgreementService:
         if not reason.strip():
             raise ValidationError(f"say why the agreement is to {action.value} (--reason)")
         current = self.get(agreement_id)
+        obj = f"agreement:{current.id}:v{current.version}"
+        # Who may know of it comes before what its state allows: a stranger told "cannot
+        # revoke from state revoked" would learn that the agreement exists, and its state.
+        if not caller.operator and not may_know_of(self.store, caller, obj):
+            raise refuse(
+                self.store,
+                caller,
+                f"agreement.{action.value}",
+                obj,
+                current.policy.recipient,
+                "not a party to the agreement",
+            )
         transition = find_transition(AGREEMENT_TRANSITIONS, current.state, action)
         event = authorise(
             self.store,

@@ -21,6 +21,7 @@ that the contract documents.
 from __future__ import annotations
 
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
@@ -31,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accord.store import AuditFilter
 from tests.hardening.api_contract.conftest import ContractWorld
 
 # Operations that answer 2xx to anyone: liveness, the public register of agreements
@@ -43,8 +45,9 @@ PUBLIC = {
     ("HEAD", "/delta-sharing/files/{token}"),
 }
 
-# Refusals an unprivileged caller may get. 413 and 429 are the body and rate limits.
-REFUSALS = {401, 403, 404, 405, 409, 413, 422, 429}
+# Refusals an unprivileged caller may get (never a 409: that would say the object exists).
+# 413 and 429 are the body and rate limits.
+REFUSALS = {401, 403, 404, 405, 413, 422, 429}
 
 CALLERS = ("owner", "outsider", "anonymous")
 
@@ -165,3 +168,28 @@ def test_every_operation_is_loaded(api_schema: schemathesis.BaseSchema) -> None:
     errors = [str(r.err()) for r in results if isinstance(r, Err)]
     assert len(results) > 100
     assert not errors
+
+
+def test_a_stranger_learns_nothing_from_an_agreements_state(contract_world: ContractWorld) -> None:
+    """Found by the contract run: an outsider asking to revoke a revoked agreement was
+    told "cannot revoke from state revoked" (409), learning that it exists and its
+    state. Who may know of it is now decided first: 404, as for a missing one, and a
+    deny event on the record."""
+    accord, agreement = contract_world.accord, contract_world.agreement
+    if accord.store.get_agreement(agreement).state.value != "revoked":
+        accord.agreements.revoke(accord.operator("test"), agreement, "closing the test")
+    with TestClient(contract_world.app) as client:
+        answers = [
+            client.post(
+                f"/agreements/{ident}/revoke",
+                json={"reason": "probing"},
+                headers={"Authorization": f"Bearer {contract_world.tokens['outsider']}"},
+            )
+            for ident in (agreement, "agr-00000000")
+        ]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].json()["error"]["message"] == f"no agreement {agreement!r}"
+    [deny] = accord.store.audit_events(
+        AuditFilter(decision="deny", limit=1, actor="principal:outsider", action="agreement.revoke")
+    )
+    assert deny.details_dict["answered"] == "not found"
