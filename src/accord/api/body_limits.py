@@ -46,6 +46,9 @@ class BodyCap:
 
     limit: int
     setting: str
+    route_answers_length: bool = False
+    """The route refuses a declared length itself, unread, on a page a person can act on
+    (the web service's uploads); this cap then only counts what is streamed."""
 
     def refusal(self, what: str) -> TooLarge:
         return TooLarge(
@@ -89,7 +92,11 @@ def caps_for(settings: Settings) -> tuple[tuple[_Route, ...], BodyCap]:
         _Route(
             "POST",
             re.compile(f"/ask/{segment}/dpia-document/?"),
-            BodyCap(MAX_DPIA_BYTES + _MULTIPART_SLACK, "the DPIA document limit, 10 MiB"),
+            BodyCap(
+                MAX_DPIA_BYTES + _MULTIPART_SLACK,
+                "the DPIA document limit, 10 MiB",
+                route_answers_length=True,
+            ),
         ),
     )
     return routes, BodyCap(settings.max_body_bytes, "ACCORD_MAX_BODY_BYTES")
@@ -114,7 +121,7 @@ class BodyLimits:
             return
         cap = self.cap(scope["method"], scope["path"])
         declared = _content_length(scope)
-        if declared is not None and declared > cap.limit:
+        if declared is not None and declared > cap.limit and not cap.route_answers_length:
             await _answer(cap.refusal(f"declares {declared:,} bytes"), scope, receive, send)
             return
         received = 0
