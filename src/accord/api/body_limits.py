@@ -47,8 +47,9 @@ class BodyCap:
     limit: int
     setting: str
     route_answers_length: bool = False
-    """The route refuses a declared length itself, unread, on a page a person can act on
-    (the web service's uploads); this cap then only counts what is streamed."""
+    """The route refuses a declared length itself, unread, once it knows the caller (the
+    dataset uploads, to audit it) or on a page a person can act on (the web service's
+    DPIA upload); this cap then only counts what is streamed."""
 
     def refusal(self, what: str) -> TooLarge:
         return TooLarge(
@@ -72,7 +73,11 @@ def caps_for(settings: Settings) -> tuple[tuple[_Route, ...], BodyCap]:
     from accord.services.records import MAX_RECORD_BYTES
 
     segment = "[^/]+"
-    upload = BodyCap(settings.max_upload_bytes, "ACCORD_MAX_UPLOAD_BYTES")
+    # The upload routes refuse a declared length themselves, once the caller is known,
+    # so that an authenticated caller's refusal is audited; here only the stream counts.
+    upload = BodyCap(
+        settings.max_upload_bytes, "ACCORD_MAX_UPLOAD_BYTES", route_answers_length=True
+    )
     identifiers = BodyCap(IDENTIFIER_LIST_BYTES, "the identifier-list limit, 8 MiB")
     routes = (
         _Route("POST", re.compile(f"/datasets/{segment}/{segment}(/versions)?/?"), upload),
