@@ -84,7 +84,11 @@ def caps_for(settings: Settings) -> tuple[tuple[_Route, ...], BodyCap]:
         _Route(
             "POST",
             re.compile(f"/organisations/{segment}/held-records/?"),
-            BodyCap(MAX_RECORD_BYTES, "the held-record file limit, 20 MiB"),
+            BodyCap(
+                MAX_RECORD_BYTES + _MULTIPART_SLACK,
+                "the held-record file limit, 20 MiB",
+                route_answers_length=True,
+            ),
         ),
         *(
             _Route("POST", re.compile(path), identifiers)
