@@ -46,6 +46,10 @@ class BodyCap:
 
     limit: int
     setting: str
+    route_answers_length: bool = False
+    """The route refuses a declared length itself, unread, once it knows the caller (the
+    dataset uploads, to audit it) or on a page a person can act on (the web service's
+    DPIA upload); this cap then only counts what is streamed."""
 
     def refusal(self, what: str) -> TooLarge:
         return TooLarge(
@@ -69,14 +73,22 @@ def caps_for(settings: Settings) -> tuple[tuple[_Route, ...], BodyCap]:
     from accord.services.records import MAX_RECORD_BYTES
 
     segment = "[^/]+"
-    upload = BodyCap(settings.max_upload_bytes, "ACCORD_MAX_UPLOAD_BYTES")
+    # The upload routes refuse a declared length themselves, once the caller is known,
+    # so that an authenticated caller's refusal is audited; here only the stream counts.
+    upload = BodyCap(
+        settings.max_upload_bytes, "ACCORD_MAX_UPLOAD_BYTES", route_answers_length=True
+    )
     identifiers = BodyCap(IDENTIFIER_LIST_BYTES, "the identifier-list limit, 8 MiB")
     routes = (
         _Route("POST", re.compile(f"/datasets/{segment}/{segment}(/versions)?/?"), upload),
         _Route(
             "POST",
             re.compile(f"/organisations/{segment}/held-records/?"),
-            BodyCap(MAX_RECORD_BYTES, "the held-record file limit, 20 MiB"),
+            BodyCap(
+                MAX_RECORD_BYTES + _MULTIPART_SLACK,
+                "the held-record file limit, 20 MiB",
+                route_answers_length=True,
+            ),
         ),
         *(
             _Route("POST", re.compile(path), identifiers)
@@ -89,7 +101,11 @@ def caps_for(settings: Settings) -> tuple[tuple[_Route, ...], BodyCap]:
         _Route(
             "POST",
             re.compile(f"/ask/{segment}/dpia-document/?"),
-            BodyCap(MAX_DPIA_BYTES + _MULTIPART_SLACK, "the DPIA document limit, 10 MiB"),
+            BodyCap(
+                MAX_DPIA_BYTES + _MULTIPART_SLACK,
+                "the DPIA document limit, 10 MiB",
+                route_answers_length=True,
+            ),
         ),
     )
     return routes, BodyCap(settings.max_body_bytes, "ACCORD_MAX_BODY_BYTES")
@@ -114,7 +130,7 @@ class BodyLimits:
             return
         cap = self.cap(scope["method"], scope["path"])
         declared = _content_length(scope)
-        if declared is not None and declared > cap.limit:
+        if declared is not None and declared > cap.limit and not cap.route_answers_length:
             await _answer(cap.refusal(f"declares {declared:,} bytes"), scope, receive, send)
             return
         received = 0

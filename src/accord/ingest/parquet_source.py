@@ -140,6 +140,33 @@ def _check_columns(
                 )
 
 
+_MAX_FOOTER_BYTES = 64 * 1024**2
+"""The largest footer parsed: 2,000 columns in thousands of row groups fit in a few MB,
+and a footer is parsed whole, so a forged one must not be allowed to be huge."""
+_THRIFT = {"thrift_string_size_limit": 16 * 1024**2, "thrift_container_size_limit": 1_000_000}
+"""Caps on the footer's own strings and lists, below Arrow's defaults of 100 MB and
+10 million: nothing honest comes near them."""
+
+
+def _footer_problem(path: Path) -> Problem | None:
+    """A footer too large to parse safely, read from the file's last eight bytes."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        if size < 12:
+            return None  # too short to be Parquet: the reader says so
+        handle.seek(size - 8)
+        tail = handle.read(8)
+    footer = int.from_bytes(tail[:4], "little")
+    if tail[4:] == b"PAR1" and footer > _MAX_FOOTER_BYTES:
+        return Problem(
+            ProblemCode.OVER_LIMIT,
+            f"the file's footer declares {footer:,} bytes of metadata: over the "
+            f"{_MAX_FOOTER_BYTES:,} a Parquet file may have; nothing was read",
+        )
+    return None
+
+
 def _declared_problem(metadata: pq.FileMetaData, limits: ReadLimits) -> Problem | None:
     """A limit the footer says the file crosses, found before any page is read."""
     if metadata.num_columns > limits.max_columns:
@@ -265,7 +292,10 @@ def inspect_parquet(
 
     try:
         digest = sha256_file(path)
-        with pq.ParquetFile(path) as footer:
+        if (too_large := _footer_problem(path)) is not None:
+            log.add(too_large)
+            return refused(digest)
+        with pq.ParquetFile(path, **_THRIFT) as footer:
             declared = _declared_problem(footer.metadata, limits)
             text_columns = [
                 field.name
@@ -277,7 +307,7 @@ def inspect_parquet(
             log.add(declared)
             return refused(digest)
         # Text read as dictionaries: a repeated value is measured before it is expanded.
-        parquet = pq.ParquetFile(path, read_dictionary=text_columns)
+        parquet = pq.ParquetFile(path, read_dictionary=text_columns, **_THRIFT)
     except (OSError, pa.ArrowException) as exc:
         log.add(Problem(ProblemCode.UNREADABLE, f"cannot read the file as Parquet: {exc}"))
         return refused("")

@@ -10,11 +10,13 @@ resident memory is the server's.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from accord.ingest import ProblemCode, inspect_file
 from tests.hardening.uploads.conftest import World, WorldFactory
 
 PARQUET = {"Content-Type": "application/vnd.apache.parquet"}
@@ -139,3 +141,13 @@ def test_rows_past_the_row_limit_are_refused(make_world: WorldFactory) -> None:
     message = _refusal(world, body, CSV)
     assert "ACCORD_MAX_ROWS" in message
     assert "row 12" in message
+
+
+def test_a_forged_footer_length_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    """A Parquet footer is parsed whole: one claiming a gigabyte is not parsed at all."""
+    path = tmp_path / "forged.parquet"
+    path.write_bytes(b"PAR1" + b"\0" * 100 + (2**30).to_bytes(4, "little") + b"PAR1")
+    outcome = inspect_file(path)
+    assert outcome.fatal
+    assert outcome.problems[0].code == ProblemCode.OVER_LIMIT
+    assert "1,073,741,824 bytes of metadata" in outcome.problems[0].message

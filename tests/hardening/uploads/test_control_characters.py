@@ -7,11 +7,16 @@ value is never quoted back in the message (it may be personal data).
 
 from __future__ import annotations
 
+import csv
+import io
+import string
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.ingest import ProblemCode, inspect_file
 
@@ -95,3 +100,36 @@ def test_a_control_character_in_a_parquet_column_name_is_refused(tmp_path: Path)
     code, _, _, message = _only_problem(path)
     assert code == ProblemCode.CONTROL_CHARACTER
     assert "column 1" in message
+
+
+REFUSED = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(
+            st.text(alphabet=string.ascii_letters + string.digits + " ,\"'", max_size=8),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    data=st.data(),
+)
+def test_a_control_character_anywhere_is_found_where_it_was_put(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], data: st.DataObject
+) -> None:
+    at = data.draw(st.integers(0, len(rows) - 1))
+    column = data.draw(st.integers(0, 2))
+    char = data.draw(st.sampled_from(REFUSED))
+    rows[at][column] = rows[at][column][:2] + char + rows[at][column][2:]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([["a", "b", "c"], *rows])
+    path = tmp_path_factory.mktemp("fuzz") / "in.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    code, row, name, message = _only_problem(path)
+    assert code == ProblemCode.CONTROL_CHARACTER
+    assert (row, name) == (at + 2, "abc"[column])
+    assert f"U+{ord(char):04X}" in message

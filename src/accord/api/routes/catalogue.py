@@ -55,6 +55,16 @@ async def _upload(
             "send text/csv or application/vnd.apache.parquet"
         )
     try:
+        declared = request.headers.get("content-length", "")
+        limit = accord.settings.max_upload_bytes
+        if declared.isdigit() and int(declared) > limit:
+            # Refused here rather than by the body limit, so the refusal is on the record.
+            raise TooLarge(
+                f"the upload declares {int(declared):,} bytes, over the limit of {limit:,} "
+                "bytes (ACCORD_MAX_UPLOAD_BYTES); nothing was stored",
+                limit=limit,
+                setting="ACCORD_MAX_UPLOAD_BYTES",
+            )
         return await _receive(request, accord.home / "uploads", suffix)
     except TooLarge as exc:
         refuse = accord.catalogue.refuse_upload
