@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from accord.services.client_keys import ClientKeyService
 from accord.store import AuditFilter
 from tests.api.conftest import CSV_BODY, World, request_body
 
@@ -418,7 +419,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {
         "bob",
     ),
     ("GET", "/principals/{principal_id}/client-keys"): ("/principals/alice/client-keys", {}, "bob"),
-    ("DELETE", "/client-keys/{key_id}"): ("/client-keys/ck_0000000000000000", {}, "bob"),
+    ("DELETE", "/client-keys/{key_id}"): ("/client-keys/{alice_client_key}", {}, "bob"),
 }
 # Callers refused above who are no party to the object at all (another organisation's
 # principal, token, request or agreement; ``roleless`` belongs to no organisation):
@@ -480,6 +481,11 @@ def _call(world: World, key: tuple[str, str], who: str) -> Any:
     path, kwargs, _ = REQUESTS[key]
     if "json" in kwargs and kwargs["json"].get("agreement") == "{agreement}":
         kwargs = {**kwargs, "json": {**kwargs["json"], "agreement": world.agreement}}
+    if "{alice_client_key}" in path:
+        client_key = ClientKeyService(world.accord.store).register(
+            world.accord.operator("test"), "alice", CLIENT_PUBLIC_KEY.encode()
+        )
+        path = path.replace("{alice_client_key}", client_key.id)
     path = (
         path.replace("{alice_token}", world.alice_token_id)
         .replace("{draft}", world.draft_request)

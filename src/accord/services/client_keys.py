@@ -48,8 +48,8 @@ from accord.core.httpsig import (
     verify_ed25519,
 )
 from accord.core.permissions import Caller, can_manage_token
-from accord.errors import AuthenticationError, RateLimited, ValidationError
-from accord.services.guard import authorise
+from accord.errors import AuthenticationError, RateLimited, ValidationError, not_found
+from accord.services.guard import authorise, may_know_of
 from accord.store import Store
 from accord.store.tls_store import ClientKeyStore
 
@@ -178,10 +178,24 @@ class ClientKeyService:
     def revoke(self, caller: Caller, key_id: str) -> ClientKey:
         key = self.keys.get_client_key(key_id)
         principal = self.store.get_principal(key.principal_id)
+        verdict = can_manage_token(caller, principal)
+        if not verdict.allowed and not may_know_of(self.store, caller, f"principal:{principal.id}"):
+            # As for a token: someone no party to the key's principal learns nothing of it.
+            self.store.record(
+                AuditEvent(
+                    actor=caller.actor,
+                    action="client_key.revoke",
+                    object=f"client-key:{key_id}",
+                    decision=Decision.DENY,
+                    reason=verdict.reason,
+                    details={"principal": principal.id, "answered": "not found"},
+                )
+            )
+            raise not_found("client key", key_id)
         event = authorise(
             self.store,
             caller,
-            can_manage_token(caller, principal),
+            verdict,
             action="client_key.revoke",
             obj=f"client-key:{key_id}",
             principal=principal.id,

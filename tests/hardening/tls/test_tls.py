@@ -67,7 +67,7 @@ def served_tls(tmp_path: Path, pki: PKI) -> Iterator[tuple[str, str, Path]]:
         )
         base = f"https://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60  # a loaded shared machine starts slowly
             while True:
                 with contextlib.suppress(httpx.TransportError):
                     if httpx.get(f"{base}/health", verify=_trusting(pki), timeout=1).is_success:
