@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from accord.errors import LimitExceeded, RateLimited
 from accord.settings import Settings, load_settings
@@ -207,13 +208,22 @@ class _Timer:
 def translate(
     exc: BaseException, limits: QueryLimits, *, timed_out: bool = False, what: str = "query"
 ) -> LimitExceeded | None:
-    """The clear limit error a DuckDB exception means, or None if it is another failure."""
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        if "max_temp_directory_size" in str(exc):
+    """The clear limit error a DuckDB exception means, or None if it is another failure.
+
+    Rows streamed through Arrow surface DuckDB's errors as a plain ``OSError`` (saying
+    ``INTERRUPT Error: Interrupted!``), so those are read by their text.
+    """
+    text = str(exc)
+    streamed = isinstance(exc, pa.ArrowException | OSError)
+    if isinstance(exc, duckdb.OutOfMemoryException) or (streamed and "Out of Memory" in text):
+        if "max_temp_directory_size" in text:
             return _spill_exceeded(limits, what)
         return memory_exceeded(limits, what)
+    interrupted = "interrupt" in text.lower()
     if isinstance(exc, duckdb.InterruptException) or (
-        timed_out and isinstance(exc, duckdb.Error) and "interrupt" in str(exc).lower()
+        (timed_out or streamed)
+        and interrupted
+        and isinstance(exc, duckdb.Error | pa.ArrowException | OSError)
     ):
         return time_exceeded(limits.seconds, what)
     return None
@@ -281,7 +291,7 @@ def bounded_duckdb(
         timer = _Timer(connection, limits.seconds) if timed else None
         try:
             yield connection
-        except duckdb.Error as exc:
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
             fired = timer is not None and timer.fired
             limited = translate(exc, limits, timed_out=fired, what=what)
             if limited is not None:

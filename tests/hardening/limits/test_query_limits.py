@@ -138,3 +138,19 @@ def test_a_thread_holding_a_slot_is_not_made_to_wait_for_a_second(limits: None) 
 
 def test_other_engine_errors_pass_through_untranslated() -> None:
     assert bounds.translate(duckdb.CatalogException("no table x"), bounds.QueryLimits()) is None
+
+
+def test_a_streamed_extract_stops_at_its_limits_too(big_query_world: World, limits: None) -> None:
+    """The executor streams Arrow batches; DuckDB's errors then arrive as Arrow's."""
+    from accord.core.catalogue import SourceKind
+    from accord.engine.duckdb_engine import DuckDBSource
+
+    world, _ = big_query_world
+    source = DuckDBSource(world.store.get_version("dwp/carers_allowance"), SourceKind.FILE)
+    pairs = "select a.nino || b.nino as p from accord_source a, accord_source b"
+    bounds.configure(bounds.QueryLimits(memory_bytes=32_000_000, threads=1, seconds=1))
+    with pytest.raises(LimitExceeded, match="ACCORD_QUERY_MEMORY"):
+        list(source.batches(f"{pairs} group by 1 order by 1"))
+    with pytest.raises(LimitExceeded, match="ACCORD_QUERY_SECONDS"):
+        for _ in source.batches(f"{pairs}, accord_source c"):
+            pass
