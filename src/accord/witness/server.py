@@ -3,7 +3,8 @@
 One lock serialises verdict-and-store, so two concurrent submissions can never both
 be checked against the same old head. Request models are strict (unknown fields are
 refused) and bounded: a consistency proof has at most 64 hashes for any log of fewer
-than 2**64 events.
+than 2**64 events, so no honest request is larger than :data:`MAX_BODY` bytes, and a
+larger one is refused (413) before it is read.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from accord.errors import AccordError
 from accord.witness.policy import WitnessHead, can_cosign
 from accord.witness.state import WitnessState
 
-__all__ = ["create_witness_app"]
+__all__ = ["MAX_BODY", "create_witness_app"]
+
+MAX_BODY = 16 * 1024
+"""Bytes: a checkpoint and 64 proof hashes take about 5 KiB."""
 
 Hex64 = Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
 
@@ -75,6 +79,15 @@ def create_witness_app(home: Path) -> FastAPI:
     public_key = state.public_key_hex()
     lock = threading.Lock()
     app = FastAPI(title="Accord audit witness", version="1")
+
+    @app.middleware("http")
+    async def bounded(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if request.method == "POST" and (length is None or not length.isdigit()):
+            return _error(411, "length_required", "a POST needs a Content-Length header")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            return _error(413, "too_large", f"the body is over {MAX_BODY:,} bytes")
+        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, text
 
 from accord.api.local_server import running_server
@@ -205,3 +206,29 @@ def test_the_api_verifies_against_a_published_checkpoint(home: Path) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.json()["ok"] is False
     assert "rolled back or its tail cut" in answer.json()["problem"]
+
+
+def test_a_failed_publication_loses_no_write_and_is_caught_up(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file cannot be written (its directory is a file): writes still commit, and
+    `accord audit publish` later appends every checkpoint the file lacks, once each."""
+    blocker = home.parent / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("ACCORD_CHECKPOINT_LOG", str(blocker / "checkpoints.jsonl"))
+    write_events(3 * CHECKPOINT_EVERY)
+    output = run("audit", "publish", code=1)
+    assert f"the checkpoint log {blocker / 'checkpoints.jsonl'} could not be opened" in output
+    good = home.parent / "shipped" / "checkpoints.jsonl"
+    monkeypatch.setenv("ACCORD_CHECKPOINT_LOG", str(good))
+    output = run("audit", "publish")
+    assert "Published" in output
+    accord = Accord.open()
+    try:
+        stored = sorted({c.seq for c in accord.store.checkpoints()})
+    finally:
+        accord.close()
+    published = [json.loads(line)["seq"] for line in good.read_text().splitlines()]
+    assert published == stored
+    assert "Published 0 checkpoint(s)" in run("audit", "publish")
+    assert run("audit", "verify", "--against", str(good)).startswith("ok")

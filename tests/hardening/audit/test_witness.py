@@ -21,7 +21,7 @@ from accord.core.checkpoint import (
 from accord.core.merkle import consistency_proof
 from accord.services.app import Accord
 from accord.services.checkpoint_log import read_published
-from accord.witness.server import create_witness_app
+from accord.witness.server import MAX_BODY, create_witness_app
 from accord.witness.state import WitnessState, parse_public_key
 
 from .conftest import CHECKPOINT_EVERY, run, serving, write_events
@@ -179,3 +179,12 @@ def test_a_restored_backup_is_refused_by_the_witness(
         output = run("audit", "publish", code=5)
         assert "refused the checkpoint" in output
         assert httpx.get(url + "/head").json()["tree_size"] == signed
+
+
+def test_the_witness_refuses_an_oversized_body_before_reading_it(witness_home: Path) -> None:
+    with serving(create_witness_app(witness_home)) as url:
+        answer = httpx.post(
+            url + "/checkpoint", content=b"{" + b" " * (MAX_BODY + 1) + b"}", timeout=10
+        )
+        assert answer.status_code == 413
+        assert f"{MAX_BODY:,} bytes" in answer.json()["error"]["message"]
