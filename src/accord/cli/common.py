@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from accord.core.audit import AuditEvent, Decision
 from accord.errors import (
@@ -92,7 +92,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
         _opened.clear()
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, TyperException):
             raise  # Typer's own ways out: an exit code, Ctrl-C, a usage error
         except AccordError as exc:
             _fail_with(command.__name__, kwargs.get("as_"), exc)

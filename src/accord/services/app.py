@@ -10,8 +10,6 @@ import getpass
 import logging
 import os
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +39,11 @@ from accord.store.migrate import current_heads, head_revisions, migrate
 __all__ = ["PLATFORM_ORG", "Accord", "private_home"]
 
 log = logging.getLogger("accord")
+
+PRIVATE_UMASK = 0o077
+"""The umask of every process that opens Accord: whatever it creates from then on (the
+store and SQLite's -wal, -shm and -journal, dataset versions, extracts, packages, logs)
+is readable by Accord's user alone, since it is personal data or keys."""
 
 PLATFORM_ORG = "platform"
 BATCH_OVERLAP_SECRET = "batch-overlap"  # noqa: S105 - the key's name, not the key
@@ -74,7 +77,8 @@ class Accord:
         Safe to run again: existing keys are kept and migrations are idempotent.
         """
         settings = settings or load_settings()
-        with translating_storage_errors(settings.home), _private_umask():
+        os.umask(PRIVATE_UMASK)
+        with translating_storage_errors(settings.home):
             settings.home.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
             keys = KeyStore.open(settings.home, settings.master_key, create=True)
             keys.audit_signer(create=True)
@@ -93,9 +97,7 @@ class Accord:
     def open(cls, settings: Settings | None = None) -> Accord:
         """The application over an initialised home; a clear error says when it is not."""
         settings = settings or load_settings()
-        # Everything this process creates from here on (dataset versions, extracts,
-        # packages, SQLite's -wal and -shm) is Accord's user's alone: personal data.
-        os.umask(0o077)
+        os.umask(PRIVATE_UMASK)
         if settings.sqlite_path is not None and not settings.sqlite_path.exists():
             raise ConfigurationError(
                 f"there is no Accord store at {settings.sqlite_path}. "
@@ -180,17 +182,6 @@ class Accord:
         return self.settings.home
 
 
-@contextmanager
-def _private_umask() -> Iterator[None]:
-    """Files made in the block (SQLite's store, -wal, -shm and -journal among them) are
-    readable by Accord's user only; the process's umask is restored after."""
-    previous = os.umask(0o077)
-    try:
-        yield
-    finally:
-        os.umask(previous)
-
-
 def private_home(settings: Settings) -> None:
     """Tighten the home to Accord's user: the home and every directory in it 0700, the
     SQLite store and its companion files 0600.
@@ -215,9 +206,12 @@ def private_home(settings: Settings) -> None:
         ]
     for path, mode in targets:
         try:
-            current = stat.S_IMODE(path.lstat().st_mode)
+            status = path.lstat()
         except FileNotFoundError:
             continue
+        current = stat.S_IMODE(status.st_mode)
+        if stat.S_ISLNK(status.st_mode):
+            continue  # a link's target is not the home's to change
         if current & ~mode & 0o777:
             log.warning("tightening %s from %o to %o", path, current, mode)
             with translating_storage_errors(path):

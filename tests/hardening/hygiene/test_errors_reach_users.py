@@ -106,3 +106,20 @@ def test_a_full_disk_under_the_api_is_507_naming_the_path_and_audited(api: Api) 
     assert event.decision == "deny"
     assert event.object == "GET /test-full"
     assert json.loads(event.details) == {"path": "/srv/accord/data/x.parquet"}
+
+
+def test_typer_s_own_exits_and_usage_errors_pass_through() -> None:
+    app = typer.Typer()
+
+    @app.command()
+    @handles_errors
+    def check(fail: bool = False) -> None:
+        if fail:
+            raise typer.Exit(1)
+        raise typer.BadParameter("must be better", param_hint="--fail")
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["--fail"]).exit_code == 1
+    usage = runner.invoke(app, [])
+    assert usage.exit_code == 2
+    assert "must be better" in usage.output
