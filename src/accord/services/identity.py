@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from accord.core.audit import AuditEvent, Decision
 from accord.core.identity import (
@@ -27,6 +28,7 @@ from accord.core.permissions import (
     can_view_principal,
 )
 from accord.errors import AuthenticationError, NotFoundError, ValidationError
+from accord.services.group_commit import GroupCommit
 from accord.services.guard import authorise
 from accord.store import Store
 
@@ -61,6 +63,16 @@ class IdentityService:
     def __init__(self, store: Store, *, token_ttl_days: int) -> None:
         self.store = store
         self.token_ttl_days = token_ttl_days
+        # Concurrent requests' accesses share one transaction (still each committed
+        # before its request is answered).
+        self._accesses: GroupCommit[tuple[str, datetime, AuditEvent]] = GroupCommit(
+            self._record_accesses
+        )
+
+    def _record_accesses(self, uses: Sequence[tuple[str, datetime, AuditEvent]]) -> None:
+        self.store.touch_tokens(
+            [(token_id, at) for token_id, at, _ in uses], audit=[event for _, _, event in uses]
+        )
 
     # -- organisations -------------------------------------------------------------
 
@@ -319,14 +331,16 @@ class IdentityService:
             principal = self.store.get_principal(token.principal_id)
         except NotFoundError as exc:  # pragma: no cover - foreign keys prevent this
             raise AuthenticationError("the token's principal no longer exists") from exc
-        self.store.touch_token(
-            token.id,
-            now,
-            audit=AuditEvent(
-                actor=f"principal:{principal.id}",
-                action="api.access",
-                object=access,
-                reason=f"valid token {token.id}",
-            ),
+        self._accesses.submit(
+            (
+                token.id,
+                now,
+                AuditEvent(
+                    actor=f"principal:{principal.id}",
+                    action="api.access",
+                    object=access,
+                    reason=f"valid token {token.id}",
+                ),
+            )
         )
         return Caller.for_principal(principal, platform_org, token.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -303,8 +304,21 @@ class IdentityStore(StoreBase):
 
     def touch_token(self, token_id: str, at: datetime, *, audit: AuditEvent) -> None:
         """Record a token's use; ``audit`` is the access it was used for."""
+        self.touch_tokens([(token_id, at)], audit=[audit])
+
+    def touch_tokens(
+        self, uses: Sequence[tuple[str, datetime]], *, audit: Sequence[AuditEvent]
+    ) -> None:
+        """Record several tokens' uses and their accesses in one transaction (the API's
+        group commit: :mod:`accord.services.group_commit`)."""
+        latest: dict[str, datetime] = {}
+        for token_id, at in uses:
+            latest[token_id] = max(at, latest.get(token_id, at))
 
         def change(conn: Connection) -> None:
-            conn.execute(update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=at))
+            for token_id, at in latest.items():
+                conn.execute(
+                    update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=at)
+                )
 
         self._write(audit, change)
