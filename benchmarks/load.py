@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -228,7 +229,10 @@ def client_process(args: tuple[str, list[Caller], str, float, float, int, str]) 
         ]
         return [s for samples in await asyncio.gather(*loops) for s in samples]
 
-    return asyncio.run(everyone())
+    # A fresh event loop in a thread of its own: asyncio.run refuses to start where a
+    # loop is already running (in a test process, one another test left behind).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(everyone())).result()
 
 
 def warm_up(base: str, caller: Caller, agreement: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -175,7 +176,8 @@ def serve(
             "--tls-cert and --tls-key (docs/tls.md)."
         )
     try:
-        uvicorn.Server(config).run()
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is stopped
+            uvicorn.Server(config).run()
     finally:
         accord.close()
 
@@ -300,9 +302,12 @@ def _serve_demo(*, scale: float, seed: int, host: str, port: int) -> None:
             f"Open [bold]{escape(url)}[/] in a browser. Press Ctrl-C to stop.",
             highlight=False,
         )
-        uvicorn.Server(
-            server_config(create_app(accord), host=host, port=port, tls=None, log_level="warning")
-        ).run()
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is stopped
+            uvicorn.Server(
+                server_config(
+                    create_app(accord), host=host, port=port, tls=None, log_level="warning"
+                )
+            ).run()
     finally:
         accord.close()
         console.print(

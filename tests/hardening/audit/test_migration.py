@@ -29,8 +29,9 @@ def test_an_existing_log_gets_its_tree(tmp_path: Path, store_url: str) -> None:
         conn.execute(text("DROP TABLE audit_checkpoint_trees"))
         conn.execute(text("DROP TABLE audit_tree"))
         conn.execute(text("DELETE FROM alembic_version"))
-        for head in MIGRATION.down_revision:
-            conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
+        conn.execute(
+            text("INSERT INTO alembic_version VALUES (:v)"), {"v": MIGRATION.down_revision}
+        )
     migrate(engine)
     accord.close()
     accord = Accord.open(settings)

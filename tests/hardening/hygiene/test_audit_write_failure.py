@@ -57,7 +57,9 @@ def test_an_audit_append_that_collides_is_an_audit_failure_not_a_conflict(
             accord.operator("test"), "dwp", "DWP", OrgKind.GOVERNMENT_DEPARTMENT
         )
     assert not isinstance(caught.value, ConflictError)
-    assert "audit log could not be written" in caught.value.message
+    # Caught either by the Merkle tree, now out of step with the head, or by the
+    # collision itself: an audit failure either way, and nothing changed.
+    assert "audit log" in caught.value.message
     assert [o.id for o in accord.store.list_organisations()] == ["platform"]
 
 

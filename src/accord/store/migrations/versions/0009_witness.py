@@ -15,22 +15,7 @@ from accord.core.merkle import Frontier
 from accord.errors import AuditError
 
 revision = "0009_witness"
-down_revision = (
-    "0002_sharing",
-    "0003_assess",
-    "0003_audit",
-    "0003_release",
-    "0003_retention",
-    "0004_batch",
-    "0004_cellkey",
-    "0008_erasure",
-    "0008_inbound",
-    "0008_outbox",
-    "0008_outcomes",
-    "0008_records",
-    "0008_referrals",
-    "0008_reviews",
-)
+down_revision = "0009_tls"  # after client keys, which merged every earlier head
 branch_labels = None
 depends_on = None
 
