@@ -13,9 +13,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp.connector
 import delta_sharing
 import httpx
 import pytest
+from fsspec.implementations.http import HTTPFileSystem
 from typer.testing import CliRunner
 
 from accord.api.local_server import running_server
@@ -165,6 +167,11 @@ def test_delta_sharing_client_reads_over_https(
     # The client reads metadata with requests and files with fsspec over aiohttp (OpenSSL).
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pki.ca))
     monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca))
+    # aiohttp builds its verifying SSL context once, when first imported, from the trust
+    # store of that moment: in a process where an earlier test already read a share
+    # over plain http, SSL_CERT_FILE comes too late, so this test's CA is added to it.
+    aiohttp.connector._SSL_CONTEXT_VERIFIED.load_verify_locations(cafile=str(pki.ca))
+    HTTPFileSystem.clear_instance_cache()
     with running_server(world, tls=TLSConfig(pki.server_cert, pki.server_key)) as base:
         assert base.startswith("https://")
         _, document = world.sharing.profile(
