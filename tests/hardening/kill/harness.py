@@ -15,10 +15,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 from sqlalchemy import text
 
+from accord.fsutil import TEMP_PREFIX
 from accord.services.app import Accord
 from accord.settings import load_settings
 
@@ -113,5 +115,16 @@ def open_home(home: Path) -> Accord:
 
 
 def temporary_files(root: Path) -> list[Path]:
-    """Files named as :func:`accord.fsutil.atomic_path` names its temporaries."""
-    return [p for p in root.rglob(".*.tmp") if p.is_file()]
+    """Files named as Accord names its temporaries (:data:`accord.fsutil.TEMP_PREFIX`)."""
+    return [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and (p.name.startswith(TEMP_PREFIX) or fnmatch(p.name, ".*.tmp"))
+    ]
+
+
+def swept(home: Path) -> list[Path]:
+    """Open the home as a restarted server would, with no grace for young temporaries,
+    and answer what temporary files are left (none, if the start-up sweep works)."""
+    Accord.open(load_settings({"ACCORD_HOME": str(home), "ACCORD_TEMP_GRACE_SECONDS": "0"})).close()
+    return temporary_files(home)

@@ -4,9 +4,9 @@ exists and holds exactly its row count), every ingest that reported success is t
 the store and the audit chain are sound, and nothing half-written sits under a final
 name.
 
-Temporary files of a killed write (``.<name>.*.tmp`` beside their target) may remain
-until the start-up sweep removes them; the test reports them rather than failing, as
-that sweep is delivered separately (see docs/testing.md).
+Temporary files of a killed write (``.accord-tmp-*``) may remain until the next start:
+the test reports them, then opens the home as a restarted server would and checks the
+start-up sweep leaves none.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tests.hardening.kill.harness import (
     kill_points,
     open_home,
     run,
+    swept,
     temporary_files,
     timed,
 )
@@ -107,5 +108,6 @@ def test_an_ingest_killed_at_any_moment_leaves_whole_versions_or_none(
         assert_store_sound(home)
         leftovers += temporary_files(home)
     assert killed >= 1, "no run was killed: every kill point came after the run had ended"
-    # Reported in the JUnit XML, until the start-up sweep removes them on open.
+    # Reported in the JUnit XML; the start-up sweep removes them on the next open.
     record_property("temporary_files_left", sorted(str(p.relative_to(home)) for p in leftovers))
+    assert swept(home) == []
