@@ -18,6 +18,7 @@ from accord.core.identity import (
     Token,
 )
 from accord.core.vocabulary import Category, DataType, SemanticType
+from accord.services.audit import VerifyReport
 
 
 class StrictModel(BaseModel):
@@ -275,6 +276,18 @@ class VerifyOut(BaseModel):
     checkpoints: int
     first_bad_seq: int | None
     problem: str
+
+    @classmethod
+    def of(cls, report: VerifyReport) -> VerifyOut:
+        return cls(
+            ok=report.ok,
+            events=report.events,
+            head_seq=report.head_seq,
+            head_hash=report.head_hash,
+            checkpoints=report.checkpoints,
+            first_bad_seq=report.first_bad_seq,
+            problem=report.problem,
+        )
 
 
 class CheckpointOut(BaseModel):

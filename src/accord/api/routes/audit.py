@@ -80,15 +80,7 @@ def verify(accord: AccordDep, caller: CallerDep) -> VerifyOut:
         accord.store, caller, can_read_audit(caller, None), action="audit.verify", obj="audit"
     )
     report = accord.audit.verify()
-    return VerifyOut(
-        ok=report.ok,
-        events=report.events,
-        head_seq=report.head_seq,
-        head_hash=report.head_hash,
-        checkpoints=report.checkpoints,
-        first_bad_seq=report.first_bad_seq,
-        problem=report.problem,
-    )
+    return VerifyOut.of(report)
 
 
 Hex64 = Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
@@ -150,15 +142,7 @@ def verify_against(accord: AccordDep, caller: CallerDep, body: VerifyAgainstIn) 
             ok=report.ok, seq=published.checkpoint.seq, root=published.checkpoint.root
         )
     )
-    return VerifyOut(
-        ok=report.ok,
-        events=report.events,
-        head_seq=report.head_seq,
-        head_hash=report.head_hash,
-        checkpoints=report.checkpoints,
-        first_bad_seq=report.first_bad_seq,
-        problem=report.problem,
-    )
+    return VerifyOut.of(report)
 
 
 @router.post("/checkpoints", response_model=CheckpointOut, status_code=status.HTTP_201_CREATED)
